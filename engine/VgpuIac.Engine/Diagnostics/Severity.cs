@@ -1,0 +1,7 @@
+namespace VgpuIac.Engine.Diagnostics;
+
+public enum Severity
+{
+    Error,
+    Warning,
+}

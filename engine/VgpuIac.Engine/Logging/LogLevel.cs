@@ -1,0 +1,10 @@
+namespace VgpuIac.Engine.Logging;
+
+public enum LogLevel
+{
+    Trace,
+    Debug,
+    Info,
+    Warn,
+    Error,
+}

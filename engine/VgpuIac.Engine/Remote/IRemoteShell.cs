@@ -1,0 +1,31 @@
+namespace VgpuIac.Engine.Remote;
+
+/// <summary>
+/// The engine's only way to reach a node. One instance per node per process, safe for concurrent use.
+/// Transport failures surface as <see cref="NodeConnectionException"/>; a command's non-zero exit is a result, not an exception.
+/// </summary>
+public interface IRemoteShell
+{
+    /// <summary>The node's name in the provider configuration.</summary>
+    string NodeName { get; }
+
+    Task<RemoteResult> RunAsync(RemoteCommand command, CancellationToken cancellationToken);
+
+    /// <summary>Writes a file atomically with mode and owner; never leaves a half-written file at <see cref="RemoteFile.Path"/>.</summary>
+    Task WriteFileAsync(RemoteFile file, CancellationToken cancellationToken);
+
+    /// <summary>Reads a file; null when it does not exist.</summary>
+    Task<byte[]?> ReadFileAsync(string path, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Uploads a local file (atomically). When the remote file already has <paramref name="sha256"/> the upload is skipped.
+    /// Returns true when bytes were sent.
+    /// </summary>
+    Task<bool> UploadAsync(string localPath, string remotePath, string sha256, IProgress<double>? progress, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Issues the reboot command, waits for the connection to drop, then reconnects within <paramref name="timeout"/>.
+    /// Throws <see cref="NodeConnectionException"/> with <see cref="NodeConnectionException.RebootTimedOut"/> when the node does not come back.
+    /// </summary>
+    Task RebootAsync(RemoteCommand rebootCommand, TimeSpan timeout, CancellationToken cancellationToken);
+}

@@ -1,0 +1,33 @@
+namespace VgpuIac.Engine.Remote;
+
+/// <summary>The node could not be reached, refused our credentials or host key, or dropped the connection.</summary>
+public sealed class NodeConnectionException : Exception
+{
+    public NodeConnectionException()
+    {
+    }
+
+    public NodeConnectionException(string message)
+        : base(message)
+    {
+    }
+
+    public NodeConnectionException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    public string? NodeName { get; init; }
+
+    /// <summary>The host key did not match the pinned fingerprint or known_hosts.</summary>
+    public bool HostKeyMismatch { get; init; }
+
+    /// <summary>The connection dropped while a command was running; its effect on the node is unknown.</summary>
+    public bool DroppedMidCommand { get; init; }
+
+    /// <summary>The node did not come back from a reboot in time.</summary>
+    public bool RebootTimedOut { get; init; }
+
+    /// <summary>What the user should do, e.g. "check that sshd runs on 10.0.0.5:22".</summary>
+    public string? Remedy { get; init; }
+}

@@ -1,0 +1,22 @@
+namespace VgpuIac.Engine.Remote;
+
+/// <summary>A file to write atomically on a node (temp file in the same folder, then rename).</summary>
+public sealed record RemoteFile
+{
+    public required string Path { get; init; }
+
+    public required ReadOnlyMemory<byte> Content { get; init; }
+
+    /// <summary>Octal permission bits, e.g. 0x1A4 (0644); secrets use 0600.</summary>
+    public int Mode { get; init; } = Convert.ToInt32("644", 8);
+
+    public string Owner { get; init; } = "root";
+
+    public string Group { get; init; } = "root";
+
+    /// <summary>Secret content is never logged.</summary>
+    public bool Sensitive { get; init; }
+
+    /// <summary>Create missing parent folders (mode 0755).</summary>
+    public bool CreateParents { get; init; } = true;
+}

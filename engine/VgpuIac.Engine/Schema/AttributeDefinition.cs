@@ -1,0 +1,40 @@
+using System.Collections.Immutable;
+using VgpuIac.Engine.Values;
+
+namespace VgpuIac.Engine.Schema;
+
+/// <summary>One attribute of a resource, data source or the provider, described once for every door and the docs.</summary>
+public sealed record AttributeDefinition
+{
+    /// <summary>snake_case name (Terraform); Pulumi renders it camelCase.</summary>
+    public required string Name { get; init; }
+
+    public required AttrType Type { get; init; }
+
+    /// <summary>Markdown.</summary>
+    public required string Description { get; init; }
+
+    public AttributeMode Mode { get; init; } = AttributeMode.Optional;
+
+    public bool Sensitive { get; init; }
+
+    /// <summary>Changing it replaces the object (Terraform RequiresReplace, Pulumi replaces).</summary>
+    public bool ForcesReplacement { get; init; }
+
+    /// <summary>A computed attribute whose value stays as it was unless the planner says otherwise (UseStateForUnknown).</summary>
+    public bool StableComputed { get; init; }
+
+    /// <summary>The value used when the user leaves it unset (mode must be OptionalComputed).</summary>
+    public Value? Default { get; init; }
+
+    public ImmutableArray<IValueValidator> Validators { get; init; } = ImmutableArray<IValueValidator>.Empty;
+
+    /// <summary>Set when the attribute is deprecated: what to use instead.</summary>
+    public string? Deprecation { get; init; }
+
+    public bool IsRequired => Mode == AttributeMode.Required;
+
+    public bool IsOptional => Mode is AttributeMode.Optional or AttributeMode.OptionalComputed;
+
+    public bool IsComputed => Mode is AttributeMode.Computed or AttributeMode.OptionalComputed;
+}

@@ -1,0 +1,8 @@
+namespace VgpuIac.Engine.Schema;
+
+public enum BlockNesting
+{
+    Single,
+    List,
+    Set,
+}

@@ -1,0 +1,8 @@
+namespace VgpuIac.Engine.Schema;
+
+public enum ObjectKind
+{
+    Provider,
+    Resource,
+    DataSource,
+}

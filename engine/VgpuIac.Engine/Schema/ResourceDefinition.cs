@@ -1,0 +1,36 @@
+using System.Collections.Immutable;
+
+namespace VgpuIac.Engine.Schema;
+
+/// <summary>
+/// The neutral schema of the provider, a resource or a data source. Terraform renders it as
+/// <c>vgpu_{Name}</c>, Pulumi as <c>vgpu:index:{PulumiName}</c>, and docs/ is generated from it.
+/// </summary>
+public sealed record ResourceDefinition
+{
+    /// <summary>snake_case name without the provider prefix, e.g. <c>host_driver</c>.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>PascalCase Pulumi type name, e.g. <c>HostDriver</c> (functions: camelCase <c>getNode</c>).</summary>
+    public required string PulumiName { get; init; }
+
+    public required ObjectKind Kind { get; init; }
+
+    /// <summary>Markdown.</summary>
+    public required string Description { get; init; }
+
+    /// <summary>Schema version; bump it with a state upgrader when stored state changes shape.</summary>
+    public long Version { get; init; }
+
+    public ImmutableArray<AttributeDefinition> Attributes { get; init; } = ImmutableArray<AttributeDefinition>.Empty;
+
+    public ImmutableArray<BlockDefinition> Blocks { get; init; } = ImmutableArray<BlockDefinition>.Empty;
+
+    /// <summary>Other Terraform type names (without prefix) this resource answers to.</summary>
+    public ImmutableArray<string> Aliases { get; init; } = ImmutableArray<string>.Empty;
+
+    /// <summary>The syntax <c>terraform import</c> takes, e.g. <c>node/vmid</c>; shown in docs.</summary>
+    public string? ImportIdFormat { get; init; }
+
+    public AttributeDefinition? FindAttribute(string name) => Attributes.FirstOrDefault(a => a.Name == name);
+}

@@ -5,4 +5,7 @@ public enum BlockNesting
     Single,
     List,
     Set,
+
+    /// <summary>Labelled blocks, e.g. <c>node "pve1" { ... }</c>; a map of objects in Pulumi.</summary>
+    Map,
 }

@@ -1,0 +1,23 @@
+using System.Collections.Immutable;
+using VgpuIac.Engine.Nodes;
+using VgpuIac.Engine.Resources;
+using VgpuIac.Engine.Schema;
+
+namespace VgpuIac.Engine.Catalog;
+
+/// <summary>
+/// Every resource and data source the engine offers, in an explicit list (no reflection scanning, AOT-safe).
+/// Both doors and the docs generator render from here.
+/// </summary>
+public static class EngineCatalog
+{
+    public static ResourceDefinition Provider => ProviderSchema.Definition;
+
+    public static ImmutableArray<IResource> Resources { get; } =
+    [
+    ];
+
+    public static ImmutableArray<IDataSource> DataSources { get; } =
+    [
+    ];
+}

@@ -1,0 +1,20 @@
+using VgpuIac.Engine.Values;
+
+namespace VgpuIac.Engine.Schema;
+
+/// <summary>Short constructors for attribute definitions, so each resource's schema reads as a table.</summary>
+public static class Attr
+{
+    public static AttributeDefinition Required(string name, AttrType type, string description) =>
+        new() { Name = name, Type = type, Description = description, Mode = AttributeMode.Required };
+
+    public static AttributeDefinition Optional(string name, AttrType type, string description) =>
+        new() { Name = name, Type = type, Description = description, Mode = AttributeMode.Optional };
+
+    public static AttributeDefinition Computed(string name, AttrType type, string description) =>
+        new() { Name = name, Type = type, Description = description, Mode = AttributeMode.Computed };
+
+    /// <summary>Optional with a default the engine fills in when unset.</summary>
+    public static AttributeDefinition WithDefault(string name, AttrType type, Value @default, string description) =>
+        new() { Name = name, Type = type, Description = description, Mode = AttributeMode.OptionalComputed, Default = @default };
+}

@@ -32,5 +32,12 @@ public sealed record ResourceDefinition
     /// <summary>The syntax <c>terraform import</c> takes, e.g. <c>node/vmid</c>; shown in docs.</summary>
     public string? ImportIdFormat { get; init; }
 
+    /// <summary>
+    /// A replacement must delete the old object before creating the new one, because both cannot exist at once
+    /// (an exclusive slot: a GPU that runs one vGPU type at a time, a VM's <c>hostpciN</c>, a fixed vmid).
+    /// Pulumi sends it as <c>deleteBeforeReplace</c>; Terraform users get the same order from <c>create_before_destroy = false</c>.
+    /// </summary>
+    public bool DeleteBeforeReplace { get; init; }
+
     public AttributeDefinition? FindAttribute(string name) => Attributes.FirstOrDefault(a => a.Name == name);
 }

@@ -1,0 +1,100 @@
+using System.Collections.Immutable;
+
+namespace VgpuIac.Engine.Parsing.Pve;
+
+/// <summary>Reads <c>qm start</c> output / a VM start task log and classifies each line.</summary>
+public static class QmStartParser
+{
+    public static ParseResult<QmStartReport> Parse(string? text)
+    {
+        var notes = new ParseNotes();
+        var issues = ImmutableArray.CreateBuilder<QmStartIssue>();
+        string? taskError = null;
+        foreach (var raw in TextLines.Split(text))
+        {
+            var line = raw.Trim();
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            var kind = Classify(line);
+            if (kind == QmStartIssueKind.TaskError)
+            {
+                taskError = line["TASK ERROR:".Length..].Trim();
+            }
+
+            issues.Add(new QmStartIssue(kind, line, FindUuid(line)));
+        }
+
+        return notes.Result(new QmStartReport(issues.ToImmutable(), taskError));
+    }
+
+    public static QmStartIssueKind Classify(string line)
+    {
+        if (line.StartsWith("TASK ERROR:", StringComparison.Ordinal))
+        {
+            return QmStartIssueKind.TaskError;
+        }
+
+        if (line.Contains("already existed, using it", StringComparison.Ordinal))
+        {
+            return QmStartIssueKind.MdevReused;
+        }
+
+        if (line.Contains("error getting device from group", StringComparison.Ordinal)
+            || line.StartsWith("Verify all devices in group", StringComparison.Ordinal))
+        {
+            return QmStartIssueKind.VfioGroupError;
+        }
+
+        if (line.Contains("failed to read device config space", StringComparison.Ordinal))
+        {
+            return QmStartIssueKind.VfioConfigSpaceError;
+        }
+
+        if (line.Contains("q35 machine model is not enabled", StringComparison.Ordinal))
+        {
+            return QmStartIssueKind.Q35Required;
+        }
+
+        if (line.Contains("IOMMU not present", StringComparison.OrdinalIgnoreCase)
+            || line.Contains("cannot prepare PCI pass-through", StringComparison.Ordinal))
+        {
+            return QmStartIssueKind.IommuMissing;
+        }
+
+        if (line.Contains("no available instance", StringComparison.OrdinalIgnoreCase)
+            || line.Contains("no free", StringComparison.OrdinalIgnoreCase))
+        {
+            return QmStartIssueKind.NoFreeInstance;
+        }
+
+        if (line.Contains(": warning:", StringComparison.Ordinal) || line.StartsWith("warning:", StringComparison.OrdinalIgnoreCase))
+        {
+            return QmStartIssueKind.Warning;
+        }
+
+        if (line.StartsWith("kvm:", StringComparison.Ordinal) || line.StartsWith("qemu", StringComparison.OrdinalIgnoreCase))
+        {
+            return QmStartIssueKind.QemuError;
+        }
+
+        return QmStartIssueKind.Other;
+    }
+
+    /// <summary>The first UUID-shaped word in a line (mdev ids), lowercased.</summary>
+    internal static string? FindUuid(string line)
+    {
+        for (var i = 0; i + 36 <= line.Length; i++)
+        {
+            if ((i == 0 || !char.IsAsciiHexDigit(line[i - 1])) && line[i + 8] == '-' && Guid.TryParseExact(line.AsSpan(i, 36), "D", out _)
+                && (i + 36 == line.Length || !char.IsAsciiHexDigit(line[i + 36])))
+            {
+                return line.Substring(i, 36).ToLowerInvariant();
+            }
+        }
+
+        return null;
+    }
+}

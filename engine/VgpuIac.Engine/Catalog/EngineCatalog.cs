@@ -15,6 +15,7 @@ public static class EngineCatalog
 
     public static ImmutableArray<IResource> Resources { get; } =
     [
+        new Licensing.DlsLicenseServerResource(),
     ];
 
     public static ImmutableArray<IDataSource> DataSources { get; } =

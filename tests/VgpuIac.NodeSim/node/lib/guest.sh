@@ -1,0 +1,94 @@
+# shellcheck shell=bash
+# guest.sh: the guest layer of simulated VMs (installed at /usr/lib/nodesim/guest.sh; sourced by the qm shim).
+# A VM's guest is a chroot at /var/lib/nodesim/guests/<vmid>/root: its own /etc, /var, /root, /opt, /tmp (its "disk",
+# kept across VM restarts), with the node's /usr bound read-only and /dev, /proc mounted while the VM runs.
+# The node's shims (systemctl, update-initramfs, lsmod, ...) keep their state under /var/lib/nodesim and /run/nodesim,
+# so inside the chroot they act on the guest's own state and log to the guest's own command log. Guest-only tools
+# (nvidia-smi of a guest, the nvidia-gridd service, journalctl, reboot) are in /opt/guestsim/bin, first on PATH.
+GUESTS=/var/lib/nodesim/guests
+GUEST_PATH=/opt/guestsim/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+guest_root() { echo "$GUESTS/$1/root"; }
+
+guest_os() { local t; t=$(sed -n 's/^ostype: //p' "/etc/pve/qemu-server/$1.conf" 2>/dev/null); case $t in win*) echo windows;; *) echo linux;; esac; }
+
+guest_agent_on() { grep -Eq '^agent: (1|enabled=1)' "/etc/pve/qemu-server/$1.conf" 2>/dev/null; }
+
+# The agent answers when the VM runs, has the agent enabled, and the guest is not down (/etc/nodesim/guest_agent_down_<vmid>).
+guest_agent_up() { [ -e "/run/nodesim/qm/$1.running" ] && guest_agent_on "$1" && [ ! -e "/etc/nodesim/guest_agent_down_$1" ]; }
+
+guest_prepare() { # vmid: first boot lays out the guest's disk
+  local r; r=$(guest_root "$1")
+  [ -d "$r/etc" ] && return 0
+  mkdir -p "$r"/{etc/modprobe.d,etc/systemd/system,etc/nvidia,etc/nodesim,var/lib/nodesim,var/log/nodesim,root,opt/guestsim/bin,tmp,run,usr,dev,proc}
+  chmod 1777 "$r/tmp"; chmod 700 "$r/root"
+  ln -sfn usr/bin "$r/bin"; ln -sfn usr/sbin "$r/sbin"; ln -sfn usr/lib "$r/lib"; ln -sfn usr/lib64 "$r/lib64"
+  local name; name=$(sed -n 's/^name: //p' "/etc/pve/qemu-server/$1.conf")
+  echo "${name:-vm$1}" > "$r/etc/hostname"
+  printf 'PRETTY_NAME="Ubuntu 22.04.4 LTS"\nNAME="Ubuntu"\nVERSION_ID="22.04"\nID=ubuntu\n' > "$r/etc/os-release"
+  cat > "$r/etc/nodesim/identity.env" <<ID
+NODESIM_HOSTNAME=${name:-vm$1}
+NODESIM_KERNEL=5.15.0-91-generic
+NODESIM_KERNELS=5.15.0-91-generic
+NODESIM_HEADERS=linux-headers-5.15.0-91-generic
+NODESIM_GUEST=1
+NODESIM_VMID=$1
+ID
+  cp -a /usr/lib/nodesim/guest/bin/. "$r/opt/guestsim/bin/"
+  # a fresh Ubuntu guest with an NVIDIA vGPU loads nouveau until it is blacklisted
+  echo nouveau > "$r/var/lib/nodesim/guest-boot-modules"
+}
+
+guest_boot() { # vmid: the VM starts; mounts for the chroot, then the guest's own boot
+  local id=$1 r; r=$(guest_root "$id")
+  guest_prepare "$id"
+  mountpoint -q "$r/usr" || { mount --bind /usr "$r/usr" && mount -o remount,bind,ro "$r/usr"; }
+  mountpoint -q "$r/dev" || mount --rbind /dev "$r/dev"
+  mountpoint -q "$r/proc" || mount -t proc proc "$r/proc"
+  guest_run "$id" /opt/guestsim/bin/guest-boot >/dev/null 2>&1 || true
+}
+
+guest_halt() { # vmid
+  local r; r=$(guest_root "$1")
+  guest_run "$1" /opt/guestsim/bin/guest-halt >/dev/null 2>&1 || true
+  for m in proc dev usr; do mountpoint -q "$r/$m" && umount -l "$r/$m"; done; true
+}
+
+guest_run() { # vmid cmd... : runs a command inside the guest
+  local id=$1; shift
+  chroot "$(guest_root "$id")" /usr/bin/env -i PATH="$GUEST_PATH" HOME=/root LANG=C.UTF-8 TERM=dumb NODESIM_GUEST=1 NODESIM_VMID="$id" "$@"
+}
+
+# JSON string of stdin (bash only; escapes backslash, quote and control characters)
+guest_json_string() {
+  local s c out="" i
+  s=$(cat; echo x); s=${s%x}
+  s=${s//\\/\\\\}; s=${s//\"/\\\"}; s=${s//$'\n'/\\n}; s=${s//$'\t'/\\t}; s=${s//$'\r'/\\r}
+  for ((i = 0; i < ${#s}; i++)); do c=${s:i:1}
+    if [[ $c < $' ' ]]; then out+=$(printf '\\u%04x' "'$c"); else out+=$c; fi
+  done
+  printf '"%s"' "$out"
+}
+
+guest_exec_json() { # vmid pass-stdin cmd... : prints what `qm guest exec` prints (JSON)
+  local id=$1 pass=$2 out err rc; shift 2
+  out=$(mktemp); err=$(mktemp)
+  if [ "$pass" = 1 ]; then guest_run "$id" "$@" > "$out" 2> "$err"; else guest_run "$id" "$@" < /dev/null > "$out" 2> "$err"; fi
+  rc=$?
+  if [ $rc = 126 ] || [ $rc = 127 ]; then
+    rm -f "$out" "$err"
+    echo "Agent error: Guest agent command failed, error was 'Failed to execute child process “$1” (No such file or directory)'" >&2; return 255
+  fi
+  printf '{\n   "exitcode" : %d,\n   "exited" : 1' "$rc"
+  [ -s "$err" ] && printf ',\n   "err-data" : %s' "$(guest_json_string < "$err")"
+  [ -s "$out" ] && printf ',\n   "out-data" : %s' "$(guest_json_string < "$out")"
+  printf '\n}\n'
+  rm -f "$out" "$err"
+}
+
+guest_network_json() { # vmid
+  local mac; mac=$(sed -n 's/^net0: virtio=\([^,]*\).*/\1/p' "/etc/pve/qemu-server/$1.conf")
+  printf '[\n   {\n      "hardware-address" : "00:00:00:00:00:00",\n      "ip-addresses" : [ { "ip-address" : "127.0.0.1", "ip-address-type" : "ipv4", "prefix" : 8 } ],\n      "name" : "lo"\n   },\n'
+  printf '   {\n      "hardware-address" : "%s",\n      "ip-addresses" : [ { "ip-address" : "10.10.%d.%d", "ip-address-type" : "ipv4", "prefix" : 24 } ],\n      "name" : "ens18"\n   }\n]\n' \
+    "${mac,,}" $(( $1 / 250 % 250 )) $(( $1 % 250 + 2 ))
+}

@@ -8,6 +8,7 @@
 drv_identity
 S=$DRV_SYS
 BRANCH=$(drv_branch); BRANCH=${BRANCH:-0}
+NEW_PARENTS=()
 
 rel_to_sys() { # absolute path under $S -> "../" chain from that directory back to $S
   local r=${1#$S/} up=""; local IFS=/; for _ in $r; do up="../$up"; done; echo "${up%/}"
@@ -44,7 +45,10 @@ ensure_mdev_types() { # sysdir per_vf(0/1)
     echo vfio-pci > "$d/device_api"; : > "$d/create"
   done < <(types_rows)
   local b; b=$(basename "$P"); mkdir -p "$S/class/mdev_bus"
-  [ -L "$S/class/mdev_bus/$b" ] || ln -sfn "$(rel_to_sys "$S/class/mdev_bus")/${P#$S/}" "$S/class/mdev_bus/$b"
+  if [ ! -L "$S/class/mdev_bus/$b" ]; then
+    ln -sfn "$(rel_to_sys "$S/class/mdev_bus")/${P#$S/}" "$S/class/mdev_bus/$b"
+    NEW_PARENTS+=("$b")
+  fi
 }
 remove_mdev_types() { # sysdir
   local P=$1; has_mdevs "$P" && return 0       # a live vGPU keeps the parent (rmmod refuses earlier)
@@ -115,5 +119,11 @@ for f in $(drv_gpu_files); do
     2) remove_mdev_types "$P"; if [ -e "$DRV_RUN/sriov/$BDF" ]; then sync_vfs "$P" "$BDF" 1; else sync_vfs "$P" "$BDF" 0; fi;;
     *) remove_mdev_types "$P"; [ "$VGPU" = sriov ] && sync_vfs "$P" "$BDF" 0;;
   esac
+done
+# a newly registered mdev parent: udev's mdevctl rule starts its auto-start definitions (as 45-mdev does at boot)
+for b in "${NEW_PARENTS[@]}"; do
+  [ -d "/etc/mdevctl.d/$b" ] && [ -x "$DRV_LIB/mdevctl.real" ] || continue
+  "$DRV_LIB/mdevctl.real" start-parent-mdevs "$b" >/dev/null 2>&1
+  [ -x "$DRV_LIB/fake-kernel.sh" ] && "$DRV_LIB/fake-kernel.sh" "$S"
 done
 true

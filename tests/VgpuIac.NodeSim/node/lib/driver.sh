@@ -9,11 +9,14 @@ DRV_LIB=/usr/lib/nodesim
 DRV_SYS=${NODESIM_SYS:-/sys}
 
 [ -r "$DRV_LIB/nodesim.sh" ] && . "$DRV_LIB/nodesim.sh"
+DRV_NODESIM_LOG=0; [[ $(declare -F) == *" nodesim_log"* ]] && DRV_NODESIM_LOG=1
+DRV_NODESIM_FAULTS=0; [[ $(declare -F) == *" nodesim_apply_faults"* ]] && DRV_NODESIM_FAULTS=1
+DRV_NODESIM_KMSG=0; [[ $(declare -F) == *" nodesim_kmsg"* ]] && DRV_NODESIM_KMSG=1
 
 # ---------- command log + fault injection: nodesim.sh's functions (CONVENTIONS.md) ----------
 drv_now_ms() { local t=${EPOCHREALTIME/./}; echo $(( t / 1000 )); }
 drv_shim_end() {
-  if declare -F nodesim_log >/dev/null; then nodesim_log "$DRV_T0" $(( $(drv_now_ms) - DRV_T0 )) "$1" "$DRV_KIND" "$DRV_TEXT"
+  if [ $DRV_NODESIM_LOG = 1 ]; then nodesim_log "$DRV_T0" $(( $(drv_now_ms) - DRV_T0 )) "$1" "$DRV_KIND" "$DRV_TEXT"
   else local t=${DRV_TEXT//\\/\\\\}; t=${t//$'\n'/\\n}; t=${t//$'\t'/\\t}
     printf '%s\t%s\t%s\t%s\t%s\n' "$DRV_T0" $(( $(drv_now_ms) - DRV_T0 )) "$1" "$DRV_KIND" "$t" >> /var/lib/nodesim/commands.log 2>/dev/null; fi
 }
@@ -23,10 +26,10 @@ drv_shim_begin() {
   DRV_KIND=$1; shift; local IFS=' '; DRV_TEXT="$*"; DRV_T0=$(drv_now_ms)
   [ -n "${NODESIM_INTERNAL:-}" ] && return 0
   trap 'drv_shim_end $?' EXIT
-  if declare -F nodesim_apply_faults >/dev/null; then nodesim_apply_faults "$DRV_TEXT" || exit "${NODESIM_FAULT_EXIT:-1}"; fi
+  if [ $DRV_NODESIM_FAULTS = 1 ]; then nodesim_apply_faults "$DRV_TEXT" || exit "${NODESIM_FAULT_EXIT:-1}"; fi
 }
 drv_mutating() { DRV_KIND=shim-m; }
-drv_kmsg() { declare -F nodesim_kmsg >/dev/null && [ -d /run/nodesim ] && nodesim_kmsg "$@"; true; }
+drv_kmsg() { [ $DRV_NODESIM_KMSG = 1 ] && [ -d /run/nodesim ] && nodesim_kmsg "$@"; true; }
 # other shims called from a shim neither log nor apply faults
 drv_internal() { NODESIM_INTERNAL=1 "$@"; }
 
@@ -95,11 +98,12 @@ drv_nouveau_blacklisted() {
 # ---------- GPUs ----------
 drv_gpu_files() { ls /etc/nodesim/gpus/*.env 2>/dev/null | sort; }
 drv_load_gpu() { # env file -> sets BDF MODEL VENDOR DEVICE ... NAME ARCH VGPU
-  BDF= MODEL= VENDOR=10de DEVICE= SUBSYS_VENDOR= SUBSYS_DEVICE= CLASS=0x030200 NAME= ARCH= VGPU=none FB_MIB= POWER_CAP= LSPCI_NAME= SRIOV_TOTALVFS=
+  BDF= MODEL= VENDOR=10de DEVICE= SUBSYS_VENDOR= SUBSYS_DEVICE= CLASS=0x030200 NAME= ARCH= VGPU=none FB_MIB= POWER_CAP= LSPCI_NAME= SRIOV_TOTALVFS= SPOOF_AS=
   . "$1"
   [ -n "$BDF" ] || BDF=$(basename "$1" .env)
   VENDOR=${VENDOR#0x}; DEVICE=${DEVICE#0x}; SUBSYS_VENDOR=${SUBSYS_VENDOR#0x}; SUBSYS_DEVICE=${SUBSYS_DEVICE#0x}
   GPU_TYPES=$DRV_LIB/gpus/$MODEL.types
+  [ -f "$GPU_TYPES" ] || [ -z "$SPOOF_AS" ] || GPU_TYPES=$DRV_LIB/gpus/$SPOOF_AS.types
   if [ -z "$FB_MIB" ]; then
     FB_MIB=$(awk -F'\t' '!/^#/ && NF>=3 {if ($3+0>m) m=$3+0} END{print m+0}' "$GPU_TYPES" 2>/dev/null)
     [ "${FB_MIB:-0}" -gt 0 ] 2>/dev/null || FB_MIB=8192
@@ -130,20 +134,10 @@ drv_arch_supported() { # arch branch
     *) return 0;;
   esac
 }
-# vgpu_unlock is active when nvidia-vgpud's effective Environment has LD_PRELOAD pointing to an existing file
+# vgpu_unlock is active when nvidia-vgpud last ran with LD_PRELOAD pointing to an existing file: the systemctl shim
+# runs /usr/bin/nvidia-vgpud with the unit's effective Environment= (drop-ins, kept until daemon-reload), and the
+# daemon records the preload in /run/nodesim/driver/vgpu_unlock (volatile: a reboot needs vgpud to run again).
 drv_vgpu_unlock_active() {
-  local f line val preload=
-  for f in /lib/systemd/system/nvidia-vgpud.service /etc/systemd/system/nvidia-vgpud.service /etc/systemd/system/nvidia-vgpud.service.d/*.conf /run/systemd/system/nvidia-vgpud.service.d/*.conf; do
-    [ -f "$f" ] || continue
-    while IFS= read -r line; do
-      line=${line%%#*}
-      case $line in
-        Environment=*) val=${line#Environment=}
-          [ -z "$val" ] && { preload=; continue; }
-          val=${val//\"/}; val=${val//\'/}
-          local kv; for kv in $val; do case $kv in LD_PRELOAD=*) preload=${kv#LD_PRELOAD=};; esac; done;;
-      esac
-    done < "$f"
-  done
-  [ -n "$preload" ] && [ -f "$preload" ]
+  local p; p=$(cat "$DRV_RUN/vgpu_unlock" 2>/dev/null)
+  [ -n "$p" ] && [ -f "$p" ]
 }

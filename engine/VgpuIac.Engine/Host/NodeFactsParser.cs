@@ -1,0 +1,633 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using VgpuIac.Engine.Parsing.Mdev;
+
+namespace VgpuIac.Engine.Host;
+
+/// <summary>
+/// Pure parser of <see cref="NodeFactsProbe.Script"/> output into <see cref="NodeFacts"/>. Never throws on odd tool
+/// output: what it cannot read becomes a <see cref="NodeFacts.ProbeWarnings"/> entry.
+/// </summary>
+public static partial class NodeFactsParser
+{
+    private static readonly string[] ExpectedSections = ["uname", "lspci", "pci-sysfs", "lsmod", "unit-vgpu-mgr", "end"];
+
+    public static NodeFacts Parse(string nodeName, string probeOutput)
+    {
+        ArgumentNullException.ThrowIfNull(nodeName);
+        var sections = Split(probeOutput ?? string.Empty);
+        var warnings = ImmutableArray.CreateBuilder<string>();
+        foreach (var name in ExpectedSections.Where(n => !sections.ContainsKey(n)))
+        {
+            warnings.Add($"probe section '{name}' missing (output cut short?)");
+        }
+
+        ProbeSection S(string name) => sections.TryGetValue(name, out var s) ? s : new ProbeSection(name, -1, string.Empty);
+
+        var running = S("uname").Lines.FirstOrDefault()?.Trim() ?? string.Empty;
+        var (bootToolKernels, pinned) = ParseKernelList(S("kernel-list"));
+        var (packages, packageKernels) = ParsePackages(S("packages"));
+        var installedKernels = bootToolKernels.Concat(packageKernels)
+            .Distinct(StringComparer.Ordinal)
+            .Select(k => KernelVersion.TryParse(k))
+            .OfType<KernelVersion>()
+            .OrderBy(k => k)
+            .Select(k => k.Text)
+            .ToImmutableArray();
+        var defaultKernel = pinned
+            ?? installedKernels.Select(k => KernelVersion.TryParse(k)!).OrderByDescending(k => k).FirstOrDefault()?.Text
+            ?? (running.Length > 0 ? running : null);
+
+        var boot = ParseBoot(S("proc-cmdline"), S("etc-kernel-cmdline"), S("grub"), S("boot-mode"));
+        var iommu = new IommuFacts
+        {
+            Units = [.. S("iommu-class").Lines.Select(l => l.Trim())],
+            GroupCount = int.TryParse(S("iommu-groups").Lines.FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var g) ? g : 0,
+            KernelMessages = [.. S("dmesg-iommu").Lines],
+            CpuVendor = ParseCpuVendor(S("cpu")),
+        };
+
+        var modules = S("lsmod").Lines
+            .Select(l => l.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault())
+            .Where(m => m is not null && m != "Module")
+            .Select(m => m!)
+            .ToImmutableSortedSet(StringComparer.Ordinal);
+
+        var driverFiles = S("driver-files").Lines.Select(l => l.Trim()).ToHashSet(StringComparer.Ordinal);
+        var smi = S("nvidia-smi");
+        var smiFirst = smi.Lines.FirstOrDefault()?.Trim();
+        var smiVersion = smi.ExitCode == 0 && DriverVersion.TryParse(smiFirst) is not null ? smiFirst : null;
+        var driver = new HostDriverFacts
+        {
+            SmiVersion = smiVersion,
+            SmiError = smiVersion is null && smi.ExitCode is not (-1 or 127) && smi.Body.Length > 0 ? smi.Body.Trim() : null,
+            LoadedModuleVersion = S("module-version").ExitCode == 0 && S("module-version").Lines.FirstOrDefault()?.Trim() is { Length: > 0 } mv ? mv : null,
+            Dkms = [.. ParseDkms(S("dkms").Lines)],
+            Marker = InstalledDriverMarker.Parse(S("driver-marker").DecodedFile()),
+            HasVgpuManager = driverFiles.Contains("/usr/bin/nvidia-vgpu-mgr"),
+            HasVgpuDaemon = driverFiles.Contains("/usr/bin/nvidia-vgpud"),
+            HasUninstaller = driverFiles.Contains("/usr/bin/nvidia-uninstall"),
+        };
+
+        var mdevTypes = ParseMdevTypes(S("mdev-types"), warnings);
+        var gpus = ParseGpus(S("lspci"), S("pci-sysfs"), S("sriov-types"), mdevTypes);
+        var vms = ParseVms(S("qm-list"), S("vm-hostpci"));
+
+        var dropIns = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        if (S("dropin-vgpud").DecodedFile() is { } d1)
+        {
+            dropIns["/etc/systemd/system/nvidia-vgpud.service.d/vgpu_unlock.conf"] = d1;
+        }
+
+        if (S("dropin-vgpu-mgr").DecodedFile() is { } d2)
+        {
+            dropIns["/etc/systemd/system/nvidia-vgpu-mgr.service.d/vgpu_unlock.conf"] = d2;
+        }
+
+        var unlock = new UnlockFacts
+        {
+            DropIns = dropIns.ToImmutable(),
+            ConfigToml = S("unlock-config").DecodedFile(),
+            LibrarySha256 = S("unlock-library").Lines.FirstOrDefault()?.Split(' ', 2)[0] is { Length: 64 } sha ? sha.ToLowerInvariant() : null,
+            ProfileOverrideToml = S("profile-override").DecodedFile(),
+        };
+
+        var facts = new NodeFacts
+        {
+            NodeName = nodeName,
+            Hostname = S("hostname").Lines.FirstOrDefault()?.Trim(),
+            PveVersion = PveVersionPattern().Match(S("pveversion").Body) is { Success: true } pm ? pm.Groups["v"].Value : null,
+            RunningKernel = running,
+            DefaultKernel = defaultKernel,
+            PinnedKernel = pinned,
+            InstalledKernels = installedKernels,
+            InstalledPackages = packages,
+            Boot = boot,
+            Iommu = iommu,
+            SecureBoot = ParseSecureBoot(S("secure-boot")),
+            Gpus = gpus,
+            LoadedModules = modules,
+            NouveauBlacklistFiles = [.. S("nouveau-blacklist").Lines.Select(l => l.Trim())],
+            Driver = driver,
+            VgpuDaemon = ParseUnit("nvidia-vgpud.service", S("unit-vgpud")),
+            VgpuManager = ParseUnit("nvidia-vgpu-mgr.service", S("unit-vgpu-mgr")),
+            LiveMdevs = [.. S("mdev-devices").Lines.Select(l => l.Split('\t')).Where(p => p.Length >= 1 && p[0].Length > 0)
+                .Select(p => new LiveMdev(p[0], p.Length > 1 && p[1].Length > 0 ? p[1] : null, p.Length > 2 && p[2].Length > 0 ? p[2] : null))],
+            Vms = vms,
+            Unlock = unlock,
+            ProbeWarnings = warnings.ToImmutable(),
+        };
+        return facts with { RebootReasons = RebootReasons(facts, S("reboot-markers")) };
+    }
+
+    private static Dictionary<string, ProbeSection> Split(string output)
+    {
+        var result = new Dictionary<string, ProbeSection>(StringComparer.Ordinal);
+        string? name = null;
+        var rc = 0;
+        var body = new System.Text.StringBuilder();
+        void Flush()
+        {
+            if (name is not null)
+            {
+                result[name] = new ProbeSection(name, rc, body.ToString().TrimEnd('\n'));
+            }
+
+            body.Clear();
+        }
+
+        foreach (var raw in output.Split('\n'))
+        {
+            var line = raw.TrimEnd('\r');
+            var m = SectionPattern().Match(line);
+            if (m.Success)
+            {
+                Flush();
+                name = m.Groups["name"].Value;
+                rc = int.Parse(m.Groups["rc"].Value, CultureInfo.InvariantCulture);
+                continue;
+            }
+
+            if (name is not null)
+            {
+                body.Append(line).Append('\n');
+            }
+        }
+
+        Flush();
+        return result;
+    }
+
+    private static (ImmutableArray<string> Kernels, string? Pinned) ParseKernelList(ProbeSection section)
+    {
+        var kernels = ImmutableArray.CreateBuilder<string>();
+        string? pinned = null;
+        var inPinned = false;
+        foreach (var line in section.Lines.Select(l => l.Trim()))
+        {
+            if (line.EndsWith(':'))
+            {
+                inPinned = line.StartsWith("Pinned kernel", StringComparison.OrdinalIgnoreCase);
+                continue;
+            }
+
+            if (KernelVersion.TryParse(line) is null)
+            {
+                continue;
+            }
+
+            if (inPinned)
+            {
+                pinned ??= line;
+            }
+            else
+            {
+                kernels.Add(line);
+            }
+        }
+
+        return (kernels.ToImmutable(), pinned);
+    }
+
+    private static (ImmutableSortedSet<string> Packages, ImmutableArray<string> Kernels) ParsePackages(ProbeSection section)
+    {
+        var packages = ImmutableSortedSet.CreateBuilder<string>(StringComparer.Ordinal);
+        var kernels = ImmutableArray.CreateBuilder<string>();
+        foreach (var line in section.Lines)
+        {
+            var parts = line.Split('\t');
+            string status, name;
+            if (parts.Length >= 2)
+            {
+                (status, name) = (parts[0].Trim(), parts[1].Trim());
+            }
+            else
+            {
+                (status, name) = ("ii", parts[0].Trim());
+            }
+
+            var installed = status.StartsWith("ii", StringComparison.Ordinal) || status.StartsWith("hi", StringComparison.Ordinal)
+                || status.EndsWith(" installed", StringComparison.Ordinal) || status == "installed";
+            if (!installed || name.Length == 0)
+            {
+                continue;
+            }
+
+            name = name.Split(':')[0];
+            packages.Add(name);
+            var km = KernelPackagePattern().Match(name);
+            if (km.Success)
+            {
+                kernels.Add(km.Groups["k"].Value);
+            }
+        }
+
+        return (packages.ToImmutable(), kernels.ToImmutable());
+    }
+
+    private static BootFacts ParseBoot(ProbeSection proc, ProbeSection kernelCmdline, ProbeSection grub, ProbeSection mode)
+    {
+        string? grubDefault = null;
+        foreach (var line in grub.Lines)
+        {
+            var m = GrubPattern().Match(line);
+            if (m.Success && m.Groups["k"].Value == "GRUB_CMDLINE_LINUX_DEFAULT")
+            {
+                grubDefault = m.Groups["v"].Value.Trim().Trim('"', '\'');
+            }
+        }
+
+        var file = kernelCmdline.DecodedFile()?.Trim();
+        var modes = mode.Lines.Select(l => l.Trim()).ToHashSet(StringComparer.Ordinal);
+        return new BootFacts
+        {
+            ProcCmdline = proc.Lines.FirstOrDefault()?.Trim() ?? string.Empty,
+            KernelCmdlineFile = file,
+            GrubCmdlineDefault = grubDefault,
+            Efi = modes.Contains("efi"),
+            Loader = file is not null && (modes.Contains("proxmox-boot-uuids") || grubDefault is null) ? BootLoader.SystemdBoot : BootLoader.Grub,
+        };
+    }
+
+    private static string? ParseCpuVendor(ProbeSection cpu)
+    {
+        var text = cpu.Body;
+        return text.Contains("GenuineIntel", StringComparison.Ordinal) ? "intel"
+            : text.Contains("AuthenticAMD", StringComparison.Ordinal) ? "amd"
+            : null;
+    }
+
+    private static bool? ParseSecureBoot(ProbeSection section)
+    {
+        if (section.Body.Contains("SecureBoot enabled", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        if (section.Body.Contains("SecureBoot disabled", StringComparison.OrdinalIgnoreCase)
+            || section.Body.Contains("EFI variables are not supported", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        return null;
+    }
+
+    /// <summary>Parses <c>dkms status</c> lines (new slash format and old comma format, with or without WARNING suffixes).</summary>
+    public static IEnumerable<DkmsModule> ParseDkms(IEnumerable<string> lines)
+    {
+        foreach (var raw in lines)
+        {
+            var line = raw.Trim();
+            var colon = line.LastIndexOf(": ", StringComparison.Ordinal);
+            if (colon < 0)
+            {
+                if (line.EndsWith(':'))
+                {
+                    continue;
+                }
+
+                colon = line.LastIndexOf(':');
+                if (colon < 0)
+                {
+                    continue;
+                }
+            }
+
+            var left = line[..colon];
+            var status = line[(colon + 1)..].Trim();
+            var parts = left.Split(',', StringSplitOptions.TrimEntries);
+            string module, version;
+            var rest = 1;
+            if (parts[0].Contains('/', StringComparison.Ordinal))
+            {
+                var mv = parts[0].Split('/', 2);
+                (module, version) = (mv[0], mv[1]);
+            }
+            else if (parts.Length >= 2)
+            {
+                (module, version) = (parts[0], parts[1]);
+                rest = 2;
+            }
+            else
+            {
+                continue;
+            }
+
+            var kernel = parts.Length > rest ? parts[rest] : null;
+            var arch = parts.Length > rest + 1 ? parts[rest + 1] : null;
+            if (module.Length == 0 || version.Length == 0)
+            {
+                continue;
+            }
+
+            yield return new DkmsModule(module, version, kernel, arch, status);
+        }
+    }
+
+    private static ServiceFacts ParseUnit(string unit, ProbeSection section)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in section.Lines)
+        {
+            var eq = line.IndexOf('=', StringComparison.Ordinal);
+            if (eq > 0)
+            {
+                values[line[..eq]] = line[(eq + 1)..];
+            }
+        }
+
+        string? V(string key) => values.TryGetValue(key, out var v) && v.Length > 0 ? v : null;
+        return new ServiceFacts
+        {
+            Unit = unit,
+            LoadState = V("LoadState"),
+            ActiveState = V("ActiveState"),
+            SubState = V("SubState"),
+            UnitFileState = V("UnitFileState"),
+            Environment = V("Environment"),
+            DropInPaths = V("DropInPaths"),
+        };
+    }
+
+    private static ImmutableDictionary<string, ImmutableArray<VgpuType>> ParseMdevTypes(ProbeSection section, ImmutableArray<string>.Builder warnings)
+    {
+        var body = section.Body.Trim();
+        if (section.ExitCode != 0 || body.Length == 0 || (body[0] != '[' && body[0] != '{'))
+        {
+            if (section.ExitCode is not (0 or -1 or 127) && body.Length > 0)
+            {
+                warnings.Add($"mdevctl types failed: {body[..Math.Min(body.Length, 200)]}");
+            }
+
+            return ImmutableDictionary<string, ImmutableArray<VgpuType>>.Empty;
+        }
+
+        var parsed = MdevctlTypesParser.ParseJson(body);
+        foreach (var w in parsed.Warnings)
+        {
+            warnings.Add($"mdevctl types: {w}");
+        }
+
+        return parsed.Value
+            .Where(t => t.Parent is not null)
+            .GroupBy(t => NormalizeBdf(t.Parent!), StringComparer.OrdinalIgnoreCase)
+            .ToImmutableDictionary(
+                g => g.Key,
+                g => g.Select(t => new VgpuType(t.Id, t.Name ?? string.Empty, t.Description ?? string.Empty, t.AvailableInstances ?? 0, t.Details?.MaxInstance, t.Details?.FramebufferMiB, t.DeviceApi ?? "vfio-pci"))
+                    .OrderBy(t => t.Id, StringComparer.Ordinal).ToImmutableArray(),
+                StringComparer.OrdinalIgnoreCase);
+    }
+
+    private sealed record PciRow(string Address, string DeviceId, string? SubVendor, string? SubDevice, string? Class, string? Driver, string? PhysFn, int? TotalVfs);
+
+    private sealed record LspciEntry(string Address, string Description, string? ClassCode, string? DeviceId, string? Driver);
+
+    private static string NormalizeBdf(string bdf) => (bdf.Count(c => c == ':') == 1 ? "0000:" + bdf : bdf).ToLowerInvariant();
+
+    private static string Hex4(string? value) => (value ?? string.Empty).Trim().Replace("0x", string.Empty, StringComparison.OrdinalIgnoreCase).ToLowerInvariant();
+
+    /// <summary>Parses <c>lspci -nnk</c> text (any indentation, stderr noise ignored).</summary>
+    private static List<LspciEntry> ParseLspci(ProbeSection section)
+    {
+        var entries = new List<LspciEntry>();
+        string? address = null, description = null, classCode = null, deviceId = null, driver = null;
+        void Flush()
+        {
+            if (address is not null)
+            {
+                entries.Add(new LspciEntry(address, description!, classCode, deviceId, driver));
+            }
+
+            address = description = classCode = deviceId = driver = null;
+        }
+
+        foreach (var raw in section.Lines)
+        {
+            var m = LspciHeaderPattern().Match(raw);
+            if (m.Success)
+            {
+                Flush();
+                address = NormalizeBdf(m.Groups["bdf"].Value);
+                description = m.Groups["desc"].Value.Trim();
+                classCode = m.Groups["class"].Success ? m.Groups["class"].Value.ToLowerInvariant() : null;
+                var ids = LspciIdsPattern().Matches(m.Groups["desc"].Value);
+                deviceId = ids.Count > 0 ? ids[^1].Groups["dev"].Value.ToLowerInvariant() : null;
+                continue;
+            }
+
+            var line = raw.Trim();
+            if (address is not null && line.StartsWith("Kernel driver in use:", StringComparison.Ordinal))
+            {
+                driver = line["Kernel driver in use:".Length..].Trim();
+            }
+        }
+
+        Flush();
+        return entries;
+    }
+
+    private static ImmutableArray<GpuFacts> ParseGpus(ProbeSection lspci, ProbeSection sysfs, ProbeSection sriov, ImmutableDictionary<string, ImmutableArray<VgpuType>> mdevTypes)
+    {
+        var lspciEntries = ParseLspci(lspci).ToDictionary(e => e.Address, StringComparer.OrdinalIgnoreCase);
+        var rows = new List<PciRow>();
+        foreach (var line in sysfs.Lines)
+        {
+            var p = line.Split('\t');
+            if (p.Length < 3 || p[0].Length == 0)
+            {
+                continue;
+            }
+
+            string? F(int i) => p.Length > i && p[i].Trim().Length > 0 ? p[i].Trim() : null;
+            rows.Add(new PciRow(
+                NormalizeBdf(p[0]),
+                Hex4(p[2]),
+                F(3) is { } sv ? Hex4(sv) : null,
+                F(4) is { } sd ? Hex4(sd) : null,
+                F(5)?.ToLowerInvariant(),
+                F(6),
+                F(7) is { } pf ? NormalizeBdf(pf) : null,
+                int.TryParse(F(8), NumberStyles.Integer, CultureInfo.InvariantCulture, out var vfs) ? vfs : null));
+        }
+
+        if (rows.Count == 0)
+        {
+            rows.AddRange(lspciEntries.Values.Where(e => e.DeviceId is not null)
+                .Select(e => new PciRow(e.Address, e.DeviceId!, null, null, e.ClassCode is { } c ? "0x" + c + "00" : null, e.Driver, null, null)));
+        }
+
+        var sriovTypes = ParseSriovTypes(sriov, rows);
+        var gpus = new List<GpuFacts>();
+        foreach (var row in rows)
+        {
+            lspciEntries.TryGetValue(row.Address, out var entry);
+            var classCode = row.Class?.Replace("0x", string.Empty, StringComparison.Ordinal) ?? entry?.ClassCode;
+            if (classCode is not null && !classCode.StartsWith("03", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var model = GpuCatalog.Classify(row.DeviceId, entry?.Description);
+            var types = mdevTypes.TryGetValue(row.Address, out var t) ? t
+                : sriovTypes.TryGetValue(row.Address, out var st) ? st
+                : [];
+            gpus.Add(new GpuFacts
+            {
+                PciAddress = row.Address,
+                DeviceId = row.DeviceId,
+                SubsystemVendorId = row.SubVendor,
+                SubsystemDeviceId = row.SubDevice,
+                Model = model,
+                DriverInUse = row.Driver ?? entry?.Driver,
+                LspciDescription = entry?.Description,
+                PhysicalFunction = row.PhysFn,
+                SriovTotalVfs = row.TotalVfs is > 0 ? row.TotalVfs : null,
+                VgpuTypes = types,
+            });
+        }
+
+        return [.. gpus.OrderBy(g => g.IsVirtualFunction).ThenBy(g => g.PciAddress, StringComparer.Ordinal)];
+    }
+
+    /// <summary>SR-IOV VFs' creatable types, folded onto their PF: available = free VFs offering the type.</summary>
+    private static Dictionary<string, ImmutableArray<VgpuType>> ParseSriovTypes(ProbeSection section, List<PciRow> rows)
+    {
+        var perPf = new Dictionary<string, Dictionary<string, (string Name, long Free)>>(StringComparer.OrdinalIgnoreCase);
+        string? pf = null;
+        var free = false;
+        foreach (var line in section.Lines)
+        {
+            if (line.StartsWith("@@ ", StringComparison.Ordinal))
+            {
+                var p = line[3..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                var vf = NormalizeBdf(p[0]);
+                pf = rows.FirstOrDefault(r => r.Address == vf)?.PhysFn ?? vf;
+                free = p.Length < 2 || p[1] == "0";
+                continue;
+            }
+
+            var m = SriovTypePattern().Match(line);
+            if (pf is null || !m.Success)
+            {
+                continue;
+            }
+
+            var types = perPf.TryGetValue(pf, out var x) ? x : perPf[pf] = new Dictionary<string, (string, long)>(StringComparer.Ordinal);
+            var id = "nvidia-" + m.Groups["id"].Value;
+            var previous = types.TryGetValue(id, out var prev) ? prev.Free : 0;
+            types[id] = (m.Groups["name"].Value.Trim(), previous + (free ? 1 : 0));
+        }
+
+        return perPf.ToDictionary(
+            kv => kv.Key,
+            kv => kv.Value.Select(t => new VgpuType(t.Key, t.Value.Name, string.Empty, t.Value.Free, null, SizeFromTypeName(t.Value.Name)))
+                .OrderBy(t => t.Id, StringComparer.Ordinal).ToImmutableArray(),
+            StringComparer.OrdinalIgnoreCase);
+    }
+
+    private static long? SizeFromTypeName(string name)
+    {
+        var m = TypeSizePattern().Match(name);
+        return m.Success && long.TryParse(m.Groups["g"].Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var g) ? g * 1024 : null;
+    }
+
+    private static ImmutableArray<VmFacts> ParseVms(ProbeSection qmList, ProbeSection hostpci)
+    {
+        var vms = new SortedDictionary<int, VmFacts>();
+        foreach (var line in qmList.Lines)
+        {
+            var p = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            if (p.Length >= 3 && int.TryParse(p[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var id))
+            {
+                vms[id] = new VmFacts { VmId = id, Name = p[1], Status = p[2] };
+            }
+        }
+
+        foreach (var line in hostpci.Lines)
+        {
+            var tab = line.IndexOf('\t', StringComparison.Ordinal);
+            if (tab <= 0 || !int.TryParse(line[..tab], NumberStyles.Integer, CultureInfo.InvariantCulture, out var id))
+            {
+                continue;
+            }
+
+            var entry = line[(tab + 1)..];
+            var colon = entry.IndexOf(':', StringComparison.Ordinal);
+            if (colon <= 0)
+            {
+                continue;
+            }
+
+            var value = entry[(colon + 1)..].Trim();
+            var mdev = MdevOptionPattern().Match(value);
+            var pci = new VmHostPci(entry[..colon].Trim(), value, mdev.Success ? mdev.Groups["t"].Value : null);
+            var vm = vms.TryGetValue(id, out var existing) ? existing : new VmFacts { VmId = id };
+            vms[id] = vm with { HostPci = vm.HostPci.Add(pci) };
+        }
+
+        return [.. vms.Values];
+    }
+
+    private static ImmutableArray<string> RebootReasons(NodeFacts facts, ProbeSection markers)
+    {
+        var reasons = ImmutableArray.CreateBuilder<string>();
+        foreach (var line in markers.Lines)
+        {
+            reasons.Add(line.Trim());
+        }
+
+        if (facts.NouveauLoaded && facts.NouveauBlacklisted)
+        {
+            reasons.Add("nouveau is blacklisted but still loaded");
+        }
+
+        if (facts.Driver.InstalledVersion is { } v && facts.Driver.LoadedModuleVersion is { } loaded && !string.Equals(v, loaded, StringComparison.Ordinal))
+        {
+            reasons.Add($"host driver {v} installed but {loaded} is loaded");
+        }
+
+        if (facts.PinnedKernel is { } pinned && facts.RunningKernel.Length > 0 && !string.Equals(pinned, facts.RunningKernel, StringComparison.Ordinal))
+        {
+            reasons.Add($"kernel {pinned} is pinned but {facts.RunningKernel} is running");
+        }
+
+        if (!facts.Iommu.Enabled && facts.Boot.NextBootCmdline is { } next && IommuOnPattern().IsMatch(next) && !IommuOnPattern().IsMatch(facts.Boot.ProcCmdline))
+        {
+            reasons.Add("IOMMU is enabled on the kernel command line of the next boot");
+        }
+
+        return [.. reasons.Distinct(StringComparer.Ordinal)];
+    }
+
+    [GeneratedRegex(@"^### (?<name>[a-z0-9-]+) rc=(?<rc>-?\d+)$")]
+    private static partial Regex SectionPattern();
+
+    [GeneratedRegex(@"pve-manager/(?<v>\d+\.\d+(?:\.\d+)?)")]
+    private static partial Regex PveVersionPattern();
+
+    [GeneratedRegex(@"^(?:proxmox|pve)-kernel-(?<k>\d+\.\d+\.\d+-\d+-pve)(?:-signed)?$")]
+    private static partial Regex KernelPackagePattern();
+
+    [GeneratedRegex(@"^(?<k>GRUB_CMDLINE_LINUX(?:_DEFAULT)?)=(?<v>.*)$")]
+    private static partial Regex GrubPattern();
+
+    [GeneratedRegex(@"^(?<bdf>(?:[0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7])\s+(?:[^\[]*\[(?<class>[0-9a-fA-F]{4})\]:)?\s*(?<desc>.*)$")]
+    private static partial Regex LspciHeaderPattern();
+
+    [GeneratedRegex(@"\[(?<ven>[0-9a-fA-F]{4}):(?<dev>[0-9a-fA-F]{4})\]")]
+    private static partial Regex LspciIdsPattern();
+
+    [GeneratedRegex(@"^\s*(?<id>\d+)\s*:\s*(?<name>.+)$")]
+    private static partial Regex SriovTypePattern();
+
+    [GeneratedRegex(@"-(?<g>\d+)[A-Z]$")]
+    private static partial Regex TypeSizePattern();
+
+    [GeneratedRegex(@"(?:^|,)mdev=(?<t>[^,\s]+)")]
+    private static partial Regex MdevOptionPattern();
+
+    [GeneratedRegex(@"(?:^|\s)(?:intel_iommu|amd_iommu)=on(?:\s|$)")]
+    private static partial Regex IommuOnPattern();
+}

@@ -1,0 +1,62 @@
+using System.Text;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using VgpuIac.Engine.Diagnostics;
+using VgpuIac.Pulumi.PropertyValues;
+using VgpuIac.Pulumi.Rpc;
+
+namespace VgpuIac.Pulumi.Provider;
+
+/// <summary>Turns engine diagnostics into what the Pulumi engine shows: RPC errors, check failures, partial-failure details.</summary>
+public static class RpcFailures
+{
+    /// <summary>"summary: detail" with the property path, for one diagnostic.</summary>
+    public static string Describe(Diagnostic d)
+    {
+        var sb = new StringBuilder(d.Summary);
+        if (d.Detail.Length > 0)
+        {
+            sb.Append(": ").Append(d.Detail);
+        }
+
+        var path = PropertyPath.From(d.Path);
+        if (path.Length > 0)
+        {
+            sb.Append(" (property ").Append(path).Append(')');
+        }
+
+        return sb.ToString();
+    }
+
+    public static RpcException Error(StatusCode code, IEnumerable<Diagnostic> errors) =>
+        new(new Grpc.Core.Status(code, string.Join("\n", errors.Select(Describe))));
+
+    public static RpcException InvalidInputs(IEnumerable<PropertyFailure> failures) =>
+        new(new Grpc.Core.Status(StatusCode.InvalidArgument, string.Join("\n", failures.Select(f => $"{f.Path}: {f.Reason}"))));
+
+    public static CheckFailure ToCheckFailure(Diagnostic d) => new()
+    {
+        Property = PropertyPath.From(d.Path),
+        Reason = d.Detail.Length > 0 ? $"{d.Summary}: {d.Detail}" : d.Summary,
+    };
+
+    /// <summary>
+    /// The resource exists (or partly exists) but the operation failed: the engine records <paramref name="properties"/>
+    /// under <paramref name="id"/> and reports the reasons (ErrorResourceInitFailed in the status details).
+    /// </summary>
+    public static RpcException InitFailed(string id, Struct properties, Struct inputs, IEnumerable<Diagnostic> errors)
+    {
+        var reasons = errors.Select(Describe).ToList();
+        var detail = new ErrorResourceInitFailed { Id = id, Properties = properties, Inputs = inputs };
+        detail.Reasons.AddRange(reasons);
+        var status = new Rpc.GoogleRpc.Status
+        {
+            Code = (int)StatusCode.Unknown,
+            Message = string.Join("\n", reasons),
+        };
+        status.Details.Add(Any.Pack(detail));
+        var trailers = new Metadata { { "grpc-status-details-bin", status.ToByteArray() } };
+        return new RpcException(new Grpc.Core.Status(StatusCode.Unknown, status.Message), trailers);
+    }
+}

@@ -16,6 +16,7 @@ public static class EngineCatalog
     public static ImmutableArray<IResource> Resources { get; } =
     [
         new Licensing.DlsLicenseServerResource(),
+        new Guests.GuestResource(),
     ];
 
     public static ImmutableArray<IDataSource> DataSources { get; } =

@@ -1,0 +1,83 @@
+using VgpuIac.Engine.Nodes;
+using VgpuIac.Engine.Schema;
+using VgpuIac.Engine.Values;
+
+namespace VgpuIac.Engine.Guests;
+
+/// <summary>Schema of <c>vgpu_guest</c>: a Proxmox VM with a vGPU slice, its guest driver and its licence.</summary>
+public static class GuestDefinition
+{
+    public static ResourceDefinition Definition { get; } = new()
+    {
+        Name = "guest",
+        PulumiName = "Guest",
+        Kind = ObjectKind.Resource,
+        DeleteBeforeReplace = true,
+        ImportIdFormat = "<node>/<vmid>",
+        Description =
+            "A Proxmox VE virtual machine with an NVIDIA vGPU (a mediated device of a vGPU type), set up inside the guest " +
+            "through the QEMU guest agent (no guest network needed): nouveau blacklisted, the GRID guest driver installed, " +
+            "and the licence installed from a client configuration token (from `vgpu_dls_license_server.client_token`, or a " +
+            "token file from NVIDIA's licence service) until `nvidia-smi -q` says `Licensed`.\n\n" +
+            "The plan fails early when the vGPU type does not exist on the node, has no free instance, or would mix types " +
+            "on a GPU that allows one type at a time.",
+        Attributes =
+        [
+            Attr.Computed("id", AttrType.String, "`<node>/<vmid>`.") with { StableComputed = true },
+            ProviderSchema.NodeAttribute,
+            Attr.Required("vmid", AttrType.Number, "VM ID.") with { ForcesReplacement = true, Validators = [Validators.IntRange(100, 999_999_999)] },
+            Attr.Required("name", AttrType.String, "VM name (a DNS label, as PVE requires).")
+                with { Validators = [Validators.Pattern("^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,61}[a-zA-Z0-9])?$", "a DNS name (letters, digits, dots, hyphens)")] },
+            Attr.WithDefault("os", AttrType.String, Value.String("linux"), "`linux` or `windows` (sets `ostype` and how the guest is set up).")
+                with { ForcesReplacement = true, Validators = [Validators.OneOf("linux", "windows")] },
+            Attr.WithDefault("machine", AttrType.String, Value.String("q35"), "QEMU machine: `q35` (latest) or a pinned version such as `pc-q35-7.2`.")
+                with { Validators = [Validators.Pattern(@"^(q35|pc-q35-[0-9]+\.[0-9]+(\+pve[0-9]+)?|pc|pc-i440fx-[0-9]+\.[0-9]+(\+pve[0-9]+)?)$", "a QEMU machine type such as q35 or pc-q35-7.2")] },
+            Attr.WithDefault("bios", AttrType.String, Value.String("ovmf"), "`ovmf` (UEFI, with an EFI disk) or `seabios`.")
+                with { ForcesReplacement = true, Validators = [Validators.OneOf("ovmf", "seabios")] },
+            Attr.WithDefault("cpu", AttrType.String, Value.String("host"), "CPU type.") with { Validators = [Validators.Pattern("^[a-zA-Z0-9_.,=+-]{1,64}$", "a CPU type such as host")] },
+            Attr.WithDefault("cores", AttrType.Number, Value.Number(4), "CPU cores.") with { Validators = [Validators.IntRange(1, 512)] },
+            Attr.WithDefault("memory_mb", AttrType.Number, Value.Number(8192), "Memory in MiB.") with { Validators = [Validators.IntRange(256, 4_194_304)] },
+            Attr.WithDefault("storage", AttrType.String, Value.String("local-lvm"), "Storage for the system disk and the EFI disk.")
+                with { ForcesReplacement = true, Validators = [Validators.Pattern("^[a-zA-Z0-9_.-]{1,64}$", "a storage ID")] },
+            Attr.WithDefault("disk_size_gb", AttrType.Number, Value.Number(32), "System disk size in GiB (SCSI, virtio-scsi-single, iothread).")
+                with { ForcesReplacement = true, Validators = [Validators.IntRange(1, 65536)] },
+            Attr.WithDefault("bridge", AttrType.String, Value.String("vmbr0"), "Bridge of the virtio network interface.")
+                with { Validators = [Validators.Pattern("^[a-zA-Z0-9_.-]{1,15}$", "a bridge name such as vmbr0")] },
+            Attr.Optional("iso", AttrType.String, "Installation ISO volume attached as a CD-ROM, e.g. `local:iso/ubuntu-22.04.4-live-server-amd64.iso`.")
+                with { Validators = [Validators.Pattern(@"^[a-zA-Z0-9_.-]+:iso/[^,;\s]+$", "an ISO volume such as local:iso/name.iso")] },
+            Attr.Optional("clone_from", AttrType.Number, "Create the VM as a full clone of this template VM instead of from scratch.")
+                with { ForcesReplacement = true, Validators = [Validators.IntRange(100, 999_999_999)] },
+            Attr.WithDefault("started", AttrType.Bool, Value.True, "Keep the VM running (it is started on create)."),
+            Attr.WithDefault("agent", AttrType.Bool, Value.True, "Enable the QEMU guest agent (needed for guest setup and for reading IP addresses)."),
+            new AttributeDefinition
+            {
+                Name = "mdev_type", Type = AttrType.String, Mode = AttributeMode.OptionalComputed,
+                Description = "vGPU type ID as the node lists it, e.g. `nvidia-46`. Set this or `mdev_type_name`; when the name is set this shows the ID it resolved to.",
+                Validators = [Validators.Pattern("^[^/.:,;\\s]+$", "an mdev type ID such as nvidia-46")],
+            },
+            Attr.Optional("mdev_type_name", AttrType.String, "vGPU type name, e.g. `GRID P40-1Q`, resolved on the node to its ID."),
+            Attr.Optional("gpu", AttrType.String, "PCI address of the GPU to slice (`0000:01:00.0`). Default: the first GPU offering the type with a free instance.")
+                with { Validators = [Validators.Pattern("^([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7]$", "a PCI address such as 0000:01:00.0")] },
+            Attr.Optional("gpu_mapping", AttrType.String, "A PVE PCI resource mapping to use instead of `gpu` (for non-root API users and clusters).")
+                with { Validators = [Validators.Pattern("^[a-zA-Z0-9_-]{1,64}$", "a resource mapping ID")] },
+            Attr.WithDefault("pcie", AttrType.Bool, Value.True, "Attach the vGPU as PCIe (needs a q35 machine)."),
+            Attr.WithDefault("rombar", AttrType.Bool, Value.True, "Expose the device ROM."),
+            Attr.WithDefault("guest_setup", AttrType.String, Value.String("agent"), "How to set up the guest: `agent` (QEMU guest agent) or `none` (leave the guest alone).")
+                with { Validators = [Validators.OneOf("agent", "none")] },
+            Attr.Optional("guest_driver_url", AttrType.String, "URL of the GRID guest driver installer (`NVIDIA-Linux-x86_64-<ver>-grid.run`), downloaded inside the guest and checked against `guest_driver_sha256`.")
+                with { Validators = [Validators.Pattern("^https?://[^\\s'\"]+$", "an http(s) URL")] },
+            Attr.Optional("guest_driver_sha256", AttrType.String, "SHA-256 of the guest driver installer; required with `guest_driver_url` and `guest_driver_source`.") with { Validators = [Validators.Sha256Hex()] },
+            Attr.Optional("guest_driver_source", AttrType.String, "Local path of the guest driver installer, copied to the node and into the guest."),
+            Attr.Optional("host_driver_version", AttrType.String, "The node's host driver version (e.g. `vgpu_host_driver.installed_version`); when set, the guest driver must come from the same vGPU release.")
+                with { Validators = [Validators.Pattern("^[0-9]+\\.[0-9]+(\\.[0-9]+)?$", "a driver version such as 535.129.03")] },
+            Attr.Optional("license_token", AttrType.String, "Client configuration token (`.tok` content) installed in the guest (mode 0600); e.g. `vgpu_dls_license_server.main.client_token` or `file(\"client_configuration_token.tok\")`.")
+                with { Sensitive = true },
+            Attr.WithDefault("license_wait_timeout", AttrType.String, Value.String("3m"), "How long to wait for `Licensed` after installing the token.") with { Validators = [Validators.Duration()] },
+            Attr.Computed("mdev_uuid", AttrType.String, "UUID of the vGPU's mediated device (PVE derives it from the hostpci index and the VM ID)."),
+            Attr.Computed("status", AttrType.String, "`running` or `stopped`."),
+            Attr.Computed("license_status", AttrType.String, "Licence status as the guest reports it, e.g. `Licensed (Expiry: 2025-4-22 11:18:43 GMT)`."),
+            Attr.Computed("guest_driver_version", AttrType.String, "GRID guest driver version installed in the guest."),
+            Attr.Computed("ip_addresses", AttrType.ListOf(AttrType.String), "IPv4 addresses the guest agent reports (loopback excluded)."),
+        ],
+    };
+}

@@ -1,0 +1,147 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using VgpuIac.Engine.Parsing.Pve;
+
+namespace VgpuIac.Engine.Guests;
+
+/// <summary>What the node and the guest agent say about a VM.</summary>
+public sealed record GuestNodeState
+{
+    public bool Exists { get; init; }
+
+    public QmConfig? Config { get; init; }
+
+    public bool Running { get; init; }
+
+    /// <summary>Null when the guest was not asked (agent off, VM stopped, setup none).</summary>
+    public ImmutableDictionary<string, string>? Guest { get; init; }
+
+    public string? GuestError { get; init; }
+
+    public ImmutableArray<string> IpAddresses { get; init; } = [];
+
+    public string? GuestValue(string key) => Guest is not null && Guest.TryGetValue(key, out var v) && v.Length > 0 ? v : null;
+
+    public static GuestNodeState Parse(string output)
+    {
+        var sections = new Dictionary<string, string>(StringComparer.Ordinal);
+        string? current = null;
+        var sb = new System.Text.StringBuilder();
+        foreach (var line in output.Split('\n'))
+        {
+            if (line.StartsWith("### ", StringComparison.Ordinal))
+            {
+                if (current is not null)
+                {
+                    sections[current] = sb.ToString();
+                }
+
+                current = line[4..].Trim();
+                sb.Clear();
+            }
+            else if (current is not null)
+            {
+                sb.Append(line).Append('\n');
+            }
+        }
+
+        if (current is not null)
+        {
+            sections[current] = sb.ToString();
+        }
+
+        if (sections.ContainsKey("absent") || !sections.TryGetValue("config", out var configText))
+        {
+            return new GuestNodeState { Exists = false };
+        }
+
+        var state = new GuestNodeState
+        {
+            Exists = true,
+            Config = QmConfigParser.Parse(configText).Value,
+            Running = sections.TryGetValue("status", out var st) && st.Contains("running", StringComparison.Ordinal),
+        };
+        if (sections.TryGetValue("guest", out var guestJson))
+        {
+            var (facts, error) = ParseGuestExec(guestJson);
+            state = state with { Guest = facts, GuestError = error };
+        }
+
+        if (sections.TryGetValue("net", out var net))
+        {
+            state = state with { IpAddresses = ParseAddresses(net) };
+        }
+
+        return state;
+    }
+
+    /// <summary>Reads <c>qm guest exec</c> JSON: exit code, out-data, err-data.</summary>
+    public static (int ExitCode, string Out, string Err)? ParseExecJson(string json)
+    {
+        var start = json.IndexOf('{', StringComparison.Ordinal);
+        if (start < 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(json[start..]);
+            var root = doc.RootElement;
+            return (
+                root.TryGetProperty("exitcode", out var ec) && ec.TryGetInt32(out var code) ? code : -1,
+                root.TryGetProperty("out-data", out var o) ? o.GetString() ?? string.Empty : string.Empty,
+                root.TryGetProperty("err-data", out var e) ? e.GetString() ?? string.Empty : string.Empty);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static (ImmutableDictionary<string, string>? Facts, string? Error) ParseGuestExec(string text)
+    {
+        if (ParseExecJson(text) is not { } r)
+        {
+            return (null, text.Trim());
+        }
+
+        var facts = r.Out.Split('\n')
+            .Select(l => l.Split('=', 2))
+            .Where(p => p.Length == 2)
+            .GroupBy(p => p[0], StringComparer.Ordinal)
+            .ToImmutableDictionary(g => g.Key, g => g.First()[1].Trim(), StringComparer.Ordinal);
+        return (facts, r.ExitCode == 0 ? null : r.Err.Trim());
+    }
+
+    private static ImmutableArray<string> ParseAddresses(string json)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json.Trim());
+            var list = new List<string>();
+            foreach (var iface in doc.RootElement.EnumerateArray())
+            {
+                if (!iface.TryGetProperty("ip-addresses", out var addrs))
+                {
+                    continue;
+                }
+
+                foreach (var a in addrs.EnumerateArray())
+                {
+                    if (a.TryGetProperty("ip-address-type", out var t) && t.GetString() == "ipv4"
+                        && a.TryGetProperty("ip-address", out var ip) && ip.GetString() is { } s && !s.StartsWith("127.", StringComparison.Ordinal))
+                    {
+                        list.Add(s);
+                    }
+                }
+            }
+
+            return [.. list];
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            return [];
+        }
+    }
+}

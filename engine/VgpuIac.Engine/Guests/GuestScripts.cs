@@ -1,0 +1,86 @@
+namespace VgpuIac.Engine.Guests;
+
+/// <summary>Fixed scripts for the node and the guest; user input arrives only as positional arguments.</summary>
+internal static class GuestScripts
+{
+    /// <summary>Runs inside a Linux guest (sh -c): prints key=value facts about the driver and the licence.</summary>
+    public const string GuestProbe = """
+        v=$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null | head -n 1); echo "driver_version=$v"
+        if lsmod 2>/dev/null | grep -q '^nouveau '; then echo nouveau_loaded=1; else echo nouveau_loaded=0; fi
+        if grep -qs '^[[:space:]]*blacklist[[:space:]][[:space:]]*nouveau' /etc/modprobe.d/*.conf; then echo nouveau_blacklisted=1; else echo nouveau_blacklisted=0; fi
+        t=/etc/nvidia/ClientConfigToken/client_configuration_token_vgpuiac.tok
+        [ -f "$t" ] && echo "token_sha256=$(sha256sum "$t" | cut -d' ' -f1)"
+        echo "license_status=$(nvidia-smi -q 2>/dev/null | sed -n 's/^[[:space:]]*License Status[[:space:]]*:[[:space:]]*//p' | head -n 1)"
+        """;
+
+    /// <summary>Read-only, on the node: args vmid setup. Prints ### sections for <see cref="GuestNodeState.Parse"/>.</summary>
+    public const string Read = """
+        set -u
+        vmid=$1; setup=$2; probe=$3
+        echo "### config"
+        if ! qm config "$vmid" 2>/dev/null; then echo "### absent"; exit 0; fi
+        echo "### status"; qm status "$vmid"
+        if [ "$setup" = agent ] && qm status "$vmid" | grep -q running && qm agent "$vmid" ping >/dev/null 2>&1; then
+          echo "### guest"; qm guest exec "$vmid" -- sh -c "$probe" 2>&1
+          echo "### net"; qm agent "$vmid" network-get-interfaces 2>/dev/null
+        fi
+        echo "### end"
+        """;
+
+    /// <summary>Waits for the guest agent: args vmid seconds.</summary>
+    public const string WaitAgent = """
+        vmid=$1; end=$(( $(date +%s) + $2 ))
+        until qm agent "$vmid" ping >/dev/null 2>&1; do
+          [ "$(date +%s)" -ge "$end" ] && { echo "the QEMU guest agent of VM $vmid did not answer within $2 s" >&2; exit 1; }
+          sleep 1
+        done
+        """;
+
+    /// <summary>Copies a file from the node into the guest through the agent: args vmid node-file guest-file.</summary>
+    public const string CopyIntoGuest = """
+        vmid=$1; src=$2; dst=$3
+        qm guest exec "$vmid" --pass-stdin 1 -- sh -c 'umask 077; cat > "$1"' _ "$dst" < "$src"
+        """;
+
+    /// <summary>Inside the guest: blacklist nouveau and rebuild the initramfs (sh -c).</summary>
+    public const string BlacklistNouveau = """
+        printf 'blacklist nouveau\noptions nouveau modeset=0\n' > /etc/modprobe.d/blacklist-nouveau.conf && update-initramfs -u
+        """;
+
+    /// <summary>Inside the guest: download the driver installer and check it (sh -c _ url sha256 path).</summary>
+    public const string DownloadDriver = """
+        url=$1; sum=$2; out=$3
+        rm -f "$out.part"
+        if command -v curl >/dev/null 2>&1; then curl -fsSL --proto '=https,http' -o "$out.part" "$url" || exit 20
+        else wget -q -O "$out.part" "$url" || exit 20; fi
+        echo "$sum  $out.part" | sha256sum -c --status || { rm -f "$out.part"; echo "checksum mismatch: got $(sha256sum "$out.part" 2>/dev/null | cut -d' ' -f1)" >&2; exit 21; }
+        mv -f "$out.part" "$out"
+        """;
+
+    /// <summary>Inside the guest: check the installer's checksum and run it (sh -c _ path sha256).</summary>
+    public const string InstallDriver = """
+        f=$1; sum=$2
+        echo "$sum  $f" | sha256sum -c --status || { echo "the installer in the guest does not match guest_driver_sha256" >&2; exit 21; }
+        sh "$f" --dkms -s; rc=$?
+        rm -f "$f"
+        exit $rc
+        """;
+
+    /// <summary>Inside the guest: install the token (stdin) 0600, set FeatureType, restart nvidia-gridd (sh -c).</summary>
+    public const string InstallToken = """
+        umask 077
+        mkdir -p /etc/nvidia/ClientConfigToken
+        t=/etc/nvidia/ClientConfigToken/client_configuration_token_vgpuiac.tok
+        cat > "$t.new" && chmod 600 "$t.new" && mv -f "$t.new" "$t" || exit 30
+        if [ ! -f /etc/nvidia/gridd.conf ]; then
+          if [ -f /etc/nvidia/gridd.conf.template ]; then sed 's/^FeatureType=.*/FeatureType=1/' /etc/nvidia/gridd.conf.template > /etc/nvidia/gridd.conf; fi
+          grep -q '^FeatureType=' /etc/nvidia/gridd.conf 2>/dev/null || echo 'FeatureType=1' >> /etc/nvidia/gridd.conf
+        fi
+        systemctl restart nvidia-gridd || exit 31
+        """;
+
+    /// <summary>Inside the guest: the licence status line and the last gridd log lines.</summary>
+    public const string LicenseLog = """
+        journalctl -u nvidia-gridd -n 15 --no-pager 2>/dev/null
+        """;
+}

@@ -1,0 +1,128 @@
+using System.Globalization;
+using VgpuIac.Engine.Values;
+
+namespace VgpuIac.Engine.Guests;
+
+/// <summary>What the user asked for, with defaults filled in (built from a wholly known planned value).</summary>
+public sealed record GuestSpec
+{
+    public const string TokenPath = "/etc/nvidia/ClientConfigToken/client_configuration_token_vgpuiac.tok";
+
+    public required long Vmid { get; init; }
+
+    public required string Name { get; init; }
+
+    public required string Os { get; init; }
+
+    public required string Machine { get; init; }
+
+    public required string Bios { get; init; }
+
+    public required string Cpu { get; init; }
+
+    public required long Cores { get; init; }
+
+    public required long MemoryMb { get; init; }
+
+    public required string Storage { get; init; }
+
+    public required long DiskSizeGb { get; init; }
+
+    public required string Bridge { get; init; }
+
+    public string? Iso { get; init; }
+
+    public long? CloneFrom { get; init; }
+
+    public required bool Started { get; init; }
+
+    public required bool Agent { get; init; }
+
+    public string? MdevType { get; init; }
+
+    public string? MdevTypeName { get; init; }
+
+    public string? Gpu { get; init; }
+
+    public string? GpuMapping { get; init; }
+
+    public required bool Pcie { get; init; }
+
+    public required bool Rombar { get; init; }
+
+    public required string GuestSetup { get; init; }
+
+    public string? DriverUrl { get; init; }
+
+    public string? DriverSha256 { get; init; }
+
+    public string? DriverSource { get; init; }
+
+    public string? HostDriverVersion { get; init; }
+
+    public string? LicenseToken { get; init; }
+
+    public required TimeSpan LicenseWait { get; init; }
+
+    public bool WantsDriver => DriverUrl is not null || DriverSource is not null;
+
+    public string VmidText => Vmid.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The driver version named in the installer's file name (NVIDIA-Linux-x86_64-535.129.03-grid.run), if any.</summary>
+    public string? DriverVersionFromName
+    {
+        get
+        {
+            var name = DriverSource ?? DriverUrl;
+            if (name is null)
+            {
+                return null;
+            }
+
+            var m = System.Text.RegularExpressions.Regex.Match(name, @"x86_64-([0-9]+\.[0-9]+(?:\.[0-9]+)?)-grid", System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromMilliseconds(100));
+            return m.Success ? m.Groups[1].Value : null;
+        }
+    }
+
+    public static GuestSpec From(Value v) => new()
+    {
+        Vmid = v["vmid"].Int64OrNull ?? 0,
+        Name = v["name"].StringOrNull ?? string.Empty,
+        Os = v["os"].StringOrNull ?? "linux",
+        Machine = v["machine"].StringOrNull ?? "q35",
+        Bios = v["bios"].StringOrNull ?? "ovmf",
+        Cpu = v["cpu"].StringOrNull ?? "host",
+        Cores = v["cores"].Int64OrNull ?? 4,
+        MemoryMb = v["memory_mb"].Int64OrNull ?? 8192,
+        Storage = v["storage"].StringOrNull ?? "local-lvm",
+        DiskSizeGb = v["disk_size_gb"].Int64OrNull ?? 32,
+        Bridge = v["bridge"].StringOrNull ?? "vmbr0",
+        Iso = v["iso"].StringOrNull,
+        CloneFrom = v["clone_from"].Int64OrNull,
+        Started = v["started"].BoolOrNull ?? true,
+        Agent = v["agent"].BoolOrNull ?? true,
+        MdevType = v["mdev_type"].StringOrNull,
+        MdevTypeName = v["mdev_type_name"].StringOrNull,
+        Gpu = v["gpu"].StringOrNull,
+        GpuMapping = v["gpu_mapping"].StringOrNull,
+        Pcie = v["pcie"].BoolOrNull ?? true,
+        Rombar = v["rombar"].BoolOrNull ?? true,
+        GuestSetup = v["guest_setup"].StringOrNull ?? "agent",
+        DriverUrl = v["guest_driver_url"].StringOrNull,
+        DriverSha256 = v["guest_driver_sha256"].StringOrNull?.ToLowerInvariant(),
+        DriverSource = v["guest_driver_source"].StringOrNull,
+        HostDriverVersion = v["host_driver_version"].StringOrNull,
+        LicenseToken = v["license_token"].StringOrNull,
+        LicenseWait = Schema.DurationText.Parse(v["license_wait_timeout"].StringOrNull ?? "3m", TimeSpan.FromMinutes(3)),
+    };
+
+    /// <summary>The <c>hostpci0</c> property string PVE stores for this vGPU.</summary>
+    public string HostPci(string gpuAddress) =>
+        (GpuMapping is not null ? $"mapping={GpuMapping}" : gpuAddress)
+        + $",mdev={MdevType}"
+        + (Pcie ? ",pcie=1" : string.Empty)
+        + (Rombar ? string.Empty : ",rombar=0");
+
+    /// <summary>PVE's mdev UUID for hostpci0 of this VM.</summary>
+    public string MdevUuid => $"00000000-0000-0000-0000-{Vmid.ToString("D12", CultureInfo.InvariantCulture)}";
+}

@@ -28,4 +28,12 @@ public interface IRemoteShell
     /// Throws <see cref="NodeConnectionException"/> with <see cref="NodeConnectionException.RebootTimedOut"/> when the node does not come back.
     /// </summary>
     Task RebootAsync(RemoteCommand rebootCommand, TimeSpan timeout, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Takes the node-wide lock called <paramref name="name"/> (letters, digits, <c>.</c>, <c>_</c>, <c>-</c>), e.g. around a
+    /// read-modify-write of a shared file such as profile_override.toml. The lock is held in this process and on the node
+    /// (<c>flock</c> on <c>/run/lock/vgpuiac-&lt;name&gt;.lock</c>), so two provider processes never interleave either.
+    /// Dispose the result to release it; it is also released when the connection drops.
+    /// </summary>
+    Task<IAsyncDisposable> LockAsync(string name, CancellationToken cancellationToken);
 }

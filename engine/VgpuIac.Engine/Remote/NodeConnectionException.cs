@@ -28,6 +28,12 @@ public sealed class NodeConnectionException : Exception
     /// <summary>The node did not come back from a reboot in time.</summary>
     public bool RebootTimedOut { get; init; }
 
+    /// <summary>
+    /// The node was reached but a file operation of the transport failed there (disk full, permission denied, checksum of
+    /// uploaded bytes wrong, reboot command refused). <see cref="Exception.Message"/> says what the node answered.
+    /// </summary>
+    public bool OperationFailed { get; init; }
+
     /// <summary>What the user should do, e.g. "check that sshd runs on 10.0.0.5:22".</summary>
     public string? Remedy { get; init; }
 }

@@ -26,7 +26,18 @@ internal sealed class NodeSandbox
 
     public string ClientKeyPath => Path.Combine(Dir, "keys", "client");
 
+    public const string FsSize = "4g";
+
     public bool FsIsTmpfs { get; private set; }
+
+    /// <summary>Changes the size limit of the upper layer's tmpfs (a superblock setting: the node sees it at once).</summary>
+    public void ResizeFs(string size)
+    {
+        if (LibC.Mount("nodesim-fs", FsDir, "tmpfs", LibC.MsRemount, "size=" + size) != 0)
+        {
+            throw new InvalidOperationException($"cannot resize the node's tmpfs to {size} (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()})");
+        }
+    }
 
     public string HostPublicKeyLine { get; private set; } = "";
 
@@ -54,7 +65,7 @@ internal sealed class NodeSandbox
         }
 
         // The upper layer lives on its own tmpfs so DiskFull can make the node's writes fail with ENOSPC.
-        FsIsTmpfs = LibC.Mount("nodesim-fs", FsDir, "tmpfs", 0, "size=4g,mode=0755") == 0;
+        FsIsTmpfs = LibC.Mount("nodesim-fs", FsDir, "tmpfs", 0, "size=" + FsSize + ",mode=0755") == 0;
         Directory.CreateDirectory(Upper.UpperDir);
         Directory.CreateDirectory(Path.Combine(FsDir, "work"));
 
@@ -189,6 +200,53 @@ internal sealed class NodeSandbox
         }
 
         Upper.Copy("/usr/bin/mdevctl", "/usr/lib/nodesim/mdevctl.real", UpperLayer.Mode755);
+
+        // guest-only tools of simulated VMs (qm copies them into each guest)
+        var guestBin = Path.Combine(src, "guest", "bin");
+        if (Directory.Exists(guestBin))
+        {
+            foreach (var file in Directory.GetFiles(guestBin))
+            {
+                Upper.Copy(file, "/usr/lib/nodesim/guest/bin/" + Path.GetFileName(file), UpperLayer.Mode755);
+            }
+        }
+
+        // the FastAPI-DLS stand-in that the docker shim runs for fastapi-dls images
+        if (DlsStandInDir() is { } dls)
+        {
+            foreach (var file in Directory.GetFiles(dls))
+            {
+                Upper.Copy(file, "/usr/lib/nodesim/dls-standin/" + Path.GetFileName(file), UpperLayer.Mode644);
+            }
+        }
+
+        // a container template, as `pveam download local debian-12-standard...` leaves it
+        Upper.Write("/var/lib/vz/template/cache/debian-12-standard_12.7-1_amd64.tar.zst", "simulated template\n");
+    }
+
+    /// <summary>The DLS stand-in's build output: next to this assembly, else its project's bin folder in the checkout.</summary>
+    private static string? DlsStandInDir()
+    {
+        var here = Path.Combine(AppContext.BaseDirectory, "dls-standin");
+        if (File.Exists(Path.Combine(here, "VgpuIac.DlsStandIn.dll")))
+        {
+            return here;
+        }
+
+        var config = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            foreach (var c in new[] { config, config == "Release" ? "Debug" : "Release" })
+            {
+                var candidate = Path.Combine(dir.FullName, "tests", "VgpuIac.DlsStandIn", "bin", c, "net10.0");
+                if (File.Exists(Path.Combine(candidate, "VgpuIac.DlsStandIn.dll")))
+                {
+                    return candidate;
+                }
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The install path of a shim: its <c># path: /usr/bin/x</c> line, else <c>/usr/bin/&lt;name&gt;</c>.</summary>

@@ -17,9 +17,12 @@ public static class EngineCatalog
     [
         new Licensing.DlsLicenseServerResource(),
         new Guests.GuestResource(),
+        new HostDriver.HostDriverResource(),
+        new ProfileOverride.ProfileOverrideResource(),
     ];
 
     public static ImmutableArray<IDataSource> DataSources { get; } =
     [
+        new NodeInfo.NodeDataSource(),
     ];
 }

@@ -1,0 +1,91 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using VgpuIac.Engine.Remote;
+
+namespace VgpuIac.Engine.ProfileOverride;
+
+/// <summary>
+/// The node side of <c>vgpu_profile_override</c>: reading and atomically writing the file, resolving type names and finding
+/// VMs that must restart. Every command is a fixed script; names and ids reach it only as arguments.
+/// </summary>
+public static class ProfileOverrideNode
+{
+    /// <summary>Prints <c>type-id TAB name</c> for every vGPU type of every GPU (mdev sysfs, and SR-IOV VFs' creatable types).</summary>
+    public const string TypesScript = """
+        set -u
+        for d in /sys/bus/pci/devices/*/mdev_supported_types/*; do
+          [ -r "$d/name" ] || continue
+          printf '%s\t%s\n' "${d##*/}" "$(head -n 1 "$d/name")"
+        done
+        for f in /sys/bus/pci/devices/*/nvidia/creatable_vgpu_types; do
+          [ -r "$f" ] || continue
+          sed -n 's/^ *\([0-9][0-9]*\) *: *\(.*[^ ]\) *$/nvidia-\1\t\2/p' "$f"
+        done
+        exit 0
+        """;
+
+    /// <summary>
+    /// Prints the ids of running VMs that use the section's target ($1 kind: profile|vm|mdev, $2 key) and started no later
+    /// than the last change of the file ($3). Reads only: <c>qm list</c>, <c>qm config</c>, <c>stat</c>.
+    /// </summary>
+    public const string RestartScript = """
+        set -u
+        kind=$1 key=$2 file=$3
+        changed=$(stat -c %Y -- "$file" 2>/dev/null || echo 0)
+        command -v qm >/dev/null 2>&1 || exit 0
+        qm list 2>/dev/null | awk 'NR > 1 && $3 == "running" { print $1 }' | while read -r vmid; do
+          if [ "$kind" = vm ] && [ "$vmid" != "$key" ]; then continue; fi
+          uses=0
+          while IFS= read -r line; do
+            case "$line" in hostpci[0-9]*:*mdev=*) ;; *) continue ;; esac
+            index=${line%%:*}; index=${index#hostpci}
+            mdev=${line#*mdev=}; mdev=${mdev%%,*}
+            case "$kind" in
+              profile) [ "$mdev" = "$key" ] && uses=1 ;;
+              vm) uses=1 ;;
+              mdev) [ "$(printf '%08d-0000-0000-0000-%012d' "$index" "$vmid")" = "$key" ] && uses=1 ;;
+            esac
+          done < <(qm config "$vmid" 2>/dev/null)
+          [ "$uses" = 1 ] || continue
+          started=$(stat -c %Y -- "/var/run/qemu-server/$vmid.pid" 2>/dev/null || echo 0)
+          [ "$started" -le "$changed" ] && echo "$vmid"
+        done
+        exit 0
+        """;
+
+    public static async Task<ProfileOverrideFile> ReadAsync(IRemoteShell shell, CancellationToken cancellationToken) =>
+        ProfileOverrideFile.FromBytes(await shell.ReadFileAsync(ProfileOverrideDefinition.FilePath, cancellationToken).ConfigureAwait(false));
+
+    public static Task WriteAsync(IRemoteShell shell, ProfileOverrideFile file, string text, CancellationToken cancellationToken) =>
+        shell.WriteFileAsync(new RemoteFile { Path = ProfileOverrideDefinition.FilePath, Content = file.Encode(text), CreateParents = true }, cancellationToken);
+
+    /// <summary>vGPU types offered on the node: id → name (an id offered by several GPUs appears once).</summary>
+    public static async Task<ImmutableArray<(string Id, string Name)>> TypesAsync(IRemoteShell shell, CancellationToken cancellationToken)
+    {
+        var result = await shell.RunAsync(RemoteCommand.Script(TypesScript), cancellationToken).ConfigureAwait(false);
+        return
+        [
+            .. result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(line => line.Split('\t', 2))
+                .Where(parts => parts.Length == 2)
+                .Select(parts => (Id: parts[0].Trim(), Name: parts[1].Trim()))
+                .Distinct(),
+        ];
+    }
+
+    /// <summary>Ids of running VMs that must restart to pick up the section (see <see cref="RestartScript"/>).</summary>
+    public static async Task<ImmutableArray<long>> RestartRequiredVmsAsync(IRemoteShell shell, OverrideSection section, CancellationToken cancellationToken)
+    {
+        var result = await shell.RunAsync(
+            RemoteCommand.Script(RestartScript, section.Table, section.Key, ProfileOverrideDefinition.FilePath),
+            cancellationToken).ConfigureAwait(false);
+        return
+        [
+            .. result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(l => long.TryParse(l.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : -1)
+                .Where(id => id > 0)
+                .Distinct()
+                .Order(),
+        ];
+    }
+}

@@ -1,0 +1,11 @@
+namespace VgpuIac.Engine.ProfileOverride;
+
+public enum TomlScalarKind
+{
+    Integer,
+    String,
+    Boolean,
+
+    /// <summary>Floats, dates, arrays, inline tables: nothing vgpu_unlock-rs accepts for an override key.</summary>
+    Other,
+}

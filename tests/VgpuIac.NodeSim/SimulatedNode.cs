@@ -223,36 +223,27 @@ public sealed class SimulatedNode : IAsyncDisposable
     public Task RebootNeverReturnsAsync(bool never = true, CancellationToken ct = default) =>
         ExecCheckedAsync(never ? "touch /etc/nodesim/reboot_never" : "rm -f /etc/nodesim/reboot_never", ct);
 
-    /// <summary>Fills (or frees) the node's disk: writes inside the node then fail with "No space left on device".</summary>
+    /// <summary>Fills (or frees) the node's disk: while full, writes inside the node fail with the real ENOSPC
+    /// ("No space left on device"). The upper layer's tmpfs is shrunk to what it already holds.</summary>
     public async Task DiskFullAsync(bool full, CancellationToken ct = default)
     {
-        var filler = Path.Combine(_sandbox.FsDir, "filler");
         if (full)
         {
             await ExecCheckedAsync("touch /etc/nodesim/disk_full", ct).ConfigureAwait(false);
-            if (!_sandbox.FsIsTmpfs)
+            if (_sandbox.FsIsTmpfs)
             {
-                return;
-            }
-
-            var drive = new DriveInfo(_sandbox.FsDir);
-            using var fs = new FileStream(filler, FileMode.Create, FileAccess.Write);
-            var buffer = new byte[1 << 20];
-            try
-            {
-                for (var i = 0; i < (drive.AvailableFreeSpace >> 20) + 2; i++)
-                {
-                    fs.Write(buffer);
-                }
-            }
-            catch (IOException)
-            {
-                // the tmpfs is full: that is the point
+                var drive = new DriveInfo(_sandbox.FsDir);
+                var used = Math.Max(drive.TotalSize - drive.AvailableFreeSpace, 4096);
+                _sandbox.ResizeFs(used.ToString(CultureInfo.InvariantCulture));
             }
         }
         else
         {
-            File.Delete(filler);
+            if (_sandbox.FsIsTmpfs)
+            {
+                _sandbox.ResizeFs(NodeSandbox.FsSize);
+            }
+
             await ExecCheckedAsync("rm -f /etc/nodesim/disk_full", ct).ConfigureAwait(false);
         }
     }

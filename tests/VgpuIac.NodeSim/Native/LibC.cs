@@ -8,6 +8,7 @@ internal static partial class LibC
     public const int SigTerm = 15;
     public const int SigKill = 9;
     public const int MntDetach = 2;
+    public const ulong MsRemount = 32;
 
     [LibraryImport("libc", EntryPoint = "geteuid")]
     public static partial uint GetEffectiveUserId();

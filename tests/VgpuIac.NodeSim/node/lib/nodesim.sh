@@ -91,3 +91,17 @@ nodesim_kmsg() {
   read -r up _ < /proc/uptime
   for line in "$@"; do printf '[%12.6f] %s\n' "$up" "$line"; done >> /run/nodesim/dmesg
 }
+
+# nodesim_going_down: for reboot-like shims. Writes the current shim's log line and (when called synchronously from
+# an SSH exec) the exec's line with exit 255 now, asks PID 1 to reboot, and waits to be killed like on a real host.
+nodesim_going_down() {
+  if [ -n "${NODESIM_SHIM_TEXT:-}" ] && [ -z "${NODESIM_INTERNAL:-}" ]; then _nodesim_shim_exit 0; trap - EXIT; fi
+  if [ -z "${NODESIM_INTERNAL:-}" ] && [ -n "${NODESIM_SESSION_PID:-}" ] && [ -n "${NODESIM_EXEC_START_MS:-}" ] \
+     && [ -e "/proc/$NODESIM_SESSION_PID" ]; then
+    nodesim_log "$NODESIM_EXEC_START_MS" $(( $(nodesim_now_ms) - NODESIM_EXEC_START_MS )) 255 "${NODESIM_EXEC_KIND:-exec}" "${NODESIM_EXEC_TEXT:-}"
+    # session.sh must not log it a second time if it survives (it does not: PID 1 kills every process)
+  fi
+  /usr/lib/nodesim/request-reboot.sh
+  sleep 60
+  exit 0
+}

@@ -229,7 +229,7 @@ if [ "$NV_LOAD_NOW" = 1 ] && [ $skipload = 0 ] && [ $nokmod = 0 ] && [ "$K" = "$
     log "-> Kernel module load test succeeded."
   fi
 fi
-[ $loaded = 1 ] || : > "$DRV_STATE/pending_reboot"
+if [ $loaded = 1 ]; then rm -f "$DRV_STATE/pending_reboot"; else : > "$DRV_STATE/pending_reboot"; fi
 log "-> Installation of the kernel module for the $DESC (version: $NV_VERSION) is now complete."
 say "" "Installation of the kernel module for the $DESC (version: $NV_VERSION) is now complete."
 exit 0

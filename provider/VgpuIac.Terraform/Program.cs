@@ -1,21 +1,25 @@
 using VgpuIac.Engine.Catalog;
-using VgpuIac.Engine.Diagnostics;
+using VgpuIac.Engine.Nodes;
+using VgpuIac.Engine.Ssh;
 using VgpuIac.Terraform.Docs;
 using VgpuIac.Terraform.Hosting;
 using VgpuIac.Terraform.Schemas;
 using VgpuIac.Terraform.Service;
 
-// Composition root: the engine's catalog and node configuration plugged into the Terraform door.
+// Composition root: the engine's catalog and its SSH node configuration plugged into the Terraform door.
 var catalog = new TerraformCatalog(EngineCatalog.Provider, EngineCatalog.Resources, EngineCatalog.DataSources);
 if (args is ["docs", ..])
 {
-    return await DocsCommand.RunAsync(catalog, args[1..]);
+    return await DocsCommand.RunAsync(catalog, args[1..], Console.Out, Console.Error);
 }
 
 var configurator = new ProviderConfigurator
 {
-    Connect = (_, _) => new NodeConnection(null, [Diagnostic.Error(
-        "Unable to configure the provider",
-        "Node configuration is not wired in this build yet.")]),
+    Validate = config => ProviderConfiguration.Parse(config, Environment.GetEnvironmentVariable).Diagnostics,
+    Connect = (config, log) =>
+    {
+        var (settings, diagnostics) = ProviderConfiguration.Parse(config, Environment.GetEnvironmentVariable);
+        return new NodeConnection(settings is null ? null : new SshNodeResolver(settings, log), diagnostics);
+    },
 };
 return await PluginHost.RunAsync(catalog, configurator, debug: args is ["-debug" or "--debug", ..]);

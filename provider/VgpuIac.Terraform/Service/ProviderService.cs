@@ -518,7 +518,7 @@ public sealed class ProviderService(TerraformCatalog catalog, ProviderConfigurat
                 $"{e.GetType().Name}: {e.Message}\n\nThis is a bug in the vgpu provider. Please report it, with TF_LOG_PROVIDER=debug output if you can.");
         }
 
-        diagnostics.AddRange(call.Diagnostics.Select(WireValues.ToWire));
+        diagnostics.AddRange(call.Diagnostics.Distinct().Select(WireValues.ToWire));
         callLog.Write(LogLevel.Debug, "served request", [
             KeyValuePair.Create<string, object?>("tf_req_duration_ms", (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds),
             KeyValuePair.Create<string, object?>("diagnostic_error_count", call.Diagnostics.Count(d => d.IsError)),

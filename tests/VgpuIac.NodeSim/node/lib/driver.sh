@@ -118,8 +118,9 @@ drv_lspci_name() {
     1eb8) echo 'TU104GL [Tesla T4]';; 1db4) echo 'GV100GL [Tesla V100 PCIe 16GB]';; 13bd) echo 'GM107GL [Tesla M10]';;
     1b80) echo 'GP104 [GeForce GTX 1080]';; 1c03) echo 'GP106 [GeForce GTX 1060 6GB]';; 2184) echo 'TU116 [GeForce GTX 1660]';;
     1e07) echo 'TU102 [GeForce RTX 2080 Ti Rev. A]';; 1e04) echo 'TU102 [GeForce RTX 2080 Ti]';;
-    2236) echo 'GA102GL [A10]';; 25b6) echo 'GA107GL [A2 / A16]';; 2230) echo 'GA102GL [RTX A6000]';; 2206) echo 'GA102 [GeForce RTX 3080]';;
-    *) echo "Device [10de:$1]";;
+    2236) echo 'GA102GL [A10]';; 25b6) echo 'GA107GL [A2 / A16]';; 2230) echo 'GA102GL [RTX A6000]';; 2231) echo 'GA102GL [RTX A5000]';;
+    2206) echo 'GA102 [GeForce RTX 3080]';; 26b9) echo 'AD102GL [L40S]';; 2235) echo 'GA102GL [A40]';;
+    *) echo "";;                                   # unknown to pci.ids: lspci prints "Device <id>"
   esac
 }
 drv_gpu_sysdir() { readlink -f "$DRV_SYS/bus/pci/devices/$1" 2>/dev/null; }

@@ -16,6 +16,9 @@ public sealed class SimulatedNode : IAsyncDisposable
     private const string CommandLogPath = "var/lib/nodesim/commands.log";
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>Once per process: stops nodes whose owning process died without disposing them (a crashed test run).</summary>
+    private static readonly Lazy<Task> StaleSandboxes = new(() => Task.Run(NodeSandbox.CleanUpStale));
+
     private readonly NodeSandbox _sandbox;
     private readonly Process _unshare;
     private int _faultCounter;
@@ -78,6 +81,7 @@ public sealed class SimulatedNode : IAsyncDisposable
             throw new NodeSimUnavailableException("Cannot start a simulated node: " + why);
         }
 
+        StaleSandboxes.Value.Wait(ct);
         var sandbox = await NodeSandbox.CreateAsync(options, ct).ConfigureAwait(false);
         try
         {
@@ -86,6 +90,7 @@ public sealed class SimulatedNode : IAsyncDisposable
                 var port = FreePort();
                 sandbox.WriteInitEnv(port, options);
                 var unshare = StartUnshare(sandbox);
+                await File.WriteAllTextAsync(Path.Combine(sandbox.Dir, "unshare.pid"), unshare.Id.ToString(CultureInfo.InvariantCulture), ct).ConfigureAwait(false);
                 var started = await WaitForBannerOrExitAsync(unshare, port, options.StartTimeout, ct).ConfigureAwait(false);
                 if (started)
                 {

@@ -59,6 +59,7 @@ internal sealed class NodeSandbox
     private async Task PrepareAsync(NodeOptions options, CancellationToken ct)
     {
         Directory.CreateDirectory(Dir);
+        File.WriteAllText(Path.Combine(Dir, "owner.pid"), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         foreach (var sub in new[] { "fs", "merged", "log", "keys", "sys" })
         {
             Directory.CreateDirectory(Path.Combine(Dir, sub));
@@ -200,6 +201,7 @@ internal sealed class NodeSandbox
         }
 
         Upper.Copy("/usr/bin/mdevctl", "/usr/lib/nodesim/mdevctl.real", UpperLayer.Mode755);
+        Upper.Copy("/usr/bin/hostname", "/usr/lib/nodesim/hostname.real", UpperLayer.Mode755);
 
         // guest-only tools of simulated VMs (qm copies them into each guest)
         var guestBin = Path.Combine(src, "guest", "bin");
@@ -390,6 +392,42 @@ internal sealed class NodeSandbox
         "8.2.4" => "faa83925c9641325",
         _ => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("pve-manager " + version)))[..16],
     };
+
+    /// <summary>Stops and deletes sandboxes in the temp directory whose owner process is gone.</summary>
+    public static void CleanUpStale()
+    {
+        foreach (var dir in Directory.GetDirectories(Path.GetTempPath(), "nodesim-*"))
+        {
+            try
+            {
+                var owner = ReadPid(Path.Combine(dir, "owner.pid"));
+                if (owner <= 0 || Directory.Exists($"/proc/{owner.ToString(CultureInfo.InvariantCulture)}"))
+                {
+                    continue;
+                }
+
+                var unshare = ReadPid(Path.Combine(dir, "unshare.pid"));
+                if (unshare > 0 && File.Exists($"/proc/{unshare.ToString(CultureInfo.InvariantCulture)}/cmdline")
+                    && File.ReadAllText($"/proc/{unshare.ToString(CultureInfo.InvariantCulture)}/cmdline").Contains(dir, StringComparison.Ordinal))
+                {
+                    _ = LibC.Kill(unshare, LibC.SigKill);
+                    Thread.Sleep(200);
+                }
+
+                var stale = new NodeSandbox(dir) { FsIsTmpfs = File.ReadAllText("/proc/self/mounts").Contains(" " + dir + "/fs ", StringComparison.Ordinal) };
+                stale.Delete();
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+
+    private static int ReadPid(string file) =>
+        File.Exists(file) && int.TryParse(File.ReadAllText(file).Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid) ? pid : 0;
 
     /// <summary>Unmounts the tmpfs and deletes the sandbox. Call only after the node's namespaces are gone.</summary>
     public void Delete()

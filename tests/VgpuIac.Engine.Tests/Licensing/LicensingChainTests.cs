@@ -1,0 +1,153 @@
+using VgpuIac.Engine.Guests;
+using VgpuIac.Engine.Licensing;
+using VgpuIac.Engine.Tests.Support;
+using VgpuIac.Engine.Values;
+using VgpuIac.NodeSim;
+
+namespace VgpuIac.Engine.Tests.Licensing;
+
+/// <summary>
+/// The chain users want, on one simulated node over real SSH: a licence server in an LXC (Docker inside, HTTPS with the
+/// certificate VgpuIac made), then a vGPU guest whose driver is installed through the agent and whose nvidia-gridd
+/// earns "Licensed" from that server with the token VgpuIac fetched over pinned TLS.
+/// </summary>
+public sealed class LicensingChainTests
+{
+    private static Value DlsConfig(int port, long vmid = 250) => Value.Object(
+        ("node", Value.String(NodeContext.NodeName)),
+        ("vmid", Value.Number(vmid)),
+        ("ip_address", Value.String("192.0.2.50/24")),
+        ("gateway", Value.String("192.0.2.1")),
+        ("dls_url", Value.String("127.0.0.1")),
+        ("dls_port", Value.Number(port)));
+
+    private static int FreePort()
+    {
+        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        l.Start();
+        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    [NodeFact]
+    public async Task Licence_server_in_lxc_is_created_idempotent_repaired_imported_and_deleted()
+    {
+        await using var ctx = await NodeContext.StartAsync();
+        var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
+        var port = FreePort();
+        var config = DlsConfig(port);
+
+        var (state, _) = await dls.ApplyAsync(config, null);
+        Assert.NotNull(state);
+        Assert.Equal($"https://127.0.0.1:{port}", state["url"].AsString());
+        var token = state["client_token"].AsString();
+        Assert.Equal(3, token.Split('.').Length);
+        Assert.True(state["client_token"].IsSensitive);
+        Assert.Matches("^[0-9a-f]{64}$", state["certificate_sha256"].AsString());
+        Assert.DoesNotContain(token, ctx.Log.All, StringComparison.Ordinal);
+        Assert.Contains("unprivileged: 1", await ctx.Node.ExecCheckedAsync("cat /etc/pve/lxc/250.conf"), StringComparison.Ordinal);
+        Assert.Contains("features: nesting=1,keyctl=1", await ctx.Node.ExecCheckedAsync("cat /etc/pve/lxc/250.conf"), StringComparison.Ordinal);
+        var keyMode = await ctx.Node.ExecCheckedAsync("stat -c %a /var/lib/lxc/250/rootfs/opt/fastapi-dls/cert/webserver.key /var/lib/lxc/250/rootfs/opt/fastapi-dls/cert/instance.private.pem");
+        Assert.Equal(["600", "600"], keyMode.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+
+        // nothing to do: the plan keeps every value and a second apply changes nothing on the node
+        var plan = await dls.PlanAsync(config, state);
+        Assert.Empty(plan.RequiresReplace);
+        Assert.Equal(state["client_token"], plan.Planned!["client_token"]);
+        var mark = await ctx.Node.CommandLogMarkAsync();
+        var (again, _) = await dls.ApplyAsync(config, state);
+        var log = await ctx.Node.ReadCommandLogAsync(mark);
+        Assert.DoesNotContain(log, e => e.Kind == CommandLogKind.ShimMutate);
+        Assert.Equal(token, again!["client_token"].AsString());
+
+        // drift: the container was stopped by hand; read shows it, apply repairs it
+        await ctx.Node.ExecCheckedAsync("pct exec 250 -- docker stop fastapi-dls >/dev/null");
+        var read = await dls.ReadAsync(again);
+        Assert.Contains("not running", read.NewState!["image"].AsString(), StringComparison.Ordinal);
+        var (repaired, _) = await dls.ApplyAsync(config, read.NewState);
+        Assert.Equal(DlsLicenseServerDefinition.DefaultImage, repaired!["image"].AsString());
+
+        // import finds the same server
+        var imported = await dls.ImportAsync($"{NodeContext.NodeName}/lxc/250");
+        Assert.Empty(imported.Diagnostics);
+        Assert.Equal("127.0.0.1", imported.State!["dls_url"].AsString());
+        Assert.Equal(repaired["certificate_sha256"], imported.State["certificate_sha256"]);
+
+        // delete removes the container and the LXC it created; reading then says "gone"
+        var deleted = await dls.DeleteAsync(repaired);
+        Assert.Empty(deleted.Diagnostics.Where(d => d.IsError));
+        Assert.False((await ctx.Node.ExecAsync("test -e /etc/pve/lxc/250.conf")).Succeeded);
+        Assert.Null((await dls.ReadAsync(repaired)).NewState);
+    }
+
+    [NodeFact]
+    public async Task Changing_the_port_plans_new_tokens_and_a_taken_vmid_fails_at_plan_time()
+    {
+        await using var ctx = await NodeContext.StartAsync();
+        var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
+        var (state, _) = await dls.ApplyAsync(DlsConfig(FreePort()), null);
+
+        var moved = await dls.PlanAsync(DlsConfig(FreePort()), state);
+        Assert.True(moved.Planned!["client_token"].IsUnknown);
+        Assert.Contains(moved.Diagnostics, d => d.Summary.Contains("tokens will be replaced", StringComparison.Ordinal));
+
+        var clash = await dls.PlanAsync(DlsConfig(FreePort()), null);
+        Assert.Contains(clash.Diagnostics, d => d.IsError && d.Path!.ToString() == "vmid" && d.Detail.Contains("already exists", StringComparison.Ordinal));
+    }
+
+    [NodeFact]
+    public async Task A_hostile_dls_url_is_rejected_before_anything_runs()
+    {
+        var diagnostics = new DlsLicenseServerResource().Validate(new ResourceDriver(new DlsLicenseServerResource(), null!).Fill(
+            DlsConfig(443).With("dls_url", Value.String("$(reboot)")).With("image", Value.String("collinwebdesigns/fastapi-dls:latest")))).ToList();
+        Assert.Contains(diagnostics, d => d.Path!.ToString() == "dls_url");
+        Assert.Contains(diagnostics, d => d.Path!.ToString() == "image" && d.Detail.Contains("not pinned", StringComparison.Ordinal));
+        await Task.CompletedTask;
+    }
+
+    [NodeFact]
+    public async Task Linux_guest_gets_driver_and_licence_from_the_licence_server()
+    {
+        await using var ctx = await NodeContext.StartAsync();
+        await HostDriverSetup.InstallAsync(ctx.Node);
+        var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
+        var (server, _) = await dls.ApplyAsync(DlsConfig(FreePort()), null);
+
+        var dir = Directory.CreateTempSubdirectory("vgpuiac-guest-");
+        var installer = Path.Combine(dir.FullName, FakeGuestDriver.FileName("535.129.03"));
+        var sha = FakeGuestDriver.Write(installer, "535.129.03");
+        var guests = new ResourceDriver(new GuestResource(), ctx.Context);
+        var config = Value.Object(
+            ("node", Value.String(NodeContext.NodeName)),
+            ("vmid", Value.Number(200)),
+            ("name", Value.String("vgpu-ubuntu")),
+            ("mdev_type_name", Value.String("GRID P40-1Q")),
+            ("guest_driver_source", Value.String(installer)),
+            ("guest_driver_sha256", Value.String(sha)),
+            ("host_driver_version", Value.String(HostDriverSetup.Version)),
+            ("license_token", server!["client_token"]));
+
+        var (guest, _) = await guests.ApplyAsync(config, null);
+        Assert.NotNull(guest);
+        Assert.Equal("nvidia-46", guest["mdev_type"].AsString());
+        Assert.StartsWith("Licensed (Expiry: ", guest["license_status"].AsString(), StringComparison.Ordinal);
+        Assert.Equal("535.129.03", guest["guest_driver_version"].AsString());
+        Assert.Equal("00000000-0000-0000-0000-000000000200", guest["mdev_uuid"].AsString());
+        var vmConf = await ctx.Node.ExecCheckedAsync("qm config 200");
+        Assert.Contains("hostpci0: 0000:01:00.0,mdev=nvidia-46,pcie=1", vmConf, StringComparison.Ordinal);
+        Assert.Contains("23", await ctx.Node.ExecCheckedAsync("cat /sys/bus/pci/devices/0000:01:00.0/mdev_supported_types/nvidia-46/available_instances"), StringComparison.Ordinal);
+        var tokenMode = await ctx.Node.ExecCheckedAsync("stat -c %a /var/lib/nodesim/guests/200/root/etc/nvidia/ClientConfigToken/client_configuration_token_vgpuiac.tok");
+        Assert.Equal("600", tokenMode.Trim());
+        Assert.DoesNotContain(server["client_token"].AsString(), ctx.Log.All, StringComparison.Ordinal);
+
+        // a second apply of the whole chain runs no mutating command on the node
+        var mark = await ctx.Node.CommandLogMarkAsync();
+        await dls.ApplyAsync(DlsConfig((int)server["dls_port"].AsInt64()), server);
+        await guests.ApplyAsync(config, guest);
+        Assert.DoesNotContain(await ctx.Node.ReadCommandLogAsync(mark), e => e.Kind == CommandLogKind.ShimMutate);
+
+        // delete the guest: the mdev instance is free again
+        await guests.DeleteAsync(guest);
+        Assert.Contains("24", await ctx.Node.ExecCheckedAsync("cat /sys/bus/pci/devices/0000:01:00.0/mdev_supported_types/nvidia-46/available_instances"), StringComparison.Ordinal);
+        Assert.False((await ctx.Node.ExecAsync("test -e /etc/pve/qemu-server/200.conf")).Succeeded);
+    }
+}

@@ -4,7 +4,7 @@
 // PLAN: { "plugin": path (default $VGPU_PULUMI_PLUGIN), "args": [extra argv flags], "monitor": {fake monitor options} | absent,
 //         "steps": [ { "rpc": "...", ... }, ... ] }
 // Steps (camelCase RPC names; resource steps keep per-name state like the engine does):
-//   handshake | getPluginInfo | getSchema | cancel | attach
+//   handshake | getPluginInfo | getSchema | cancel | attach | parameterize | getMappings (expected UNIMPLEMENTED)
 //   checkConfig {news, olds} | diffConfig {olds, news} | configure {args}
 //   check {type, name, news, olds} | diff {type, name, news, [olds, oldInputs, id]}
 //   create {type, name, properties, preview} | read {type, name, [id, properties, inputs], import: bool}
@@ -71,6 +71,8 @@ async function main() {
       case 'getPluginInfo': method = 'getPluginInfo'; req = new Empty(); break;
       case 'getSchema': method = 'getSchema'; req = new providerPb.GetSchemaRequest(); break;
       case 'cancel': method = 'cancel'; req = new Empty(); break;
+      case 'parameterize': method = 'parameterize'; req = new providerPb.ParameterizeRequest(); break;
+      case 'getMappings': method = 'getMappings'; req = new providerPb.GetMappingsRequest(); break;
       case 'attach': method = 'attach'; req = new pluginPb.PluginAttach(); req.setAddress(step.address || engine.address); break;
       case 'checkConfig':
         method = 'checkConfig'; req = new providerPb.CheckRequest();

@@ -414,7 +414,7 @@ public sealed class VgpuNodeConstructor
                     throw new RpcException(new Grpc.Core.Status(StatusCode.Unknown, "Unable to read the node's facts: " + string.Join("; ", result.Failures.Select(f => f.Reason))));
                 }
 
-                return result.Return is null ? Unknown() : ProtoValue.ForStruct(result.Return);
+                return result.Unknown || result.Return is null ? Unknown() : ProtoValue.ForStruct(result.Return);
             }
             catch (RpcException) when (_request.DryRun)
             {

@@ -2,7 +2,7 @@
 // A fake pulumirpc.ResourceMonitor for Construct: builds URNs the way the engine does
 // (urn:pulumi:<stack>::<project>::<parentType$type>::<name>), records every registration and returns outputs:
 // for custom resources the inputs echoed plus `extraOutputs[type]` (omitted keys read as unknown in a preview).
-const { grpc, resourceGrpc, resourcePb, providerPb, Empty, Struct } = require('./stubs');
+const { grpc, resourceGrpc, resourcePb, Empty, Struct } = require('./stubs');
 
 async function startFakeMonitor({ stack = 'test', project = 'vgpu-tests', extraOutputs = {}, invokeReturn = null, failTypes = [] } = {}) {
   const registrations = [];
@@ -54,7 +54,7 @@ async function startFakeMonitor({ stack = 'test', project = 'vgpu-tests', extraO
   impl.invoke = (call, cb) => {
     const q = call.request;
     invokes.push({ tok: q.getTok(), args: q.getArgs() ? q.getArgs().toJavaScript() : {}, provider: q.getProvider(), parent: q.getParent() });
-    const r = new providerPb.InvokeResponse();
+    const r = new resourcePb.ResourceInvokeResponse();
     if (invokeReturn) r.setReturn(Struct.fromJavaScript(invokeReturn));
     cb(null, r);
   };

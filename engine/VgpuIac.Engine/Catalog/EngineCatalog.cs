@@ -19,6 +19,7 @@ public static class EngineCatalog
         new Guests.GuestResource(),
         new HostDriver.HostDriverResource(),
         new ProfileOverride.ProfileOverrideResource(),
+        new Unlock.UnlockResource(),
     ];
 
     public static ImmutableArray<IDataSource> DataSources { get; } =

@@ -1,0 +1,186 @@
+using System.Collections.Immutable;
+using System.Text.RegularExpressions;
+using VgpuIac.Engine.Diagnostics;
+using VgpuIac.Engine.Host;
+using VgpuIac.Engine.Nodes;
+using VgpuIac.Engine.Parsing.Systemd;
+using VgpuIac.Engine.Resources;
+using VgpuIac.Engine.Values;
+using D = VgpuIac.Engine.Unlock.UnlockDefinition;
+
+namespace VgpuIac.Engine.Unlock;
+
+/// <summary>Pure validation and planning of <c>vgpu_unlock</c>: what to change, given what the node has.</summary>
+public static partial class UnlockPlanner
+{
+    /// <summary>The drop-in the provider writes for every service.</summary>
+    public static string DropInContent(string libraryPath) =>
+        $"# Managed by VgpuIac (vgpu_unlock): preload vgpu_unlock-rs into this NVIDIA vGPU service.\n[Service]\nEnvironment=LD_PRELOAD={libraryPath}\n";
+
+    /// <summary>Services that get a drop-in: those that exist, or both when none does yet (the host driver comes later).</summary>
+    public static ImmutableArray<string> TargetUnits(UnlockNodeFacts facts) =>
+        facts.ExistingUnits.IsEmpty ? [.. D.Units] : [.. D.Units.Where(facts.ExistingUnits.Contains)];
+
+    /// <summary>True when the unit's loaded environment preloads <paramref name="libraryPath"/>.</summary>
+    public static bool Preloads(UnlockNodeFacts facts, string unit, string libraryPath) =>
+        facts.Environments.TryGetValue(unit, out var environment)
+        && SystemdEnvironment.ToDictionary(environment).TryGetValue("LD_PRELOAD", out var preload)
+        && preload.Split([':', ' '], StringSplitOptions.RemoveEmptyEntries).Contains(libraryPath, StringComparer.Ordinal);
+
+    /// <summary>Every existing service preloads the library (false when no service exists).</summary>
+    public static bool Effective(UnlockNodeFacts facts, string libraryPath) =>
+        !facts.ExistingUnits.IsEmpty && facts.ExistingUnits.All(u => Preloads(facts, u, libraryPath));
+
+    /// <summary>The changes that bring the node to <paramref name="spec"/>; empty when it is there already.</summary>
+    public static ImmutableArray<UnlockStep> Steps(UnlockSpec spec, UnlockNodeFacts facts)
+    {
+        var steps = ImmutableArray.CreateBuilder<UnlockStep>();
+        if (spec.LibrarySha256 is null || !string.Equals(facts.LibrarySha256, spec.LibrarySha256, StringComparison.Ordinal))
+        {
+            steps.Add(new UnlockStep(UnlockStepKind.InstallLibrary));
+        }
+
+        var config = facts.ConfigToml is null ? null : UnlockConfigToml.Read(facts.ConfigToml, out _);
+        if (config is not { } c || c.Unlock != spec.Unlock || c.UnlockMigration != spec.UnlockMigration)
+        {
+            steps.Add(new UnlockStep(UnlockStepKind.WriteConfig));
+        }
+
+        var content = DropInContent(spec.LibraryPath);
+        var dropIns = TargetUnits(facts)
+            .Where(u => !facts.DropIns.TryGetValue(u, out var existing) || !string.Equals(existing, content, StringComparison.Ordinal))
+            .ToList();
+        steps.AddRange(dropIns.Select(u => new UnlockStep(UnlockStepKind.WriteDropIn, u)));
+
+        var reload = dropIns.Count > 0 || facts.ExistingUnits.Any(u => !Preloads(facts, u, spec.LibraryPath));
+        if (reload)
+        {
+            steps.Add(new UnlockStep(UnlockStepKind.DaemonReload));
+        }
+
+        if (!facts.ExistingUnits.IsEmpty && (reload || steps.Count > 0))
+        {
+            steps.Add(new UnlockStep(UnlockStepKind.RestartServices));
+        }
+
+        return steps.ToImmutable();
+    }
+
+    /// <summary>Whether the GPUs on the node can use vgpu_unlock-rs: errors for GPUs it cannot unlock, warnings where it is not needed.</summary>
+    public static IEnumerable<Diagnostic> CheckGpus(ImmutableArray<UnlockGpu> gpus, bool unlock)
+    {
+        var path = AttributePath.Of(D.Unlock);
+        if (gpus.IsEmpty)
+        {
+            yield return Diagnostic.Warning(
+                "No NVIDIA GPU found",
+                "The node shows no NVIDIA display controller in /sys/bus/pci/devices. vgpu_unlock is installed anyway, but it only helps a consumer GPU (Maxwell 2.0, Pascal, Turing). Check that the GPU is seated and visible to the host (lspci -nn -d 10de:).",
+                path);
+            yield break;
+        }
+
+        var unlockable = gpus.Where(g => g.Model.Path == VgpuPath.Unlockable).ToList();
+        foreach (var gpu in gpus.Where(g => g.Model.Path != VgpuPath.Unlockable))
+        {
+            switch (gpu.Model.Path)
+            {
+                case VgpuPath.Native:
+                    yield return Diagnostic.Warning(
+                        "GPU needs no unlock",
+                        $"{gpu.Model.Name} ({gpu.PciAddress}) is a native vGPU card: the stock vGPU host driver offers its types without vgpu_unlock-rs." +
+                        (unlock ? " If you load the library only for vgpu_profile_override, set unlock = false (PolloLoco's advice for native cards); otherwise remove this resource." : string.Empty),
+                        path);
+                    break;
+                case VgpuPath.Sriov:
+                    var sriov = $"{gpu.Model.Name} ({gpu.PciAddress}, {gpu.Model.Architecture}) gets vGPUs through SR-IOV virtual functions with the stock host driver and needs no unlock. Remove vgpu_unlock and use vgpu_host_driver alone.";
+                    yield return unlock && unlockable.Count == 0
+                        ? Diagnostic.Error("Unable to unlock vGPU", sriov, path)
+                        : Diagnostic.Warning("GPU needs no unlock", sriov, path);
+                    break;
+                default:
+                    var refused = $"{gpu.Model.Name} ({gpu.PciAddress}, PCI id 10de:{gpu.DeviceId}, {gpu.Model.Architecture}) cannot be unlocked: vgpu_unlock-rs works only on Maxwell 2.0 (not the GTX 970), Pascal and Turing consumer cards, and NVIDIA's Ampere and newer GeForce cards have no vGPU support at all. " +
+                        "Use a vGPU-capable card instead (e.g. Tesla P4/P40/T4, or an SR-IOV card such as the A-series/L-series, which needs no unlock), or pass the whole GPU through to one VM.";
+                    yield return unlock && unlockable.Count == 0
+                        ? Diagnostic.Error("Unable to unlock vGPU", refused, path)
+                        : Diagnostic.Warning("GPU cannot be unlocked", refused, path);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Static checks of the configuration.</summary>
+    public static IEnumerable<Diagnostic> Validate(Value config)
+    {
+        var url = config[D.LibraryUrl];
+        var source = config[D.LibrarySource];
+        var sha = config[D.LibrarySha256];
+        if (url.IsNull && source.IsNull)
+        {
+            yield return Diagnostic.Error("Unable to install vgpu_unlock-rs", "Set library_url (with library_sha256) to download the library on the node, or library_source to upload a local file.", AttributePath.Of(D.LibraryUrl));
+        }
+        else if (!url.IsNull && !source.IsNull)
+        {
+            yield return Diagnostic.Error("Unable to install vgpu_unlock-rs", "library_url and library_source are both set. Set only one: the library comes either from a URL or from a local file.", AttributePath.Of(D.LibrarySource));
+        }
+
+        if (!url.IsNull && sha.IsNull)
+        {
+            yield return Diagnostic.Error("Missing library_sha256", "A downloaded library is only used after its SHA-256 matches: set library_sha256 (`sha256sum libvgpu_unlock_rs.so`).", AttributePath.Of(D.LibrarySha256));
+        }
+
+        if (url.StringOrNull is { } u && !UrlPattern().IsMatch(u))
+        {
+            yield return Diagnostic.Error("Invalid library_url", "Use an http:// or https:// URL without spaces or control characters.", AttributePath.Of(D.LibraryUrl));
+        }
+
+        if (sha.StringOrNull is { } s && !Sha256Pattern().IsMatch(s.Trim()))
+        {
+            yield return Diagnostic.Error("Invalid library_sha256", "Give the SHA-256 as 64 hex digits, as `sha256sum` prints it.", AttributePath.Of(D.LibrarySha256));
+        }
+
+        if (source.StringOrNull is { } local && (local.Trim().Length == 0 || local.Any(char.IsControl)))
+        {
+            yield return Diagnostic.Error("Invalid library_source", "Give the path of a local file.", AttributePath.Of(D.LibrarySource));
+        }
+
+        if (config[D.LibraryPath].StringOrNull is { } path && (!PathPattern().IsMatch(path) || path.Split('/').Any(p => p is "." or "..")))
+        {
+            yield return Diagnostic.Error("Invalid library_path", $"\"{(path.Length > 60 ? path[..57] + "..." : path)}\" is not a plain absolute path. Use letters, digits and . _ + - / only (it is written into a systemd Environment= line), e.g. {D.DefaultLibraryPath}.", AttributePath.Of(D.LibraryPath));
+        }
+    }
+
+    /// <summary>
+    /// The planned state: configured values and defaults; computed values kept from <paramref name="prior"/> when the node
+    /// needs no change, unknown otherwise. <paramref name="librarySha256"/> is the checksum of <c>library_source</c> when used.
+    /// </summary>
+    public static PlanResult Plan(Value config, Value? prior, string nodeName, UnlockNodeFacts facts, string? librarySha256)
+    {
+        var definition = D.Definition;
+        var planned = PlanDefaults.Prepare(definition, config, prior)
+            .With(ProviderSchema.NodeAttribute.Name, Value.String(nodeName))
+            .With(D.Id, Value.String(nodeName));
+        if (config[D.LibrarySha256].IsNull)
+        {
+            planned = planned.With(D.LibrarySha256, librarySha256 is null ? Value.Unknown : Value.String(librarySha256));
+        }
+
+        var steps = Steps(UnlockSpec.FromValue(planned), facts);
+        var unchanged = prior is not null && steps.IsEmpty && PlanDefaults.ConfigurableEqual(definition, planned, prior);
+        foreach (var computed in new[] { D.InstalledLibrarySha256, D.InstalledUnits, D.Effective, D.CreatedPaths })
+        {
+            planned = planned.With(computed, unchanged || (prior is not null && steps.IsEmpty) ? prior![computed] : Value.Unknown);
+        }
+
+        planned = planned.With(D.Gpus, Value.FromStrings(facts.Gpus.Select(g => g.Describe())));
+        return new PlanResult { Planned = planned, RequiresReplace = PlanDefaults.ReplacementPaths(definition, prior, planned) };
+    }
+
+    [GeneratedRegex(@"^https?://[^\s\x00-\x1f\x7f]+$", RegexOptions.CultureInvariant)]
+    private static partial Regex UrlPattern();
+
+    [GeneratedRegex("^[0-9a-fA-F]{64}$", RegexOptions.CultureInvariant)]
+    private static partial Regex Sha256Pattern();
+
+    [GeneratedRegex(@"^/[A-Za-z0-9._+/-]+$", RegexOptions.CultureInvariant)]
+    private static partial Regex PathPattern();
+}

@@ -1,0 +1,164 @@
+using System.Collections.Immutable;
+using VgpuIac.Engine.Diagnostics;
+using VgpuIac.Engine.Host;
+using VgpuIac.Engine.Unlock;
+using VgpuIac.Engine.Values;
+
+namespace VgpuIac.Engine.Tests.Unlock;
+
+public sealed class UnlockPlannerTests
+{
+    private const string Sha = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    private const string Lib = UnlockDefinition.DefaultLibraryPath;
+
+    private static Value Config(params (string Name, Value Value)[] set)
+    {
+        var fields = UnlockDefinition.Definition.Attributes.ToDictionary(a => a.Name, _ => Value.Null, StringComparer.Ordinal);
+        foreach (var (name, value) in set)
+        {
+            fields[name] = value;
+        }
+
+        return Value.Object(fields);
+    }
+
+    private static UnlockSpec Spec => new() { LibraryUrl = "https://example.invalid/lib.so", LibrarySha256 = Sha };
+
+    private static UnlockNodeFacts Done(params string[] units) => new()
+    {
+        LibrarySha256 = Sha,
+        ExistingUnits = [.. units],
+        Environments = units.ToImmutableSortedDictionary(u => u, _ => "LD_PRELOAD=" + Lib, StringComparer.Ordinal),
+        DropIns = units.ToImmutableSortedDictionary(u => u, _ => UnlockPlanner.DropInContent(Lib), StringComparer.Ordinal),
+        ConfigToml = "unlock = true\nunlock_migration = false\n",
+        Gpus = [UnlockGpu.Of("0000:01:00.0", "0x1b80")],
+    };
+
+    [Fact]
+    public void A_node_that_has_everything_needs_no_step()
+    {
+        Assert.Empty(UnlockPlanner.Steps(Spec, Done("nvidia-vgpud.service", "nvidia-vgpu-mgr.service")));
+        Assert.True(UnlockPlanner.Effective(Done("nvidia-vgpu-mgr.service"), Lib));
+    }
+
+    [Fact]
+    public void A_fresh_node_with_both_services_gets_every_step_in_order()
+    {
+        var facts = new UnlockNodeFacts { ExistingUnits = ["nvidia-vgpud.service", "nvidia-vgpu-mgr.service"] };
+        Assert.Equal(
+            ["InstallLibrary", "WriteConfig", "WriteDropIn nvidia-vgpud.service", "WriteDropIn nvidia-vgpu-mgr.service", "DaemonReload", "RestartServices"],
+            UnlockPlanner.Steps(Spec, facts).Select(s => s.ToString()));
+    }
+
+    [Fact]
+    public void Only_existing_services_get_a_drop_in_and_both_do_before_the_driver_is_installed()
+    {
+        var newerDriver = new UnlockNodeFacts { ExistingUnits = ["nvidia-vgpu-mgr.service"] };
+        Assert.Equal(["nvidia-vgpu-mgr.service"], UnlockPlanner.TargetUnits(newerDriver).ToArray());
+        var noDriver = new UnlockNodeFacts();
+        Assert.Equal(UnlockDefinition.Units, UnlockPlanner.TargetUnits(noDriver).ToArray());
+        Assert.DoesNotContain(UnlockPlanner.Steps(Spec, noDriver), s => s.Kind == UnlockStepKind.RestartServices);
+    }
+
+    [Fact]
+    public void Missing_daemon_reload_is_drift_that_reloads_and_restarts_without_rewriting()
+    {
+        var facts = Done("nvidia-vgpu-mgr.service") with { Environments = ImmutableSortedDictionary<string, string>.Empty.Add("nvidia-vgpu-mgr.service", "") };
+        Assert.False(UnlockPlanner.Effective(facts, Lib));
+        Assert.Equal([UnlockStepKind.DaemonReload, UnlockStepKind.RestartServices], UnlockPlanner.Steps(Spec, facts).Select(s => s.Kind));
+    }
+
+    [Fact]
+    public void Changed_library_edited_drop_in_and_config_are_each_repaired()
+    {
+        var facts = Done("nvidia-vgpu-mgr.service") with
+        {
+            LibrarySha256 = new string('f', 64),
+            DropIns = ImmutableSortedDictionary<string, string>.Empty.Add("nvidia-vgpu-mgr.service", "[Service]\nEnvironment=LD_PRELOAD=/tmp/other.so\n"),
+            ConfigToml = "unlock = false\n",
+        };
+        Assert.Equal(
+            ["InstallLibrary", "WriteConfig", "WriteDropIn nvidia-vgpu-mgr.service", "DaemonReload", "RestartServices"],
+            UnlockPlanner.Steps(Spec, facts).Select(s => s.ToString()));
+    }
+
+    [Theory]
+    [InlineData("2204", "GeForce RTX 3090")]
+    [InlineData("2684", "GeForce RTX 4090")]
+    public void Ampere_and_newer_geforce_is_refused_with_what_to_do(string device, string name)
+    {
+        var error = Assert.Single(UnlockPlanner.CheckGpus([UnlockGpu.Of("0000:01:00.0", device)], unlock: true), d => d.IsError);
+        Assert.Contains(name, error.Detail, StringComparison.Ordinal);
+        Assert.Contains("0000:01:00.0", error.Detail, StringComparison.Ordinal);
+        Assert.Contains("vGPU-capable card", error.Detail, StringComparison.Ordinal);
+        Assert.Equal(AttributePath.Of("unlock"), error.Path);
+    }
+
+    [Fact]
+    public void Native_and_sriov_cards_get_warnings_or_an_error_and_pascal_geforce_passes()
+    {
+        Assert.Empty(UnlockPlanner.CheckGpus([UnlockGpu.Of("0000:01:00.0", "1b80")], unlock: true));
+        var native = Assert.Single(UnlockPlanner.CheckGpus([UnlockGpu.Of("0000:01:00.0", "1b38")], unlock: true));
+        Assert.False(native.IsError);
+        Assert.Contains("unlock = false", native.Detail, StringComparison.Ordinal);
+        Assert.Contains(UnlockPlanner.CheckGpus([UnlockGpu.Of("0000:01:00.0", "2231")], unlock: true), d => d.IsError && d.Detail.Contains("SR-IOV", StringComparison.Ordinal));
+        Assert.DoesNotContain(UnlockPlanner.CheckGpus([UnlockGpu.Of("0000:01:00.0", "2204"), UnlockGpu.Of("0000:02:00.0", "1e04")], unlock: true), d => d.IsError);
+        Assert.Equal(VgpuPath.Unlockable, UnlockGpu.Of("0000:02:00.0", "0x1E04").Model.Path);
+    }
+
+    [Theory]
+    [InlineData("library_path", "/opt/$(reboot)/lib.so")]
+    [InlineData("library_path", "relative/lib.so")]
+    [InlineData("library_path", "/opt/../etc/lib.so")]
+    [InlineData("library_path", "/opt/with space/lib.so")]
+    [InlineData("library_url", "file:///etc/shadow")]
+    [InlineData("library_url", "https://x/a b")]
+    [InlineData("library_sha256", "abc")]
+    public void Hostile_or_malformed_values_are_rejected_at_their_path(string attribute, string value)
+    {
+        var config = Config(("library_url", Value.String("https://example.invalid/lib.so")), ("library_sha256", Value.String(Sha)), (attribute, Value.String(value)));
+        Assert.Contains(UnlockPlanner.Validate(config), d => d.IsError && Equals(d.Path, AttributePath.Of(attribute)));
+    }
+
+    [Fact]
+    public void Exactly_one_library_source_and_a_checksum_for_urls()
+    {
+        Assert.Contains(UnlockPlanner.Validate(Config()), d => d.IsError);
+        Assert.Contains(UnlockPlanner.Validate(Config(("library_url", Value.String("https://e.invalid/x.so")))), d => d.IsError && Equals(d.Path, AttributePath.Of("library_sha256")));
+        Assert.Contains(UnlockPlanner.Validate(Config(("library_url", Value.String("https://e.invalid/x.so")), ("library_sha256", Value.String(Sha)), ("library_source", Value.String("/tmp/x.so")))), d => d.IsError);
+        Assert.Empty(UnlockPlanner.Validate(Config(("library_source", Value.String("/tmp/x.so")))));
+    }
+
+    [Fact]
+    public void Plan_keeps_computed_values_when_nothing_changes_and_makes_them_unknown_otherwise()
+    {
+        var config = Config(("library_url", Value.String("https://e.invalid/x.so")), ("library_sha256", Value.String(Sha)));
+        var facts = Done("nvidia-vgpu-mgr.service");
+        var first = UnlockPlanner.Plan(config, null, "pve1", new UnlockNodeFacts(), null).Planned!;
+        Assert.True(first["effective"].IsUnknown);
+        Assert.Equal(Value.String("pve1"), first["id"]);
+        Assert.Equal(Value.True, first["unlock"]);
+
+        var state = new UnlockState { Node = "pve1", Source = UnlockSpec.FromValue(first), Facts = facts }.ToValue();
+        var again = UnlockPlanner.Plan(config, state, "pve1", facts, null);
+        Assert.Equal(state, again.Planned);
+
+        var drifted = UnlockPlanner.Plan(config, state, "pve1", facts with { LibrarySha256 = null }, null).Planned!;
+        Assert.True(drifted["installed_library_sha256"].IsUnknown);
+    }
+
+    [Fact]
+    public void Probe_output_is_parsed()
+    {
+        var dropIn = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(UnlockPlanner.DropInContent(Lib)));
+        var output = $"lib\t{Sha}\nunit\tnvidia-vgpud.service\tnot-found\t\nunit\tnvidia-vgpu-mgr.service\tloaded\tLD_PRELOAD={Lib}\ndropin\tnvidia-vgpu-mgr.service\t{dropIn}\ngpu\t0000:01:00.0\t0x1b80\nmissing\t/etc/vgpu_unlock\n";
+        var facts = UnlockProbe.Parse(output);
+        Assert.Equal(Sha, facts.LibrarySha256);
+        Assert.Equal(["nvidia-vgpu-mgr.service"], facts.ExistingUnits.ToArray());
+        Assert.True(UnlockPlanner.Effective(facts, Lib));
+        Assert.Equal(UnlockPlanner.DropInContent(Lib), facts.DropIns["nvidia-vgpu-mgr.service"]);
+        Assert.Equal("GeForce GTX 1080", Assert.Single(facts.Gpus).Model.Name);
+        Assert.Equal(["/etc/vgpu_unlock"], facts.MissingFolders.ToArray());
+        Assert.Null(facts.ConfigToml);
+    }
+}

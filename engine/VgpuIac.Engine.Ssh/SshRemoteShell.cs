@@ -49,6 +49,11 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
         trap - EXIT
         """;
 
+    // Prints this command's session id (field 6 of /proc/$$/stat) as the first stderr line; stripped from results.
+    private const string SessionIdPrefix = "read -r _ _ _ _ _ vgpuiac_sid _ </proc/$$/stat; echo \"vgpuiac-sid:$vgpuiac_sid\" >&2; ";
+
+    private const string StopSessionScript = "pkill -TERM -s \"$1\" || exit 0; sleep 1; pkill -KILL -s \"$1\"; exit 0";
+
     private const string LockScript = "mkdir -p /run/lock && exec flock -x \"$1\" sh -c 'echo locked; read -r _ || true'";
 
     private readonly NodeSettings _node;
@@ -336,9 +341,17 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
         }
     }
 
-    private async Task<RawResult> ExecuteOnChannelAsync(RemoteCommand command, Func<Stream, CancellationToken, Task>? writeInput, CancellationToken cancellationToken)
+    private async Task<RawResult> ExecuteOnChannelAsync(
+        RemoteCommand command,
+        Func<Stream, CancellationToken, Task>? writeInput,
+        CancellationToken cancellationToken,
+        bool stopOnCancel = true)
     {
-        var text = command.Render();
+        var hasInput = writeInput is not null || command.StandardInput is { IsEmpty: false };
+
+        // The session id lets us stop the whole command (children included) on cancel or timeout, since sshd does not
+        // kill a command when its channel closes. SSH.NET only sends EOF after data, so commands without input read /dev/null.
+        var text = SessionIdPrefix + command.Render() + (hasInput ? string.Empty : " </dev/null");
         var timeout = command.Timeout ?? _options.DefaultCommandTimeout;
         var start = _time.GetTimestamp();
         for (var attempt = 0; ; attempt++)
@@ -372,27 +385,33 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
 
             using (ssh)
             {
-                var input = ssh.CreateInputStream();
-                var inputTask = Task.Run(
-                    async () =>
-                    {
-                        try
+                var stderr = new StreamCollector(ssh.ExtendedOutputStream);
+                var stdout = new StreamCollector(ssh.OutputStream);
+                var inputTask = Task.CompletedTask;
+                if (hasInput)
+                {
+                    var input = ssh.CreateInputStream();
+                    inputTask = Task.Run(
+                        async () =>
                         {
-                            if (writeInput is not null)
+                            try
                             {
-                                await writeInput(input, linked.Token).ConfigureAwait(false);
+                                if (writeInput is not null)
+                                {
+                                    await writeInput(input, linked.Token).ConfigureAwait(false);
+                                }
+                                else
+                                {
+                                    await input.WriteAsync(command.StandardInput!.Value, linked.Token).ConfigureAwait(false);
+                                }
                             }
-                            else if (command.StandardInput is { } data && !data.IsEmpty)
+                            finally
                             {
-                                await input.WriteAsync(data, linked.Token).ConfigureAwait(false);
+                                await input.DisposeAsync().ConfigureAwait(false);
                             }
-                        }
-                        finally
-                        {
-                            await input.DisposeAsync().ConfigureAwait(false);
-                        }
-                    },
-                    CancellationToken.None);
+                        },
+                        CancellationToken.None);
+                }
 
                 var timedOut = false;
                 try
@@ -403,11 +422,20 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
                 {
                     _log.Write(LogLevel.Debug, $"ssh {NodeName}: cancelled `{command.RenderForLog()}` after {_time.GetElapsedTime(start).TotalMilliseconds:F0} ms");
                     await ObserveAsync(inputTask).ConfigureAwait(false);
+                    if (stopOnCancel)
+                    {
+                        await StopSessionAsync(stderr.SessionId()).ConfigureAwait(false);
+                    }
+
                     throw;
                 }
                 catch (Exception e) when (e is OperationCanceledException or SshOperationTimeoutException && timeoutCts.IsCancellationRequested)
                 {
                     timedOut = true;
+                    if (stopOnCancel)
+                    {
+                        await StopSessionAsync(stderr.SessionId()).ConfigureAwait(false);
+                    }
                 }
                 catch (Exception e) when (IsConnectionLoss(e) || !connection.Client.IsConnected)
                 {
@@ -430,12 +458,12 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
                     throw Dropped(command, null);
                 }
 
-                var stdout = ReadAll(ssh.OutputStream);
-                var stderr = ReadAll(ssh.ExtendedOutputStream);
+                var outputBytes = await stdout.CompleteAsync().ConfigureAwait(false);
+                var errorBytes = StripSessionId(await stderr.CompleteAsync().ConfigureAwait(false));
                 var exitCode = timedOut ? TimedOutExitCode : ssh.ExitStatus ?? 128 + SignalNumber(ssh.ExitSignal);
                 if (timedOut)
                 {
-                    stderr = [.. stderr, .. Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"\nvgpuiac: command timed out after {timeout.TotalSeconds:F0} s and was stopped\n"))];
+                    errorBytes = [.. errorBytes, .. Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"\nvgpuiac: command timed out after {timeout.TotalSeconds:F0} s and was stopped\n"))];
                 }
 
                 var duration = _time.GetElapsedTime(start);
@@ -452,9 +480,41 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
                         ]);
                 }
 
-                return new RawResult(exitCode, stdout, stderr, duration);
+                return new RawResult(exitCode, outputBytes, errorBytes, duration);
             }
         }
+    }
+
+    /// <summary>Stops every process of a command's SSH session (TERM, then KILL), from a separate channel.</summary>
+    private async Task StopSessionAsync(int? sessionId)
+    {
+        if (sessionId is not { } sid || sid <= 1)
+        {
+            return;
+        }
+
+        try
+        {
+            var stop = RemoteCommand.Of("sh", "-c", StopSessionScript, "vgpuiac-stop", sid.ToString(CultureInfo.InvariantCulture))
+                .WithTimeout(TimeSpan.FromSeconds(10));
+            await ExecuteOnChannelAsync(stop, null, CancellationToken.None, stopOnCancel: false).ConfigureAwait(false);
+        }
+        catch (NodeConnectionException e)
+        {
+            _log.Write(LogLevel.Debug, $"ssh {NodeName}: could not stop session {sid}: {e.Message}");
+        }
+    }
+
+    private static byte[] StripSessionId(byte[] stderr)
+    {
+        var marker = "vgpuiac-sid:"u8;
+        if (!stderr.AsSpan().StartsWith(marker))
+        {
+            return stderr;
+        }
+
+        var newline = stderr.AsSpan().IndexOf((byte)'\n');
+        return newline < 0 ? [] : stderr[(newline + 1)..];
     }
 
     private RemoteCommand WriteCommand(string path, int mode, string owner, string group, bool createParents, string? expectedSha256)
@@ -615,25 +675,6 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
         }
     }
 
-    private static byte[] ReadAll(Stream? stream)
-    {
-        if (stream is null)
-        {
-            return [];
-        }
-
-        try
-        {
-            using var buffer = new MemoryStream();
-            stream.CopyTo(buffer);
-            return buffer.ToArray();
-        }
-        catch (ObjectDisposedException)
-        {
-            return [];
-        }
-    }
-
     private static string Decode(byte[] bytes) => Encoding.UTF8.GetString(bytes);
 
     private static string FirstLine(string text, int exitCode)
@@ -682,7 +723,8 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
 
             try
             {
-                // EOF on stdin ends `read`, so the node-side flock is released.
+                // A line on stdin ends `read`, so the node-side flock is released (SSH.NET sends no EOF without data).
+                await input.WriteAsync("release\n"u8.ToArray()).ConfigureAwait(false);
                 await input.DisposeAsync().ConfigureAwait(false);
                 await execution.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
             }

@@ -308,9 +308,9 @@ public sealed class SshRemoteShellTests(SshdFixture fixture) : IClassFixture<Ssh
         await using var shell = new SshRemoteShell(Sshd.Settings(), new RecordingLog(), FastOptions);
         await shell.ConnectAsync(Timeout());
 
-        // Kill this session's sshd processes: the TCP connection drops while the command runs.
+        // Kill the sshd process serving this session (the parent of the session leader): the TCP connection drops while the command runs.
         var e = await Assert.ThrowsAsync<NodeConnectionException>(() => shell.RunAsync(
-            RemoteCommand.Of("sh", "-c", "sleep 0.3; kill -KILL $PPID; sleep 5"), Timeout()));
+            RemoteCommand.Of("sh", "-c", "sleep 0.3; kill -KILL $(ps -o ppid= -p $(ps -o sid= -p $$)); sleep 5"), Timeout()));
 
         Assert.True(e.DroppedMidCommand);
         Assert.Contains("effect on the node is unknown", e.Remedy, StringComparison.Ordinal);

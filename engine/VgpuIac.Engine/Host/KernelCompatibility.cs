@@ -14,16 +14,17 @@ public static class KernelCompatibility
     public static ImmutableArray<KernelWindow> Windows { get; } =
     [
         // Patched (unlock) 16.x and 17.0–17.5 fail on kernel >= 6.8 (enable_apicv export removed): pin 6.5.
-        new("16.x (patched)", "535.0", "535.999.99", Unlock, "5.15", "6.5", "wvthoog #6, anomixer"),
-        new("17.0–17.5 (patched)", "550.0", "550.163.01", Unlock, "5.15", "6.5", "anomixer"),
-        new("14.x", "510.0", "510.999.99", null, "5.11", "5.19", "anomixer catalog"),
-        new("15.x", "525.0", "525.999.99", null, "5.11", "6.2", "anomixer catalog"),
-        new("16.0–16.7", "535.0", "535.183.99", null, "5.15", "6.5", "brydenver2 README"),
-        new("16.8+", "535.184.0", "535.999.99", null, "5.15", "6.11", "brydenver2 README, anomixer #19 (16.9 fails on 6.14)"),
-        new("17.x", "550.0", "550.999.99", null, "5.15", "6.14", "anomixer"),
-        new("18.x", "570.0", "570.999.99", null, "6.2", "6.16", "anomixer"),
-        new("19.x", "580.0", "580.999.99", null, "6.2", "6.16", "anomixer (6.17 needs 20.x)"),
-        new("20.x", "595.0", "595.999.99", null, "6.8", null, "anomixer (kernel 7.x)"),
+        new("16.x (patched)", "535.0", "535.999.99", Unlock, "4.15", "6.5", "wvthoog #6, anomixer"),
+        new("17.0–17.5 (patched)", "550.0", "550.163.01", Unlock, "4.15", "6.5", "anomixer"),
+        new("14.x and older", "400.0", "524.999.99", null, "4.15", "5.15", "anomixer catalog"),
+        new("15.x", "525.0", "525.999.99", null, "4.15", "6.2", "anomixer catalog"),
+        new("16.0–16.7", "535.0", "535.215.99", null, "4.15", "6.5", "brydenver2 README"),
+        new("16.8+", "535.216.0", "535.999.99", null, "4.15", "6.8", "brydenver2 README (16.8+ supports 6.8; 16.9 fails on 6.14)"),
+        new("17.0–17.5", "550.0", "550.163.01", null, "5.4", "6.8", "anomixer"),
+        new("17.6+", "550.163.02", "550.999.99", null, "5.4", "6.11", "anomixer"),
+        new("18.x", "570.0", "570.999.99", null, "5.4", "6.14", "anomixer"),
+        new("19.x", "580.0", "589.999.99", null, "5.4", "6.16", "anomixer (6.17 needs 20.x)"),
+        new("20.x", "590.0", "599.999.99", null, "6.1", null, "anomixer (kernel 7.x)"),
     ];
 
     /// <summary>The row that decides for this driver, or null when the table does not know the branch.</summary>

@@ -30,6 +30,7 @@ public sealed class KernelCompatibilityTests
 
     [Theory]
     [InlineData("535.230.02", DriverFlavour.Stock, "6.8.12-4-pve", true)]
+    [InlineData("535.230.02", DriverFlavour.Stock, "6.14.8-2-pve", false)]
     [InlineData("535.230.02", DriverFlavour.Unlock, "6.8.12-4-pve", false)]
     [InlineData("550.144.02", DriverFlavour.Unlock, "6.8.12-4-pve", false)]
     [InlineData("550.163.02", DriverFlavour.Unlock, "6.8.12-4-pve", true)]
@@ -46,7 +47,7 @@ public sealed class KernelCompatibilityTests
     [Fact]
     public void UnknownBranchIsNotJudged()
     {
-        var check = KernelCompatibility.Check(DriverVersion.TryParse("470.129.04")!, DriverFlavour.Stock, Node("6.8.12-4-pve"));
+        var check = KernelCompatibility.Check(DriverVersion.TryParse("390.144")!, DriverFlavour.Stock, Node("6.8.12-4-pve"));
 
         Assert.False(check.IsKnown);
         Assert.False(check.IsCompatible);

@@ -20,7 +20,7 @@ internal static class ProbeSamples
         .Section("pveversion", "pve-manager/8.2.4/faa83925c9641325 (running kernel: 6.8.12-4-pve)")
         .Section("uname", "6.8.12-4-pve")
         .Section("kernel-list", "Manually selected kernels:\nNone.\n\nAutomatically selected kernels:\n6.5.13-6-pve\n6.8.12-4-pve\n")
-        .Section("packages", "ii \tbuild-essential\t12.9\nii \tproxmox-kernel-6.5.13-6-pve-signed\t6.5.13-6\nii \tproxmox-kernel-6.8.12-4-pve-signed\t6.8.12-4\nii \tproxmox-headers-6.5.13-6-pve\t6.5.13-6\nun \tdkms\t<none>\n")
+        .Section("packages", "ii \tbuild-essential\t12.9\nii \tmdevctl\t1.2.0-3\nii \tproxmox-kernel-6.5.13-6-pve-signed\t6.5.13-6\nii \tproxmox-kernel-6.8.12-4-pve-signed\t6.8.12-4\nii \tproxmox-headers-6.5.13-6-pve\t6.5.13-6\nun \tdkms\t<none>\n")
         .Section("proc-cmdline", "BOOT_IMAGE=/boot/vmlinuz-6.8.12-4-pve root=/dev/mapper/pve-root ro quiet intel_iommu=on")
         .File("etc-kernel-cmdline", null)
         .Section("grub", "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet intel_iommu=on\"\nGRUB_CMDLINE_LINUX=\"\"")

@@ -1,0 +1,62 @@
+using VgpuIac.Engine.Host;
+
+namespace VgpuIac.Engine.HostDriver;
+
+/// <summary>
+/// Health of the host driver from the node's facts (vgpu-domain.md §7.6): <c>ok</c> needs nvidia-vgpu-mgr active and vGPU
+/// types offered by at least one GPU; nvidia-vgpud is optional (absent, or one-shot <c>inactive (dead)</c>, is fine).
+/// </summary>
+public static class HostDriverHealth
+{
+    public const string Ok = "ok";
+
+    public static IReadOnlyList<string> Problems(NodeFacts facts, string? wantedVersion = null)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        var problems = new List<string>();
+        var installed = facts.Driver.InstalledVersion;
+        if (installed is null)
+        {
+            problems.Add("host driver not installed");
+            return problems;
+        }
+
+        if (wantedVersion is not null && installed != wantedVersion)
+        {
+            problems.Add($"driver {installed} installed, {wantedVersion} wanted");
+        }
+
+        if (facts.RebootRequired)
+        {
+            problems.Add("reboot required (" + string.Join("; ", facts.RebootReasons) + ")");
+        }
+        else if (facts.Driver.LoadedModuleVersion is null)
+        {
+            problems.Add("nvidia module not loaded");
+        }
+
+        if (!facts.VgpuManager.IsActive)
+        {
+            problems.Add($"nvidia-vgpu-mgr {facts.VgpuManager.Describe()}");
+        }
+
+        if (facts.VgpuDaemon.IsFailed)
+        {
+            problems.Add("nvidia-vgpud failed");
+        }
+
+        if (!facts.AllVgpuTypes.Any())
+        {
+            problems.Add("no vGPU types offered");
+        }
+
+        return problems;
+    }
+
+    /// <summary><c>ok</c> or <c>degraded: reason; reason</c>.</summary>
+    public static string Describe(NodeFacts facts, string? wantedVersion = null)
+    {
+        var problems = Problems(facts, wantedVersion);
+        return problems.Count == 0 ? Ok : "degraded: " + string.Join("; ", problems);
+    }
+}

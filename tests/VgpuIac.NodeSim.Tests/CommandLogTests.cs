@@ -60,6 +60,17 @@ public sealed class CommandLogTests(SharedNodeFixture fixture) : IClassFixture<S
         Assert.Equal("2:two words\npve-shared\n", cmd.Result);
     }
 
+    [NodeFact]
+    public async Task Shims_log_reads_as_shim_r_and_changes_as_shim_m()
+    {
+        var node = fixture.Require();
+        await node.ExecCheckedAsync("printf '[Unit]\\nDescription=x\\n[Service]\\nExecStart=/usr/bin/sleep 1000\\n' > /etc/systemd/system/logged.service");
+        var mark = await node.CommandLogMarkAsync();
+        NodeSsh.Run(node, "systemctl is-active logged; systemctl restart logged; uname -r; mdevctl list");
+        var shims = (await node.ReadCommandLogAsync(mark)).Where(e => e.Kind.StartsWith("shim", StringComparison.Ordinal)).Select(e => $"{e.Kind} {e.Text} {e.ExitCode}").ToList();
+        Assert.Equal(["shim-r systemctl is-active logged 3", "shim-m systemctl restart logged 0", "shim-r uname -r 0", "shim-r mdevctl list 0"], shims);
+    }
+
     [Fact]
     public void Parser_unescapes_text_and_keeps_line_indexes()
     {

@@ -326,8 +326,8 @@ public sealed class SimulatedNode : IAsyncDisposable
         var psi = new ProcessStartInfo("/usr/bin/unshare")
         {
             RedirectStandardInput = true,
-            RedirectStandardOutput = false,
-            RedirectStandardError = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
         };
         foreach (var a in new[]
                  {
@@ -343,7 +343,14 @@ public sealed class SimulatedNode : IAsyncDisposable
         psi.Environment.Clear();
         psi.Environment["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin";
         psi.Environment["LANG"] = "C.UTF-8";
+        // The node's own output goes to SANDBOX/log; unshare's (errors only) is appended to init.log. Never inherit
+        // the caller's stdio: the node's processes would keep a test runner's or a terminal's pipes open.
         var p = Process.Start(psi) ?? throw new NodeSimUnavailableException("cannot start unshare");
+        var initLog = Path.Combine(sandbox.Dir, "log", "unshare.log");
+        p.OutputDataReceived += (_, e) => AppendLine(initLog, e.Data);
+        p.ErrorDataReceived += (_, e) => AppendLine(initLog, e.Data);
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
         p.StandardInput.Close();
         return p;
     }
@@ -488,10 +495,29 @@ public sealed class SimulatedNode : IAsyncDisposable
         }
     }
 
+    private static void AppendLine(string path, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        try
+        {
+            File.AppendAllText(path, line + "\n");
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
     private static string ReadLogs(NodeSandbox sandbox)
     {
         var sb = new StringBuilder();
-        foreach (var name in new[] { "init.log", "boot.log", "sshd.log" })
+        foreach (var name in new[] { "unshare.log", "init.log", "boot.log", "sshd.log" })
         {
             var path = Path.Combine(sandbox.Dir, "log", name);
             if (File.Exists(path))

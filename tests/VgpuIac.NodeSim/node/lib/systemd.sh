@@ -134,8 +134,8 @@ sd_set_state() { # unit active sub result status exited
 }
 
 sd_journal() { # unit ident line...
-  local u=$1 ident=$2 ts; shift 2; printf -v ts '%(%b %d %H:%M:%S)T' -1
-  local l; for l in "$@"; do printf '%s %s %s: %s\n' "$ts" "$(hostname)" "$ident" "$l"; done >> "$SD_JOURNAL/$u"
+  local u=$1 ident=$2 ts hn; shift 2; printf -v ts '%(%b %d %H:%M:%S)T' -1; read -r hn < /proc/sys/kernel/hostname
+  local l; for l in "$@"; do printf '%s %s %s: %s\n' "$ts" "$hn" "$ident" "$l"; done >> "$SD_JOURNAL/$u"
 }
 
 sd_exec_bin() { local e=$1; e=${e#[-@+!:]}; e=${e#[-@+!:]}; e=${e#"${e%%[![:space:]]*}"}; echo "${e%% *}"; }

@@ -52,7 +52,7 @@ public static class PlanRules
             }
         }
 
-        return MapNested(block, result, config, Value.Null, (nested, p, c, _) => FillDefaults(nested, p, c));
+        return MapNested(block, result, config, Value.Null, (nested, _, p, c) => FillDefaults(nested, p, c));
     }
 
     private static Value MarkComputedUnknown(BlockDefinition block, Value prior, Value proposed, Value config)

@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using VgpuIac.Terraform.Tests.Support;
+
+namespace VgpuIac.Terraform.Tests.EndToEnd;
+
+/// <summary>Runs the real terraform CLI in a temp directory with a dev_overrides CLI config pointing at the provider binary.</summary>
+public sealed class TerraformCli : IDisposable
+{
+    public TerraformCli()
+    {
+        WorkDir = Directory.CreateTempSubdirectory("vgpu-tf-e2e-").FullName;
+        CliConfig = Path.Combine(WorkDir, "cli.tfrc");
+        File.WriteAllText(CliConfig, $$"""
+            provider_installation {
+              dev_overrides {
+                "registry.terraform.io/vgpuiac/vgpu" = "{{ProviderBinary.Directory}}"
+              }
+              direct {}
+            }
+            """);
+    }
+
+    public string WorkDir { get; }
+
+    public string CliConfig { get; }
+
+    public static bool Available { get; } = FindOnPath("terraform") is not null;
+
+    public void WriteConfig(string hcl) => File.WriteAllText(Path.Combine(WorkDir, "main.tf"), hcl);
+
+    public async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
+    {
+        var info = new ProcessStartInfo("terraform") { WorkingDirectory = WorkDir, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.ArgumentList.Add("-no-color");
+        info.Environment["TF_CLI_CONFIG_FILE"] = CliConfig;
+        info.Environment["TF_IN_AUTOMATION"] = "1";
+        info.Environment["CHECKPOINT_DISABLE"] = "1";
+        info.Environment["TF_LOG"] = "";
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(cts.Token);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    private static string? FindOnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(WorkDir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Leave it for the OS temp cleaner.
+        }
+    }
+}

@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Security.Cryptography.X509Certificates;
+using Grpc.Core;
+using VgpuIac.Terraform.Hosting;
+using VgpuIac.Terraform.Protocol;
+using VgpuIac.Terraform.Protocol.GoPlugin;
+using VgpuIac.Terraform.Protocol.Health;
+using VgpuIac.Terraform.Tests.Support;
+
+namespace VgpuIac.Terraform.Tests.Hosting;
+
+/// <summary>The provider binary driven the way go-plugin drives it, without Terraform.</summary>
+public sealed class PluginProcessTests
+{
+    [Fact]
+    public async Task Run_by_hand_it_explains_itself_on_stderr_and_exits_1()
+    {
+        await using var provider = ProviderProcess.Start(new Dictionary<string, string?>());
+
+        var exitCode = await provider.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(1, exitCode);
+        Assert.Equal("", provider.Stdout);
+        Assert.Contains("This binary is a plugin", provider.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Handshake_then_mTLS_schema_health_and_a_prompt_shutdown_with_nothing_else_on_stdout()
+    {
+        using var clientCertificate = ClientCertificate.Create();
+        await using var provider = ProviderProcess.Start(ProviderProcess.PluginEnvironment_(clientCertificate));
+
+        var handshake = await provider.HandshakeAsync();
+        var fields = handshake.Split('|');
+        Assert.Equal(6, fields.Length);
+        Assert.Equal(["1", "6", "tcp"], fields[..3]);
+        Assert.Matches(@"^127\.0\.0\.1:\d+$", fields[3]);
+        Assert.Equal("grpc", fields[4]);
+        Assert.DoesNotContain("=", fields[5], StringComparison.Ordinal);
+        using (var serverCertificate = X509CertificateLoader.LoadCertificate(Convert.FromBase64String(ProviderProcess.Pad(fields[5]))))
+        {
+            Assert.Equal("localhost", serverCertificate.GetNameInfo(X509NameType.DnsName, forIssuer: false));
+        }
+
+        using var channel = ProviderProcess.Connect(handshake, clientCertificate);
+        var schema = await new Protocol.Provider.ProviderClient(channel).GetProviderSchemaAsync(new GetProviderSchema.Types.Request());
+        Assert.NotNull(schema.Provider.Block);
+        Assert.Contains(schema.Provider.Block.BlockTypes, b => b.TypeName == "node" && b.Nesting == Schema.Types.NestedBlock.Types.NestingMode.Map);
+        Assert.True(schema.ServerCapabilities.PlanDestroy);
+        Assert.All(schema.ResourceSchemas.Values, s => Assert.Contains(s.Block.BlockTypes, b => b.TypeName == "timeouts"));
+
+        var health = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest { Service = "plugin" });
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
+
+        var stop = await new Protocol.Provider.ProviderClient(channel).StopProviderAsync(new StopProvider.Types.Request());
+        Assert.Equal("", stop.Error);
+
+        var stopwatch = Stopwatch.StartNew();
+        await new GRPCController.GRPCControllerClient(channel).ShutdownAsync(new Empty());
+        var exitCode = await provider.WaitForExitAsync(TimeSpan.FromSeconds(2));
+        Assert.Equal(0, exitCode);
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(2), $"took {stopwatch.Elapsed}");
+        Assert.Equal(handshake + "\n", provider.Stdout);
+        Assert.Contains("\"@module\":\"provider.terraform-provider-vgpu\"", provider.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_client_certificate_other_than_the_pinned_one_is_refused()
+    {
+        using var pinned = ClientCertificate.Create();
+        using var stranger = ClientCertificate.Create();
+        await using var provider = ProviderProcess.Start(ProviderProcess.PluginEnvironment_(pinned));
+        var handshake = await provider.HandshakeAsync();
+
+        using var channel = ProviderProcess.Connect(handshake, stranger);
+        var client = new Protocol.Provider.ProviderClient(channel);
+
+        await Assert.ThrowsAsync<RpcException>(async () => await client.GetProviderSchemaAsync(new GetProviderSchema.Types.Request()));
+        using var noCertificate = ProviderProcess.Connect(handshake, clientCertificate: null);
+        await Assert.ThrowsAsync<RpcException>(async () => await new Protocol.Provider.ProviderClient(noCertificate).GetProviderSchemaAsync(new GetProviderSchema.Types.Request()));
+    }
+
+    [Fact]
+    public async Task Without_a_client_certificate_it_serves_plaintext_h2c_and_leaves_field_6_empty()
+    {
+        await using var provider = ProviderProcess.Start(ProviderProcess.PluginEnvironment_(clientCertificate: null));
+        var handshake = await provider.HandshakeAsync();
+
+        Assert.EndsWith("|grpc|", handshake, StringComparison.Ordinal);
+        using var channel = ProviderProcess.Connect(handshake, null);
+        var metadata = await new Protocol.Provider.ProviderClient(channel).GetMetadataAsync(new GetMetadata.Types.Request());
+        Assert.True(metadata.ServerCapabilities.GetProviderSchemaOptional);
+    }
+
+    [Fact]
+    public async Task Only_protocol_5_offered_is_refused()
+    {
+        var environment = ProviderProcess.PluginEnvironment_(null);
+        environment["PLUGIN_PROTOCOL_VERSIONS"] = "5";
+        await using var provider = ProviderProcess.Start(environment);
+
+        Assert.Equal(1, await provider.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal("", provider.Stdout);
+    }
+
+    [Fact]
+    public async Task Debug_mode_prints_reattach_settings_for_protocol_6()
+    {
+        await using var provider = ProviderProcess.Start(new Dictionary<string, string?>(), "-debug");
+
+        var first = await provider.HandshakeAsync();
+        Assert.Contains("debug mode", first, StringComparison.Ordinal);
+        for (var i = 0; i < 50 && !provider.Stdout.Contains("TF_REATTACH_PROVIDERS", StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Contains("\"registry.terraform.io/vgpuiac/vgpu\"", provider.Stdout, StringComparison.Ordinal);
+        Assert.Contains("\"ProtocolVersion\":6", provider.Stdout, StringComparison.Ordinal);
+        Assert.Contains("\"Test\":true", provider.Stdout, StringComparison.Ordinal);
+        _ = PluginEnvironment.ProtocolVersion;
+    }
+}

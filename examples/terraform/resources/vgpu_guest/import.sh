@@ -1,0 +1,2 @@
+# <node>/<vmid>
+terraform import vgpu_guest.ubuntu pve1/200

@@ -1,0 +1,2 @@
+# A node name
+terraform import vgpu_unlock.pve1 pve1

@@ -18,8 +18,27 @@ internal static class Program
             await Console.Error.WriteLineAsync(
                 "usage: VgpuIac.NodeSim start --state-dir DIR [--hostname H] [--gpu BDF=MODEL]... [--pve-version V] [--kernel K]\n" +
                 "                             [--no-iommu] [--secure-boot] [--reboot-delay SECONDS]\n" +
-                "       VgpuIac.NodeSim stop --state-dir DIR").ConfigureAwait(false);
+                "       VgpuIac.NodeSim stop --state-dir DIR\n" +
+                "       VgpuIac.NodeSim write-host-installer|write-guest-driver [--version V] [--out DIR]").ConfigureAwait(false);
             return 2;
+        }
+
+        if (args[0] is "write-host-installer" or "write-guest-driver")
+        {
+            // demo/bench helpers: the stand-in installers a simulated node accepts in place of NVIDIA's packages
+            var version = Option(args, "--version") ?? "535.129.03";
+            var outDir = Option(args, "--out") ?? ".";
+            Directory.CreateDirectory(outDir);
+            var path = args[0] == "write-host-installer"
+                ? FakeInstaller.Write(outDir, version)
+                : Path.Combine(outDir, FakeGuestDriver.FileName(version));
+            if (args[0] == "write-guest-driver")
+            {
+                FakeGuestDriver.Write(path, version);
+            }
+
+            Console.WriteLine(path);
+            return 0;
         }
 
         var stateDir = Option(args, "--state-dir");

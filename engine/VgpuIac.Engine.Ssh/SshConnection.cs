@@ -12,6 +12,7 @@ namespace VgpuIac.Engine.Ssh;
 internal sealed class SshConnection : IDisposable
 {
     private readonly IReadOnlyList<IDisposable> _owned;
+    private int _disposed;
 
     private SshConnection(SshClient client, IReadOnlyList<IDisposable> owned)
     {
@@ -20,6 +21,27 @@ internal sealed class SshConnection : IDisposable
     }
 
     public SshClient Client { get; }
+
+    /// <summary>True while the connection is up; false once it dropped or was disposed.</summary>
+    public bool IsConnected
+    {
+        get
+        {
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                return false;
+            }
+
+            try
+            {
+                return Client.IsConnected;
+            }
+            catch (ObjectDisposedException)
+            {
+                return false;
+            }
+        }
+    }
 
     /// <summary>
     /// Connects within <paramref name="budget"/>, retrying refused and timed-out attempts with exponential backoff.
@@ -141,6 +163,11 @@ internal sealed class SshConnection : IDisposable
 
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         try
         {
             if (Client.IsConnected)

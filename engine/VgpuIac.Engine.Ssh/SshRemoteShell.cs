@@ -195,7 +195,7 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
         try
         {
             var issued = await RunAsync(rebootCommand.WithTimeout(Clamp(Remaining(), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60))), cancellationToken).ConfigureAwait(false);
-            if (!issued.Succeeded && issued.ExitCode != TimedOutExitCode && connection.Client.IsConnected)
+            if (!issued.Succeeded && issued.ExitCode != TimedOutExitCode && connection.IsConnected)
             {
                 throw OperationFailed(
                     $"Unable to reboot: `{rebootCommand.RenderForLog()}` failed with exit code {issued.ExitCode}: {FirstLine(issued.StandardError, issued.ExitCode)}.",
@@ -437,7 +437,7 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
                         await StopSessionAsync(stderr.SessionId()).ConfigureAwait(false);
                     }
                 }
-                catch (Exception e) when (IsConnectionLoss(e) || !connection.Client.IsConnected)
+                catch (Exception e) when (IsConnectionLoss(e) || !connection.IsConnected)
                 {
                     Invalidate(connection);
                     await ObserveAsync(inputTask).ConfigureAwait(false);
@@ -541,7 +541,7 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var current = Volatile.Read(ref _connection);
-        if (current is not null && current.Client.IsConnected)
+        if (current is not null && current.IsConnected)
         {
             return current;
         }
@@ -551,7 +551,7 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             current = _connection;
-            if (current is not null && current.Client.IsConnected)
+            if (current is not null && current.IsConnected)
             {
                 return current;
             }
@@ -583,7 +583,7 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
 
     private async Task<bool> IsAliveAsync(SshConnection connection, CancellationToken cancellationToken)
     {
-        if (!connection.Client.IsConnected)
+        if (!connection.IsConnected)
         {
             return false;
         }
@@ -594,7 +594,7 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
             probeTimeout.CancelAfter(TimeSpan.FromSeconds(5));
             using var probe = connection.Client.CreateCommand("true");
             await probe.ExecuteAsync(probeTimeout.Token).ConfigureAwait(false);
-            return probe.ExitStatus is not null && connection.Client.IsConnected;
+            return probe.ExitStatus is not null && connection.IsConnected;
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {

@@ -81,6 +81,9 @@ public sealed class SystemctlTests(SharedNodeFixture fixture) : IClassFixture<Sh
         Assert.StartsWith("failed\nactive\n", output, StringComparison.Ordinal);
         Assert.Contains("fake-daemon[", output, StringComparison.Ordinal);
         Assert.Contains("preload=/x.so", output, StringComparison.Ordinal);
+
+        var journal = NodeSsh.Run(node, "journalctl -u fake-daemon -n 3 -o cat --no-pager").Out;
+        Assert.Equal("preload=/x.so\nStarted Demo fake-daemon.\n", journal[journal.IndexOf("preload=/x.so", StringComparison.Ordinal)..]);
     }
 
     [NodeFact]

@@ -1,0 +1,46 @@
+using VgpuIac.Engine.Host;
+using VgpuIac.Engine.NodeInfo;
+using VgpuIac.Engine.Resources;
+using VgpuIac.Engine.Tests.Support;
+using VgpuIac.Engine.Values;
+
+namespace VgpuIac.Engine.Tests.NodeInfo;
+
+public sealed class NodeDataSourceNodeTests
+{
+    [NodeFact]
+    public async Task FreshNodeThenNodeWithDriver()
+    {
+        await using var ctx = await NodeContext.StartAsync();
+        var source = new NodeDataSource();
+        var config = Value.Object(NodeDataSourceSchema.Definition.Attributes.Select(a => new KeyValuePair<string, Value>(a.Name, Value.Null)));
+
+        var fresh = await source.ReadAsync(new DataSourceReadRequest { Context = ctx.Context, Config = config }, CancellationToken.None);
+
+        Assert.Empty(fresh.Diagnostics);
+        var s = fresh.State!;
+        Assert.Equal("pve1", s["id"].AsString());
+        Assert.Equal("8.2.4", s["pve_version"].AsString());
+        Assert.Equal("6.5.13-6-pve", s["running_kernel"].AsString());
+        Assert.True(s["iommu_enabled"].AsBool());
+        Assert.False(s["secure_boot"].AsBool());
+        Assert.True(s["nouveau_loaded"].AsBool());
+        Assert.True(s["host_driver_version"].IsNull);
+        var gpu = Assert.Single(s["gpus"].Items);
+        Assert.Equal(("0000:01:00.0", "1b38", "Tesla P40", "pascal", "native"), (gpu["pci_address"].AsString(), gpu["device_id"].AsString(), gpu["name"].AsString(), gpu["architecture"].AsString(), gpu["vgpu_path"].AsString()));
+        Assert.Empty(gpu["vgpu_types"].Items);
+
+        await HostDriverSetup.InstallAsync(ctx.Node);
+        NodeFactsCache.Shared.Invalidate(ctx.Shell);
+        var withDriver = (await source.ReadAsync(new DataSourceReadRequest { Context = ctx.Context, Config = config }, CancellationToken.None)).State!;
+
+        Assert.Equal("535.129.03", withDriver["host_driver_version"].AsString());
+        Assert.Equal("active (running)", withDriver["vgpu_manager_state"].AsString());
+        Assert.False(withDriver["nouveau_loaded"].AsBool());
+        var types = Assert.Single(withDriver["gpus"].Items)["vgpu_types"].Items;
+        var p40 = Assert.Single(types, t => t["name"].AsString() == "GRID P40-1Q");
+        Assert.Equal("nvidia-46", p40["id"].AsString());
+        Assert.Equal(1024, p40["framebuffer_mib"].AsInt64());
+        Assert.Equal("nvidia", Assert.Single(withDriver["gpus"].Items)["driver"].AsString());
+    }
+}

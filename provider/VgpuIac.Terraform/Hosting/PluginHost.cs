@@ -47,6 +47,9 @@ public static class PluginHost
             return 1;
         }
 
+        // Loading the system trust store costs tens of milliseconds on Linux and Kestrel's TLS set-up needs it:
+        // start it now, in parallel with building the host (it fills the same process-wide cache).
+        var warmTrustStore = UsesTls(environment, debug) ? Task.Run(WarmTrustStore) : Task.CompletedTask;
         var log = new HclogLog(stderr, debug ? LogLevel.Debug : HclogLevel.FromEnvironment(Environment.GetEnvironmentVariable));
         var clientCertificate = debug ? null : environment.ClientCertificate;
         using var serverCertificate = clientCertificate is null ? null : ServerCertificate.Create(TimeProvider.System);
@@ -55,6 +58,7 @@ public static class PluginHost
         await using (app.ConfigureAwait(false))
         {
             using var ignoreInterrupt = debug ? null : PosixSignalRegistration.Create(PosixSignal.SIGINT, static c => c.Cancel = true);
+            await warmTrustStore.ConfigureAwait(false);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             var endpoint = BoundEndpoint(app);
             if (debug)
@@ -80,6 +84,15 @@ public static class PluginHost
         }
 
         return 0;
+    }
+
+    private static bool UsesTls(PluginEnvironment environment, bool debug) => !debug && environment.ClientCertificate is not null;
+
+    private static void WarmTrustStore()
+    {
+        using var store = new X509Store(StoreName.Root, StoreLocation.LocalMachine);
+        store.Open(OpenFlags.ReadOnly);
+        _ = store.Certificates.Count;
     }
 
     private static WebApplication Build(

@@ -149,4 +149,22 @@ public sealed class PlanRulesTests
         Assert.Equal(Value.Null, state);
         Assert.Empty(call.Diagnostics);
     }
+
+    [Fact]
+    public async Task A_create_longer_than_timeouts_create_is_cancelled_with_a_diagnostic_at_that_path()
+    {
+        _door.Widget.ApplyDelay = TimeSpan.FromSeconds(30);
+        var timeouts = Value.Object(("create", Value.String("100ms")), ("read", Value.Null), ("update", Value.Null), ("delete", Value.Null));
+        var config = _door.Widget_(("name", Value.String("w1")), ("timeouts", timeouts));
+        var call = _door.NewCall();
+        var (planned, _) = await _door.Service.PlanAsync(_door.Entry, Value.Null, config, config, call);
+
+        var started = DateTime.UtcNow;
+        var state = await _door.Service.ApplyAsync(_door.Entry, Value.Null, planned!, config, call);
+
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(10));
+        Assert.Equal(Value.Null, state);
+        var error = Assert.Single(call.Diagnostics);
+        Assert.Equal(AttributePath.Of("timeouts").Attribute("create"), error.Path);
+    }
 }

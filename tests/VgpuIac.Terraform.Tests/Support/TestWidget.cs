@@ -51,6 +51,9 @@ public sealed class TestWidget : IResource
 
     public ImmutableArray<AttributePath> ExtraReplace { get; set; } = [];
 
+    /// <summary>How long apply takes (observing cancellation), to test timeouts and StopProvider.</summary>
+    public TimeSpan ApplyDelay { get; set; }
+
     public ResourceDefinition Definition => WidgetDefinition;
 
     public IEnumerable<Diagnostic> Validate(Value config)
@@ -67,11 +70,16 @@ public sealed class TestWidget : IResource
         return Task.FromResult(new PlanResult { Planned = planned, RequiresReplace = ExtraReplace });
     }
 
-    public Task<ApplyResult> ApplyAsync(ApplyRequest request, CancellationToken cancellationToken)
+    public async Task<ApplyResult> ApplyAsync(ApplyRequest request, CancellationToken cancellationToken)
     {
+        if (ApplyDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(ApplyDelay, cancellationToken);
+        }
+
         if (request.Planned is null)
         {
-            return Task.FromResult(new ApplyResult());
+            return new ApplyResult();
         }
 
         var state = request.Planned;
@@ -87,7 +95,7 @@ public sealed class TestWidget : IResource
         }
 
         state = ApplyOverride?.Invoke(state) ?? state;
-        return Task.FromResult(new ApplyResult { NewState = state });
+        return new ApplyResult { NewState = state };
     }
 
     public Task<ReadResult> ReadAsync(ReadRequest request, CancellationToken cancellationToken) =>

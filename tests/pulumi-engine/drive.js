@@ -11,7 +11,7 @@
 //   update {type, name, news, preview} | delete {type, name} | invoke {tok, args, preview}
 //   construct {type, name, inputs, dryRun, providers, inputDependencies, protect}
 //   sigint {} | waitExit {timeoutMs}
-// Result: { portLine, startupMs, steps: [{rpc, name, ok, code, details, initFailed, response}], logs, monitor, exit, stderr }
+// Result: { portLine, startupMs, steps: [{rpc, name, ok, startedAt, endedAt (epoch ms), code, details, initFailed, response}], logs, monitor, stderr }
 const fs = require('fs');
 const { grpc, providerPb, pluginPb, statusPb, Empty, Struct } = require('./lib/stubs');
 const { toStruct, fromStruct } = require('./lib/values');
@@ -150,7 +150,7 @@ async function main() {
 
     const started = Date.now();
     const { err, res } = await call(client, method, req, step.timeoutMs);
-    const out = { rpc: step.rpc, name, ok: !err, ms: Date.now() - started };
+    const out = { rpc: step.rpc, name, ok: !err, ms: Date.now() - started, startedAt: started, endedAt: Date.now() };
     if (err) {
       out.code = grpc.status[err.code];
       out.details = err.details;

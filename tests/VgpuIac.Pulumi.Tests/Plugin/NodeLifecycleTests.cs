@@ -1,0 +1,160 @@
+using System.Text.Json.Nodes;
+using VgpuIac.NodeSim;
+using VgpuIac.Pulumi.Tests.Support;
+
+namespace VgpuIac.Pulumi.Tests.Plugin;
+
+/// <summary>
+/// The plugin against a simulated PVE node over real SSH, driven by the Node engine client: configuration, the
+/// lifecycle of a resource (create, no-op diff, in-place update, replacement, refresh, import, delete), previews that
+/// run no mutating command, and secrets that stay secrets.
+/// </summary>
+public sealed class NodeLifecycleTests : IAsyncLifetime
+{
+    private const string ProfileOverride = "vgpu:index:ProfileOverride";
+    private SimulatedNode? _node;
+
+    public async Task InitializeAsync()
+    {
+        if (NodeHostRequirements.WhyUnavailable() is null || Environment.GetEnvironmentVariable("CI") == "true")
+        {
+            _node = await SimulatedNode.StartAsync(new NodeOptions { Hostname = "pve-pulumi" });
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_node is not null)
+        {
+            await _node.DisposeAsync();
+        }
+    }
+
+    private static JsonObject Step(string rpc, params (string Key, JsonNode? Value)[] fields)
+    {
+        var o = new JsonObject { ["rpc"] = rpc };
+        foreach (var (k, v) in fields)
+        {
+            o[k] = v;
+        }
+
+        return o;
+    }
+
+    private static JsonObject Override(int vmid, int displays, JsonNode? cardName = null)
+    {
+        var o = new JsonObject { ["vmid"] = vmid, ["numDisplays"] = displays, ["displayWidth"] = 1920, ["displayHeight"] = 1080 };
+        if (cardName is not null)
+        {
+            o["cardName"] = cardName;
+        }
+
+        return o;
+    }
+
+    private static JsonObject Res(string rpc, string key, JsonObject value, params (string Key, JsonNode? Value)[] more) =>
+        Step(rpc, [("type", ProfileOverride), ("name", "o1"), (key, value), .. more]);
+
+    [NodeEngineFact]
+    public async Task Configures_against_the_node_and_previews_run_no_mutating_command()
+    {
+        var node = _node!;
+        var config = NodeConfig.For(node);
+        var run = await PulumiEngine.RunAsync(
+        [
+            Step("handshake"),
+            Step("checkConfig", ("news", config.DeepClone())),
+            Step("configure", ("args", config.DeepClone())),
+            Res("check", "news", Override(104, 1)),
+            Res("create", "properties", Override(104, 1), ("preview", true)),
+            Step("invoke", ("tok", "vgpu:index:getNode"), ("args", new JsonObject { ["node"] = NodeConfig.NodeName }), ("preview", true)),
+        ]);
+        Assert.Empty(run.Ok(1)["failures"]!.AsArray());
+        var configure = run.Ok(2);
+        Assert.True(configure["acceptSecrets"]!.GetValue<bool>());
+        Assert.True(configure["supportsPreview"]!.GetValue<bool>());
+        Assert.Empty(run.Ok(3)["failures"]!.AsArray());
+        var preview = run.Ok(4);
+        Assert.Equal(string.Empty, preview["id"]!.GetValue<string>());
+        Assert.Equal(104, preview["properties"]!["vmid"]!.GetValue<int>());
+        var facts = run.Ok(5);
+        Assert.Empty(facts["failures"]!.AsArray());
+        Assert.NotNull(facts["return"]);
+
+        var log = await node.ReadCommandLogAsync();
+        Assert.DoesNotContain(log.During(run, 4), NodeConfig.IsMutating);
+        Assert.DoesNotContain(log.During(run, 5), NodeConfig.IsMutating);
+        Assert.Equal(string.Empty, (await node.ExecCheckedAsync("cat /etc/vgpu_unlock/profile_override.toml 2>/dev/null || true")).Trim());
+
+        var pem = node.PrivateKeyPem.Split('\n')[1];
+        Assert.DoesNotContain(pem, run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain(run.Logs, l => l!["message"]!.GetValue<string>().Contains(pem, StringComparison.Ordinal));
+    }
+
+    [NodeEngineFact]
+    public async Task Profile_override_lifecycle_create_noop_update_replace_refresh_import_delete()
+    {
+        var node = _node!;
+        var config = NodeConfig.For(node);
+        var secretName = PulumiEngine.Secret("GRID P40-1Q");
+        var run = await PulumiEngine.RunAsync(
+        [
+            Step("configure", ("args", config)),
+            Res("create", "properties", Override(104, 1, secretName.DeepClone())),                                  // 1
+            Res("diff", "news", Override(104, 1, "GRID P40-1Q")),                                                    // 2 no-op (plain vs secret)
+            Res("diff", "news", Override(104, 2, secretName.DeepClone())),                                            // 3 in place
+            Res("update", "news", Override(104, 2, secretName.DeepClone()), ("preview", true)),                      // 4 preview
+            Res("update", "news", Override(104, 2, secretName.DeepClone())),                                          // 5
+            Res("diff", "news", Override(105, 2, secretName.DeepClone())),                                            // 6 replace
+            Step("read", ("type", ProfileOverride), ("name", "o1")),                                                  // 7 refresh
+            Step("read", ("type", ProfileOverride), ("name", "imported"), ("id", $"{NodeConfig.NodeName}/vm.104"), ("import", true)), // 8 import
+            Step("delete", ("type", ProfileOverride), ("name", "o1")),                                                // 9
+            Step("read", ("type", ProfileOverride), ("name", "imported")),                                            // 10 gone
+        ]);
+
+        var created = run.Ok(1);
+        Assert.Equal($"{NodeConfig.NodeName}/vm.104", created["id"]!.GetValue<string>());
+        Assert.Equal(1, created["properties"]!["numDisplays"]!.GetValue<int>());
+        Assert.True(PulumiEngine.IsSecret(created["properties"]!["cardName"]), "a secret input comes back as a secret output");
+        Assert.Equal("vm.104", created["properties"]!["section"]!.GetValue<string>());
+
+        Assert.Equal("DIFF_NONE", run.Ok(2)["changes"]!.GetValue<string>());
+
+        var inPlace = run.Ok(3);
+        Assert.Equal("DIFF_SOME", inPlace["changes"]!.GetValue<string>());
+        Assert.Equal(["numDisplays"], inPlace["diffs"]!.AsArray().Select(d => d!.GetValue<string>()));
+        Assert.Empty(inPlace["replaces"]!.AsArray());
+        Assert.Equal("UPDATE", inPlace["detailedDiff"]!["numDisplays"]!["kind"]!.GetValue<string>());
+
+        Assert.Equal(2, run.Ok(4)["properties"]!["numDisplays"]!.GetValue<int>());
+        var updated = run.Ok(5);
+        Assert.Equal(2, updated["properties"]!["numDisplays"]!.GetValue<int>());
+        Assert.True(PulumiEngine.IsSecret(updated["properties"]!["cardName"]));
+
+        var replace = run.Ok(6);
+        Assert.Contains("vmid", replace["replaces"]!.AsArray().Select(d => d!.GetValue<string>()));
+        Assert.Equal("UPDATE_REPLACE", replace["detailedDiff"]!["vmid"]!["kind"]!.GetValue<string>());
+
+        var refreshed = run.Ok(7);
+        Assert.Equal($"{NodeConfig.NodeName}/vm.104", refreshed["id"]!.GetValue<string>());
+        Assert.True(PulumiEngine.IsSecret(refreshed["properties"]!["cardName"]));
+        Assert.True(PulumiEngine.IsSecret(refreshed["inputs"]!["cardName"]));
+
+        var imported = run.Ok(8);
+        Assert.Equal($"{NodeConfig.NodeName}/vm.104", imported["id"]!.GetValue<string>());
+        Assert.Equal(104, imported["inputs"]!["vmid"]!.GetValue<int>());
+        Assert.Equal(2, imported["inputs"]!["numDisplays"]!.GetValue<int>());
+
+        run.Ok(9);
+        Assert.DoesNotContain("[vm.104]", await node.ExecCheckedAsync("cat /etc/vgpu_unlock/profile_override.toml 2>/dev/null || true"), StringComparison.Ordinal);
+        Assert.Equal(string.Empty, run.Ok(10)["id"]!.GetValue<string>());
+
+        var log = await node.ReadCommandLogAsync();
+        Assert.DoesNotContain(log.During(run, 4), NodeConfig.IsMutating);
+        Assert.Contains(log.During(run, 1), NodeConfig.IsMutating);
+        Assert.Contains(log.During(run, 5), NodeConfig.IsMutating);
+        Assert.DoesNotContain(log.During(run, 2), NodeConfig.IsMutating);
+        Assert.DoesNotContain(log.During(run, 6), NodeConfig.IsMutating);
+        Assert.DoesNotContain(run.Logs, l => l!["message"]!.GetValue<string>().Contains("GRID P40-1Q", StringComparison.Ordinal));
+    }
+}

@@ -1,0 +1,102 @@
+using System.Collections.Immutable;
+
+namespace VgpuIac.Engine.Parsing.Dkms;
+
+/// <summary>Reads <c>dkms status</c> (old comma and new slash formats) and <c>dkms install</c> output.</summary>
+public static class DkmsParser
+{
+    public static ParseResult<ImmutableArray<DkmsModuleStatus>> ParseStatus(string? text)
+    {
+        var notes = new ParseNotes();
+        var list = ImmutableArray.CreateBuilder<DkmsModuleStatus>();
+        var lineNo = 0;
+        foreach (var raw in TextLines.Split(text))
+        {
+            lineNo++;
+            var line = raw.Trim();
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            var colon = line.LastIndexOf(": ", StringComparison.Ordinal);
+            if (colon < 0)
+            {
+                notes.Warn($"line {lineNo}: not a dkms status line: '{line}'");
+                continue;
+            }
+
+            var head = line[..colon];
+            var statusText = line[(colon + 2)..].Trim();
+            string? warning = null;
+            var paren = statusText.IndexOf('(', StringComparison.Ordinal);
+            if (paren >= 0)
+            {
+                warning = statusText[(paren + 1)..].TrimEnd(')').Trim();
+                statusText = statusText[..paren].Trim();
+            }
+
+            var parts = head.Split(',', StringSplitOptions.TrimEntries);
+            string module, version;
+            int next;
+            var slash = parts[0].IndexOf('/', StringComparison.Ordinal);
+            if (slash > 0)
+            {
+                module = parts[0][..slash];
+                version = parts[0][(slash + 1)..];
+                next = 1;
+            }
+            else if (parts.Length >= 2)
+            {
+                module = parts[0];
+                version = parts[1];
+                next = 2;
+            }
+            else
+            {
+                notes.Warn($"line {lineNo}: not a dkms status line: '{line}'");
+                continue;
+            }
+
+            if (module.Contains(' ', StringComparison.Ordinal))
+            {
+                notes.Warn($"line {lineNo}: not a dkms status line: '{line}'");
+                continue;
+            }
+
+            list.Add(new DkmsModuleStatus(module, version, parts.Length > next ? parts[next] : null, parts.Length > next + 1 ? parts[next + 1] : null, statusText, warning));
+        }
+
+        return notes.Result(list.ToImmutable());
+    }
+
+    public static DkmsInstallOutput ParseInstall(string? text)
+    {
+        var modules = ImmutableArray.CreateBuilder<string>();
+        string? dir = null;
+        var built = false;
+        var installed = false;
+        foreach (var raw in TextLines.Split(text))
+        {
+            var t = raw.Trim();
+            if (t.StartsWith("DKMS: build completed", StringComparison.Ordinal))
+            {
+                built = true;
+            }
+            else if (t.StartsWith("DKMS: install completed", StringComparison.Ordinal))
+            {
+                installed = true;
+            }
+            else if (t.EndsWith(".ko:", StringComparison.Ordinal) || t.EndsWith(".ko.xz:", StringComparison.Ordinal) || t.EndsWith(".ko.zst:", StringComparison.Ordinal))
+            {
+                modules.Add(t[..^1]);
+            }
+            else if (t.Contains("Installing to ", StringComparison.Ordinal))
+            {
+                dir = t[(t.IndexOf("Installing to ", StringComparison.Ordinal) + 14)..].Trim();
+            }
+        }
+
+        return new DkmsInstallOutput(built, installed, modules.ToImmutable(), dir);
+    }
+}

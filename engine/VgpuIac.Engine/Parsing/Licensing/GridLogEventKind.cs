@@ -1,0 +1,21 @@
+namespace VgpuIac.Engine.Parsing.Licensing;
+
+/// <summary>What one nvidia-gridd (Linux) / NVDisplay.Container (Windows) licensing log line says.</summary>
+public enum GridLogEventKind
+{
+    Other,
+    Started,
+    NlsInitialized,
+    Acquiring,
+    Acquired,
+    Returned,
+
+    /// <summary>"Valid GRID license not found. GPU features and performance will be restricted/fully degraded."</summary>
+    NotLicensed,
+
+    /// <summary>A failure; see <see cref="GridFailureReason"/>.</summary>
+    Failure,
+
+    /// <summary>"End Logging" (Windows service instance stopping).</summary>
+    Stopped,
+}

@@ -1,0 +1,181 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using VgpuIac.Engine.Parsing.Journal;
+using VgpuIac.Engine.Parsing.NvidiaSmi;
+
+namespace VgpuIac.Engine.Parsing.Licensing;
+
+/// <summary>
+/// Reads nvidia-gridd journal lines (<c>Jan 22 19:18:41 host nvidia-gridd[1]: ...</c>) and Windows
+/// <c>Log.NVDisplay.Container.exe.log</c> lines (<c>Tue Dec 20 17:25:11 2022:&lt;1&gt;:...</c> or <c>&lt;1&gt;:...</c>).
+/// </summary>
+public static class GridLogParser
+{
+    public static ParseResult<GridLog> Parse(string? text)
+    {
+        var notes = new ParseNotes();
+        var events = ImmutableArray.CreateBuilder<GridLogEvent>();
+        foreach (var raw in TextLines.Split(text))
+        {
+            var line = raw.Trim();
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            string message;
+            string? timestamp = null;
+            int? instance = null;
+            if (TryWindows(line, out var winTs, out var winInstance, out var winMessage))
+            {
+                (timestamp, instance, message) = (winTs, winInstance, winMessage);
+            }
+            else if (JournalParser.Parse(line).Value.Entries is [var entry])
+            {
+                if (entry.Identifier is not ("nvidia-gridd" or "gridd" or "nvidia-gridd.service") && entry.Identifier != "systemd")
+                {
+                    notes.Warn($"line from {entry.Identifier}, not nvidia-gridd: '{line}'");
+                }
+
+                (timestamp, message) = (entry.Timestamp, entry.Message);
+            }
+            else
+            {
+                message = line;
+            }
+
+            events.Add(Classify(message, line, timestamp, instance));
+        }
+
+        return notes.Result(new GridLog(events.ToImmutable()));
+    }
+
+    public static GridLogEvent Classify(string message, string line, string? timestamp = null, int? instance = null)
+    {
+        var (server, product, expiry) = ReadInfo(message);
+        GridLogEvent Ev(GridLogEventKind kind, GridFailureReason? reason = null) =>
+            new(kind, reason, message, line, timestamp, instance, server, product, expiry,
+                message.Contains("local trusted store", StringComparison.Ordinal));
+        bool Has(string s) => message.Contains(s, StringComparison.OrdinalIgnoreCase);
+
+        if (Has("License acquired successfully"))
+        {
+            return Ev(GridLogEventKind.Acquired);
+        }
+
+        if (Has("Acquiring license"))
+        {
+            return Ev(GridLogEventKind.Acquiring);
+        }
+
+        if (Has("License returned successfully"))
+        {
+            return Ev(GridLogEventKind.Returned);
+        }
+
+        if (Has("Valid GRID license not found"))
+        {
+            return Ev(GridLogEventKind.NotLicensed);
+        }
+
+        if (Has("NLS initialized"))
+        {
+            return Ev(GridLogEventKind.NlsInitialized);
+        }
+
+        if (message.StartsWith("Started (", StringComparison.Ordinal) || Has("Started NVIDIA Grid Daemon"))
+        {
+            return Ev(GridLogEventKind.Started);
+        }
+
+        if (message.Trim() == "End Logging")
+        {
+            return Ev(GridLogEventKind.Stopped);
+        }
+
+        GridFailureReason? reason =
+            Has("Failed to decode signature") || (Has("token") && (Has("expired") || Has("invalid") || Has("signature")))
+                ? GridFailureReason.BadClientToken
+            : Has("client configuration token") && (Has("Unable to fetch") || Has("not found") || Has("No client"))
+                ? GridFailureReason.NoClientToken
+            : Has("clock") || Has("time skew") || Has("not yet valid") || Has("system time")
+                ? GridFailureReason.ClockSkew
+            : Has("Configuration parameter") && Has("not set")
+                ? GridFailureReason.ConfigurationMissing
+            : Has("Invalid feature type")
+                ? GridFailureReason.InvalidFeatureType
+            : Has("Couldn't connect") || Has("Failed to connect") || Has("unable to reach") || Has("timed out") || Has("Connection refused")
+              || Has("Failed to establish") || Has("unreachable") || Has("SSL") || Has("Could not resolve")
+                ? GridFailureReason.ServerUnreachable
+            : Has("returned error") || Has("Response status") || Has("server returned") || Has("HTTP error") || Has("Error response")
+                ? GridFailureReason.ServerError
+            : Has("Failed to acquire license") || Has("error") || Has("failed")
+                ? GridFailureReason.Unknown
+            : null;
+        return reason is null ? Ev(GridLogEventKind.Other) : Ev(GridLogEventKind.Failure, reason);
+    }
+
+    private static (string? Server, string? Product, DateTimeOffset? Expiry) ReadInfo(string message)
+    {
+        var at = message.IndexOf("(Info: ", StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return (null, null, null);
+        }
+
+        var inner = message[(at + 7)..];
+        var close = inner.LastIndexOf(')');
+        if (close >= 0)
+        {
+            inner = inner[..close];
+        }
+
+        DateTimeOffset? expiry = null;
+        var exp = inner.IndexOf("Expiry:", StringComparison.Ordinal);
+        if (exp >= 0)
+        {
+            expiry = LicenceStatus.ParseExpiry(inner[(exp + 7)..]);
+            inner = inner[..exp].TrimEnd(' ', ';');
+        }
+
+        var sep = inner.IndexOfAny([',', ';']);
+        return sep < 0
+            ? (inner.Trim(), null, expiry)
+            : (inner[..sep].Trim(), inner[(sep + 1)..].Trim() is { Length: > 0 } p ? p : null, expiry);
+    }
+
+    private static bool TryWindows(string line, out string? timestamp, out int? instance, out string message)
+    {
+        timestamp = null;
+        instance = null;
+        message = line;
+        var start = 0;
+        if (!line.StartsWith('<'))
+        {
+            var lt = line.IndexOf(":<", StringComparison.Ordinal);
+            if (lt < 0 || !NvidiaSmiTimestamp(line[..lt]))
+            {
+                return false;
+            }
+
+            timestamp = line[..lt];
+            start = lt + 1;
+        }
+
+        var gt = line.IndexOf(">:", start, StringComparison.Ordinal);
+        if (gt < 0 || !int.TryParse(line.AsSpan(start + 1, gt - start - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+        {
+            return false;
+        }
+
+        instance = n;
+        message = line[(gt + 2)..].Trim();
+        return true;
+    }
+
+    private static bool NvidiaSmiTimestamp(string s)
+    {
+        var t = s.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return t.Length == 5 && t[3].Count(c => c == ':') == 2 && t[4].Length == 4;
+    }
+}

@@ -33,7 +33,7 @@ public sealed record HostDriverConfig
         Node = v["node"].StringOrNull,
         InstallerUrl = v["installer_url"].StringOrNull,
         InstallerSource = v["installer_source"].StringOrNull,
-        InstallerSha256 = v["installer_sha256"].StringOrNull?.Trim().ToLowerInvariant(),
+        InstallerSha256 = v["installer_sha256"].StringOrNull,
         Version = v["version"].StringOrNull,
         Dkms = v["dkms"].BoolOrNull ?? true,
         KernelCompatibility = v["kernel_compatibility"].StringOrNull ?? "enforce",

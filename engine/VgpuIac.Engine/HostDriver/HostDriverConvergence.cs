@@ -174,7 +174,7 @@ internal sealed class HostDriverConvergence(
                     $"`{install.RenderForLog()}` exited with {result.ExitCode}: {why}\n{InstallerFailure.RelevantLines(text)}", "version");
             }
 
-            await shell.WriteFileAsync(HostDriverCommands.Marker(new InstalledDriverMarker(plan.Version!, _config.InstallerSha256, plan.RemoteFileName, _config.Dkms)), cancellationToken).ConfigureAwait(false);
+            await shell.WriteFileAsync(HostDriverCommands.Marker(new InstalledDriverMarker(plan.Version!, _config.InstallerSha256?.ToLowerInvariant(), plan.RemoteFileName, _config.Dkms)), cancellationToken).ConfigureAwait(false);
             facts = await RefreshAsync().ConfigureAwait(false);
         }
 

@@ -108,7 +108,7 @@ public sealed class HostDriverResource : IResource
                 return new PlanResult { Planned = planned, Diagnostics = diagnostics.ToImmutable() };
             }
 
-            config = config with { InstallerSha256 = sha };
+            config = config with { InstallerSha256 = request.Config["installer_sha256"].StringOrNull ?? sha };
         }
 
         var version = HostDriverPlanner.ResolveVersion(config);

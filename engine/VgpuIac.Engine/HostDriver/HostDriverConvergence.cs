@@ -19,6 +19,9 @@ internal sealed class HostDriverConvergence(
     DiagnosticBag diagnostics,
     CancellationToken cancellationToken)
 {
+    /// <summary>The node lock taken around every change of the host driver.</summary>
+    public const string LockName = "host-driver";
+
     private readonly HostDriverConfig _config = HostDriverConfig.From(planned);
     private readonly bool _rebootPlanned = planned["reboot_planned"].BoolOrNull ?? false;
     private NodeFacts? _facts;
@@ -29,7 +32,12 @@ internal sealed class HostDriverConvergence(
     {
         try
         {
-            return await ConvergeAsync().ConfigureAwait(false);
+            // One host driver change per node at a time (other processes included); released with the session on reboot.
+            var nodeLock = await shell.LockAsync(LockName, cancellationToken).ConfigureAwait(false);
+            await using (nodeLock.ConfigureAwait(false))
+            {
+                return await ConvergeAsync().ConfigureAwait(false);
+            }
         }
         catch (NodeConnectionException e)
         {

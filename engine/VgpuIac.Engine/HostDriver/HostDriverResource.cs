@@ -72,7 +72,13 @@ public sealed class HostDriverResource : IResource
                 {
                     var guard = ImmutableArray.CreateBuilder<Diagnostic>();
                     HostDriverPlanner.AddRunningVmGuard(guard, facts, prior["force_destroy"].BoolOrNull ?? false, "uninstall host driver");
-                    diagnostics.AddRange(guard);
+
+                    // At plan time this is a warning: the same run may destroy those VMs first (terraform destroy of the
+                    // whole stack). Apply checks again and refuses if they still run then.
+                    diagnostics.AddRange(guard.Select(d => Diagnostic.Warning(
+                        d.Summary.Replace("Unable to", "Apply will refuse to", StringComparison.Ordinal),
+                        d.Detail + " (Unless they are gone by then, e.g. destroyed earlier in this run.)",
+                        d.Path)));
                 }
             }
 
@@ -234,6 +240,18 @@ public sealed class HostDriverResource : IResource
 
         var removed = await NodeCall.RunAsync(request.Context, prior, "uninstall host driver", diagnostics, async shell =>
         {
+            var nodeLock = await shell.LockAsync(HostDriverConvergence.LockName, cancellationToken).ConfigureAwait(false);
+            await using (nodeLock.ConfigureAwait(false))
+            {
+                return await UninstallAsync(shell, request, prior, diagnostics, cancellationToken).ConfigureAwait(false);
+            }
+        }).ConfigureAwait(false);
+        return new ApplyResult { NewState = removed ? null : prior, Diagnostics = diagnostics.ToImmutable() };
+    }
+
+    private static async Task<bool> UninstallAsync(IRemoteShell shell, ApplyRequest request, Value prior, DiagnosticBag diagnostics, CancellationToken cancellationToken)
+    {
+        {
             var facts = await NodeFactsCache.Shared.RefreshAsync(shell, request.Context.Time, cancellationToken).ConfigureAwait(false);
             var guard = ImmutableArray.CreateBuilder<Diagnostic>();
             HostDriverPlanner.AddRunningVmGuard(guard, facts, prior["force_destroy"].BoolOrNull ?? false, "uninstall host driver");
@@ -272,8 +290,7 @@ public sealed class HostDriverResource : IResource
             }
 
             return true;
-        }).ConfigureAwait(false);
-        return new ApplyResult { NewState = removed ? null : prior, Diagnostics = diagnostics.ToImmutable() };
+        }
     }
 
     internal static async Task<NodeFacts?> ReadFactsAsync(ResourceContext context, Value config, string verbAndThing, DiagnosticBag diagnostics, CancellationToken cancellationToken) =>

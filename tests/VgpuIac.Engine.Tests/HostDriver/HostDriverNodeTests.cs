@@ -293,6 +293,27 @@ public sealed class HostDriverNodeTests : IDisposable
         await serve;
     }
 
+    [NodeFact]
+    public async Task InstallerFailureShowsTheInstallerLogAndReturnsPartialState()
+    {
+        await using var ctx = await NodeContext.StartAsync(new NodeOptions { RunningKernel = "6.8.12-4-pve" });
+        await ctx.Node.ExecCheckedAsync("printf 'blacklist nouveau\\n' > /etc/modprobe.d/blacklist-nouveau.conf && update-initramfs -u >/dev/null");
+        await ctx.Node.RebootAsync();
+        Fresh(ctx);
+        var config = HostDriverRun.FromFile(Installer("535.129.03"), ("kernel_compatibility", Value.String("off")));
+
+        var (plan, apply) = await HostDriverRun.PlanApplyAsync(ctx.Context, config, null);
+
+        Assert.DoesNotContain(plan.Diagnostics, d => d.Summary.Contains("kernel", StringComparison.Ordinal));
+        var error = Assert.Single(apply!.Diagnostics, d => d.IsError);
+        Assert.Equal("Unable to install host driver 535.129.03", error.Summary);
+        Assert.Contains("proxmox-boot-tool kernel pin", error.Detail, StringComparison.Ordinal);
+        Assert.Contains("DKMS", error.Detail, StringComparison.Ordinal);
+        Assert.NotNull(apply.NewState);
+        Assert.True(apply.NewState!["installed_version"].IsNull);
+        Assert.Equal("pve1", apply.NewState["id"].AsString());
+    }
+
     private static int FreePort()
     {
         using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);

@@ -157,4 +157,69 @@ public sealed class NodeLifecycleTests : IAsyncLifetime
         Assert.DoesNotContain(log.During(run, 6), NodeConfig.IsMutating);
         Assert.DoesNotContain(run.Logs, l => l!["message"]!.GetValue<string>().Contains("GRID P40-1Q", StringComparison.Ordinal));
     }
+
+    [NodeEngineFact]
+    public async Task Licence_server_lifecycle_keeps_the_client_token_secret_end_to_end()
+    {
+        const string Dls = "vgpu:index:DlsLicenseServer";
+        var node = _node!;
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        JsonObject Inputs(int leaseDays, int memory) => new()
+        {
+            ["node"] = NodeConfig.NodeName, ["vmid"] = 250, ["ipAddress"] = "192.0.2.50/24", ["gateway"] = "192.0.2.1",
+            ["dlsUrl"] = "127.0.0.1", ["dlsPort"] = port, ["leaseExpireDays"] = leaseDays, ["memoryMb"] = memory,
+        };
+        JsonObject S(string rpc, string key, JsonObject value, params (string Key, JsonNode? Value)[] more) =>
+            Step(rpc, [("type", Dls), ("name", "dls"), (key, value), .. more]);
+
+        var run = await PulumiEngine.RunAsync(
+        [
+            Step("configure", ("args", NodeConfig.For(node))),
+            S("check", "news", Inputs(90, 512)),                                                        // 1
+            S("create", "properties", Inputs(90, 512), ("preview", true)),                              // 2
+            S("create", "properties", Inputs(90, 512)),                                                 // 3
+            S("diff", "news", Inputs(90, 512)),                                                         // 4 no-op
+            S("diff", "news", Inputs(30, 512)),                                                         // 5 in place
+            S("update", "news", Inputs(30, 512)),                                                       // 6
+            S("diff", "news", Inputs(30, 1024)),                                                        // 7 replace
+            Step("read", ("type", Dls), ("name", "dls")),                                               // 8 refresh
+            Step("read", ("type", Dls), ("name", "imported"), ("id", $"{NodeConfig.NodeName}/lxc/250"), ("import", true)), // 9
+            Step("delete", ("type", Dls), ("name", "dls")),                                             // 10
+        ], timeout: TimeSpan.FromMinutes(6));
+
+        Assert.Empty(run.Ok(1)["failures"]!.AsArray());
+        var previewToken = run.Ok(2)["properties"]!["clientToken"];
+        Assert.True(PulumiEngine.IsSecret(previewToken), "a sensitive output is a secret even while unknown");
+        Assert.Equal(PulumiEngine.Unknown, previewToken!["value"]!.GetValue<string>());
+        var created = run.Ok(3);
+        Assert.Equal($"{NodeConfig.NodeName}/lxc/250", created["id"]!.GetValue<string>());
+        var token = created["properties"]!["clientToken"];
+        Assert.True(PulumiEngine.IsSecret(token), "a sensitive output is a secret");
+        var tokenText = token!["value"]!.GetValue<string>();
+        Assert.Equal(3, tokenText.Split('.').Length);
+        Assert.Equal($"https://127.0.0.1:{port}", created["properties"]!["url"]!.GetValue<string>());
+
+        Assert.Equal("DIFF_NONE", run.Ok(4)["changes"]!.GetValue<string>());
+        var inPlace = run.Ok(5);
+        Assert.Equal(["leaseExpireDays"], inPlace["diffs"]!.AsArray().Select(d => d!.GetValue<string>()));
+        Assert.Empty(inPlace["replaces"]!.AsArray());
+        Assert.True(PulumiEngine.IsSecret(run.Ok(6)["properties"]!["clientToken"]));
+        var replace = run.Ok(7);
+        Assert.Contains("memoryMb", replace["replaces"]!.AsArray().Select(d => d!.GetValue<string>()));
+        Assert.True(PulumiEngine.IsSecret(run.Ok(8)["properties"]!["clientToken"]));
+        var imported = run.Ok(9);
+        Assert.Equal("127.0.0.1", imported["inputs"]!["dlsUrl"]!.GetValue<string>());
+        Assert.True(PulumiEngine.IsSecret(imported["properties"]!["clientToken"]));
+        run.Ok(10);
+
+        Assert.DoesNotContain(tokenText, run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain(run.Logs, l => l!["message"]!.GetValue<string>().Contains(tokenText, StringComparison.Ordinal));
+        var log = await node.ReadCommandLogAsync();
+        Assert.DoesNotContain(log.During(run, 2), NodeConfig.IsMutating);
+        Assert.DoesNotContain(log, e => e.Text.Contains(tokenText, StringComparison.Ordinal));
+        Assert.False((await node.ExecAsync("test -e /etc/pve/lxc/250.conf")).Succeeded);
+    }
 }

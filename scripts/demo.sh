@@ -63,7 +63,7 @@ provider_installation {
 RC
 export TF_CLI_CONFIG_FILE=$WORK/dev.tfrc TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
 cd "$WORK"
-"$TF" version | head -1
+tfv=$("$TF" version); echo "${tfv%%$'\n'*}"
 
 step "$(basename "$TF") init"
 "$TF" init -no-color 2>&1 | grep -v '^$' | tail -n 5 || true

@@ -133,13 +133,25 @@ public sealed class GuestResource : IResource
         }
 
         var vgpuKnown = VgpuAttributes.All(a => planned[a].IsKnown || (a == "mdev_type" && request.Config["mdev_type"].IsNull)) && planned["node"].IsKnown && planned["vmid"].IsKnown;
-        if (typeChanged && vgpuKnown)
+
+        // When the host driver is installed by the same apply (host_driver_version is not known yet), the node cannot
+        // list its vGPU types now: the checks run at apply time instead.
+        var driverPending = request.Config["host_driver_version"].IsUnknown;
+        if (typeChanged && vgpuKnown && !driverPending)
         {
             await NodeCall.RunAsync(request.Context, planned, "plan the vGPU guest", diagnostics, async shell =>
             {
                 var facts = await NodeFactsCache.Shared.GetAsync(shell, request.Context.Time, cancellationToken).ConfigureAwait(false);
                 var spec = GuestSpec.From(planned);
-                var selection = SelectGpu(facts, spec, prior, diagnostics);
+                if (!facts.AllVgpuTypes.Any())
+                {
+                    // No driver yet (typically vgpu_host_driver is applied in the same run): check at apply time.
+                    diagnostics.Warning("vGPU type checked at apply time",
+                        $"The node lists no vGPU types yet (no host driver loaded), so \"{spec.MdevType ?? spec.MdevTypeName}\" is checked when the VM is created. Make this resource depend on vgpu_host_driver (e.g. host_driver_version = vgpu_host_driver.<name>.installed_version).",
+                        AttributePath.Of(spec.MdevType is not null ? "mdev_type" : "mdev_type_name"));
+                }
+
+                var selection = facts.AllVgpuTypes.Any() ? SelectGpu(facts, spec, prior, diagnostics) : null;
                 if (selection is { } sel)
                 {
                     planned = planned.With("mdev_type", Value.String(sel.Type.Id));

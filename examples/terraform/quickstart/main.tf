@@ -48,6 +48,9 @@ resource "vgpu_dls_license_server" "dls" {
   gateway    = var.dls_gateway
   dls_url    = var.dls_url
   dls_port   = var.dls_port
+
+  # installing the host driver may reboot the node: create the container afterwards
+  depends_on = [vgpu_host_driver.main]
 }
 
 resource "vgpu_guest" "ubuntu" {

@@ -61,6 +61,15 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
     private readonly IEngineLog _log;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _connectGate = new(1, 1);
+
+    /// <summary>Set while a reboot is under way: other operations' commands wait for it instead of dying with the connection.</summary>
+    private TaskCompletionSource? _reboot;
+
+    /// <summary>True in the async flow that performs the reboot (its own commands must not wait for it).</summary>
+    private readonly AsyncLocal<bool> _inReboot = new();
+
+    /// <summary>Commands running now, outside the rebooting flow.</summary>
+    private int _inFlight;
     private readonly SemaphoreSlim _channels;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
     private SshConnection? _connection;
@@ -188,6 +197,34 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
     public async Task RebootAsync(RemoteCommand rebootCommand, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rebootCommand);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        while (Interlocked.CompareExchange(ref _reboot, gate, null) is { } other)
+        {
+            await other.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        _inReboot.Value = true;
+        try
+        {
+            // let commands of other operations finish before the connection goes away
+            var drainStart = _time.GetTimestamp();
+            while (Volatile.Read(ref _inFlight) > 0 && _time.GetElapsedTime(drainStart) < timeout)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), _time, cancellationToken).ConfigureAwait(false);
+            }
+
+            await RebootCoreAsync(rebootCommand, timeout, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _inReboot.Value = false;
+            Volatile.Write(ref _reboot, null);
+            gate.TrySetResult();
+        }
+    }
+
+    private async Task RebootCoreAsync(RemoteCommand rebootCommand, TimeSpan timeout, CancellationToken cancellationToken)
+    {
         var start = _time.GetTimestamp();
         TimeSpan Remaining() => timeout - _time.GetElapsedTime(start);
         _log.Progress($"reboot {NodeName}", "rebooting");
@@ -329,15 +366,39 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
     /// <summary>Runs a command; <paramref name="writeInput"/> streams standard input when given (else <see cref="RemoteCommand.StandardInput"/>).</summary>
     private async Task<RawResult> ExecuteAsync(RemoteCommand command, Func<Stream, CancellationToken, Task>? writeInput, CancellationToken cancellationToken)
     {
+        var counted = false;
+        if (!_inReboot.Value)
+        {
+            // Terraform applies resources in parallel: while one of them reboots the node, the others wait here
+            // and continue on the new connection, instead of failing with a dropped connection.
+            while (Volatile.Read(ref _reboot) is { } reboot)
+            {
+                await reboot.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            Interlocked.Increment(ref _inFlight);
+            counted = true;
+        }
+
         // sshd allows MaxSessions (default 10) channels per connection; stay below it and queue the rest.
-        await _channels.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await ExecuteOnChannelAsync(command, writeInput, cancellationToken).ConfigureAwait(false);
+            await _channels.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await ExecuteOnChannelAsync(command, writeInput, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _channels.Release();
+            }
         }
         finally
         {
-            _channels.Release();
+            if (counted)
+            {
+                Interlocked.Decrement(ref _inFlight);
+            }
         }
     }
 

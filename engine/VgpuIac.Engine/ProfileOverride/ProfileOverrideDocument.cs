@@ -121,10 +121,8 @@ public sealed class ProfileOverrideDocument
                     sb.Append(newline);
                 }
 
-                if (!Text.EndsWith(newline + newline, StringComparison.Ordinal))
-                {
-                    sb.Append(newline);
-                }
+                // Always one blank line of our own before the section, so that removing it restores the file exactly.
+                sb.Append(newline);
             }
 
             sb.Append(section.Header).Append(newline);

@@ -113,6 +113,8 @@ public sealed class ProfileOverrideDocumentTests
     [InlineData("")]
     [InlineData("# only a comment\n")]
     [InlineData("[vm.100]\nfrl_enabled = 0")]
+    [InlineData("[vm.100]\nfrl_enabled = 0\n\n")]
+    [InlineData("[vm.100]\nframebuffer = 1\n\n\n# trailing comment\n")]
     [InlineData("[vm.100]\r\nfrl_enabled = 0\r\n")]
     public void Create_then_delete_is_a_round_trip(string text)
     {

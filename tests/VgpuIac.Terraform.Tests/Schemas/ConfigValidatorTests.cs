@@ -30,6 +30,29 @@ public sealed class ConfigValidatorTests
     }
 
     [Fact]
+    public void Validator_messages_about_a_sensitive_attribute_do_not_repeat_the_secret()
+    {
+        var block = _door.Entry.Block with
+        {
+            Attributes = [.. _door.Entry.Block.Attributes.Select(a => a.Name == "secret" ? a with { Validators = [new EchoingValidator()] } : a)],
+        };
+        var config = _door.Widget_(("name", Value.String("w")), ("secret", Value.String("hunter2")));
+
+        var diagnostic = Assert.Single(ConfigValidator.Validate(block, config));
+
+        Assert.DoesNotContain("hunter2", diagnostic.Detail, StringComparison.Ordinal);
+        Assert.Equal(AttributePath.Of("secret"), diagnostic.Path);
+    }
+
+    private sealed class EchoingValidator : VgpuIac.Engine.Schema.IValueValidator
+    {
+        public string Description => "Echoes the value.";
+
+        public IEnumerable<Diagnostic> Validate(Value value, AttributePath path) =>
+            [Diagnostic.Error("Invalid attribute value", $"{value.AsString()} is not acceptable.", path)];
+    }
+
+    [Fact]
     public void Unknown_values_are_not_checked_yet()
     {
         var config = _door.Widget_(("name", Value.Unknown), ("size", Value.Unknown));

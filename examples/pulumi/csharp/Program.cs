@@ -23,7 +23,7 @@ return await Deployment.RunAsync(() =>
         Node = "pve1",
         HostDriver = new VgpuNodeHostDriverArgs
         {
-            Version = "16.9",
+            Version = "535.230.02",
             InstallerUrl = "https://files.example.internal/NVIDIA-Linux-x86_64-535.230.02-vgpu-kvm.run",
             InstallerSha256 = hypervisorDriverSha256,
         },

@@ -222,4 +222,41 @@ public sealed class NodeLifecycleTests : IAsyncLifetime
         Assert.DoesNotContain(log, e => e.Text.Contains(tokenText, StringComparison.Ordinal));
         Assert.False((await node.ExecAsync("test -e /etc/pve/lxc/250.conf")).Succeeded);
     }
+
+    [NodeEngineFact]
+    public async Task Previews_of_the_host_driver_and_a_guest_on_a_fresh_node_change_nothing()
+    {
+        var node = _node!;
+        var driver = new JsonObject
+        {
+            ["installerUrl"] = "https://files.example.invalid/NVIDIA-Linux-x86_64-535.230.02-vgpu-kvm.run",
+            ["installerSha256"] = new string('a', 64),
+            ["version"] = "535.230.02",
+        };
+        var guest = new JsonObject { ["vmid"] = 120, ["name"] = "vm120", ["mdevTypeName"] = "GRID P40-1Q", ["licenseToken"] = PulumiEngine.Secret("guest-token") };
+        var run = await PulumiEngine.RunAsync(
+        [
+            Step("configure", ("args", NodeConfig.For(node))),
+            Step("check", ("type", "vgpu:index:HostDriver"), ("name", "d"), ("news", driver.DeepClone())),
+            Step("create", ("type", "vgpu:index:HostDriver"), ("name", "d"), ("properties", driver.DeepClone()), ("preview", true)),
+            Step("check", ("type", "vgpu:index:Guest"), ("name", "g"), ("news", guest.DeepClone())),
+            Step("create", ("type", "vgpu:index:Guest"), ("name", "g"), ("properties", guest.DeepClone()), ("preview", true)),
+        ]);
+        Assert.Empty(run.Ok(1)["failures"]!.AsArray());
+        var planned = run.Ok(2)["properties"]!.AsObject();
+        Assert.Equal("535.230.02", planned["version"]!.GetValue<string>());
+        Assert.Empty(run.Ok(3)["failures"]!.AsArray());
+        if (run.Step(4)["ok"]!.GetValue<bool>())
+        {
+            Assert.True(PulumiEngine.IsSecret(run.Ok(4)["properties"]!["licenseToken"]));
+        }
+
+        var log = await node.ReadCommandLogAsync();
+        foreach (var step in new[] { 2, 4 })
+        {
+            Assert.DoesNotContain(log.During(run, step), NodeConfig.IsMutating);
+        }
+
+        Assert.DoesNotContain(log, e => e.Text.Contains("guest-token", StringComparison.Ordinal));
+    }
 }

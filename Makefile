@@ -11,12 +11,12 @@ PROVIDER   := $(ARTIFACTS)/provider/terraform-provider-vgpu
 PULUMI     := $(ARTIFACTS)/pulumi/pulumi-resource-vgpu
 CONFIG     ?= Release
 
-.PHONY: all build build-dotnet provider pulumi-plugin test test-unit demo bench bench-smoke docs release clean pulumi-sdk
+.PHONY: all build build-dotnet provider pulumi-plugin bench-tools test test-unit demo bench bench-smoke docs release clean pulumi-sdk
 
 all: build
 
 ## build: compile the solution and publish both plugins as Native AOT executables
-build: build-dotnet provider pulumi-plugin
+build: build-dotnet provider pulumi-plugin bench-tools
 
 build-dotnet:
 	dotnet build VgpuIac.sln -c $(CONFIG) -v q -nologo
@@ -26,6 +26,11 @@ provider:
 
 pulumi-plugin:
 	dotnet publish pulumi/VgpuIac.Pulumi -c Release -r $(RID) -p:PublishAot=true -p:Version=$(VERSION) -o $(ARTIFACTS)/pulumi -v q -nologo
+
+## bench-tools: the start-up floor (Native AOT) and the micro-benchmarks (Release)
+bench-tools:
+	dotnet publish bench/VgpuIac.BenchFloor -c Release -r $(RID) -p:PublishAot=true -o $(ARTIFACTS)/bench-floor -v q -nologo
+	dotnet build bench/VgpuIac.Benchmarks -c Release -v q -nologo
 
 ## test: every test project; ends with one line "N passed, N failed, N skipped"
 test: build
@@ -40,10 +45,10 @@ demo: build-dotnet provider
 	scripts/demo.sh
 
 ## bench: benchmarks against simulated nodes; writes bench/results/latest.md
-bench: build-dotnet provider pulumi-plugin
+bench: build
 	scripts/bench.sh
 
-bench-smoke: build-dotnet provider
+bench-smoke: build
 	BENCH_SMOKE=1 scripts/bench.sh
 
 ## docs: registry-layout docs generated from the schema and examples/

@@ -1,0 +1,269 @@
+#!/usr/bin/env bash
+# make bench: how fast VgpuIac is next to what people use today, measured in one run on this machine.
+# Writes bench/results/latest.md (and a dated copy). BENCH_SMOKE=1 runs a tiny version (used by the test suite).
+# Figures are medians (with min and max) and ratios against baselines measured in the same run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+SMOKE=${BENCH_SMOKE:-0}
+RUNS=${BENCH_RUNS:-20}; PLANS=${BENCH_PLANS:-5}; GUESTS=${BENCH_GUESTS:-20}; NODES=${BENCH_NODES:-5}
+if [ "$SMOKE" = 1 ]; then RUNS=3; PLANS=1; GUESTS=2; NODES=1; fi
+PROVIDER=$ROOT/artifacts/provider/terraform-provider-vgpu
+PULUMI_PLUGIN=$ROOT/artifacts/pulumi/pulumi-resource-vgpu
+FLOOR=$ROOT/artifacts/bench-floor/VgpuIac.BenchFloor
+NODESIM=(dotnet "$ROOT/tests/VgpuIac.NodeSim/bin/Release/net10.0/VgpuIac.NodeSim.dll")
+[ -f "${NODESIM[1]}" ] || NODESIM=(dotnet "$ROOT/tests/VgpuIac.NodeSim/bin/Debug/net10.0/VgpuIac.NodeSim.dll")
+TF=$(command -v tofu || command -v terraform)
+WORK=$(mktemp -d /tmp/vgpuiac-bench.XXXXXX)
+OUT=$WORK/results.md
+NODE_DIRS=()
+cleanup() { set +e; for d in "${NODE_DIRS[@]}"; do "${NODESIM[@]}" stop --state-dir "$d" >/dev/null 2>&1; done; rm -rf "$WORK"; }
+trap cleanup EXIT
+log() { printf '== %s\n' "$*" >&2; }
+now_us() { echo $(( $(date +%s%N) / 1000 )); }
+# stats "label" values... -> "min median max" (of numbers)
+stats() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%s %s %s", a[1], m, a[NR]}'; }
+median() { stats "$@" | awk '{print $2}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'; }
+ms() { awk -v u="$1" 'BEGIN { printf "%.1f", u / 1000 }'; }
+row() { local label=$1; shift; read -r mn md mx <<< "$(stats "$@")"; printf '| %s | %s | %s | %s |\n' "$label" "$(ms "$md")" "$(ms "$mn")" "$(ms "$mx")"; }
+
+# ---------------------------------------------------------------------------------------------------------------
+# 1. Process start to handshake line
+# ---------------------------------------------------------------------------------------------------------------
+log "1. start-up ($RUNS launches each)"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
+  -keyout "$WORK/client.key" -out "$WORK/client.crt" >/dev/null 2>&1
+first_line_us() { # env-assignments... -- command... : microseconds from fork to the first stdout line
+  local t0 line pid
+  t0=$(now_us)
+  coproc STARTED { exec env "$@" 2>/dev/null; }
+  pid=$STARTED_PID
+  IFS= read -r line <&"${STARTED[0]}" || true
+  echo $(( $(now_us) - t0 ))
+  kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+}
+TF_ENV=(TF_PLUGIN_MAGIC_COOKIE=d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2 "PLUGIN_CLIENT_CERT=$(cat "$WORK/client.crt")" PLUGIN_PROTOCOL_VERSIONS=6)
+provider_us=(); floor_us=(); pulumi_us=()
+for _ in $(seq 1 "$RUNS"); do
+  provider_us+=("$(first_line_us "${TF_ENV[@]}" "$PROVIDER")")
+  floor_us+=("$(first_line_us "${TF_ENV[@]}" "$FLOOR")")
+  [ -x "$PULUMI_PLUGIN" ] && pulumi_us+=("$(first_line_us PULUMI_DEBUG_NONE=1 "$PULUMI_PLUGIN" 127.0.0.1:1)")
+done
+{
+  echo "## 1. Start-up: process start to handshake line ($RUNS launches)"
+  echo
+  echo "| binary | median ms | min ms | max ms |"
+  echo "|---|---|---|---|"
+  row "terraform-provider-vgpu (Native AOT, mTLS)" "${provider_us[@]}"
+  row "minimal .NET program, Native AOT, prints one line (floor)" "${floor_us[@]}"
+  [ ${#pulumi_us[@]} -gt 0 ] && row "pulumi-resource-vgpu (Native AOT) to port line" "${pulumi_us[@]}"
+  echo
+  echo "Provider / floor: **$(ratio "$(median "${provider_us[@]}")" "$(median "${floor_us[@]}")")x**"
+  echo
+} >> "$OUT"
+
+# ---------------------------------------------------------------------------------------------------------------
+# helpers for terraform against simulated nodes
+# ---------------------------------------------------------------------------------------------------------------
+start_node() { # dir [gpu] -> node.json in dir
+  local dir=$1 gpu=${2:-0000:01:00.0=tesla-p40}
+  mkdir -p "$dir"; NODE_DIRS+=("$dir")
+  "${NODESIM[@]}" start --state-dir "$dir" --hostname "$(basename "$dir")" --gpu "$gpu" --reboot-delay 1 > "$dir/cli.log" 2>&1 &
+  for _ in $(seq 1 200); do [ -s "$dir/node.json" ] && return 0; sleep 0.1; done
+  cat "$dir/cli.log" >&2; return 1
+}
+jget() { sed -n "s/.*\"$2\": *\"\\{0,1\\}\\([^\",]*\\)\"\\{0,1\\},\\{0,1\\}$/\\1/p" "$1/node.json" | head -1 | sed 's/\\u002B/+/g; s/\\u002F/\//g'; }
+node_block() { # name dir
+  printf '  node "%s" {\n    host = "%s"\n    port = %s\n    private_key_file = "%s"\n    host_key_sha256 = "%s"\n  }\n' \
+    "$1" "$(jget "$2" host)" "$(jget "$2" port)" "$(jget "$2" private_key_path)" "$(jget "$2" host_key_sha256)"
+}
+commands_on() { local up; up=$(jget "$1" upper_dir); wc -l < "$up/var/lib/nodesim/commands.log"; }
+connections_on() { grep -c "Accepted publickey" "$(jget "$1" sandbox_dir)/log/sshd.log" 2>/dev/null || echo 0; }
+# a provider directory whose terraform-provider-vgpu records CPU time and peak memory of every provider process
+mkdir -p "$WORK/provider"
+cat > "$WORK/provider/terraform-provider-vgpu" <<SH
+#!/bin/bash
+exec /usr/bin/time -a -o "$WORK/provider-usage.log" -f '%e %U %S %M' "$PROVIDER" "\$@"
+SH
+chmod +x "$WORK/provider/terraform-provider-vgpu"
+cat > "$WORK/dev.tfrc" <<RC
+provider_installation {
+  dev_overrides { "registry.terraform.io/vgpuiac/vgpu" = "$WORK/provider" }
+  direct {}
+}
+RC
+export TF_CLI_CONFIG_FILE=$WORK/dev.tfrc TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
+usage_reset() { : > "$WORK/provider-usage.log"; }
+usage_cpu_ms() { awk '{s += ($2 + $3)} END {printf "%d", s * 1000}' "$WORK/provider-usage.log"; }
+usage_peak_mib() { awk '{if ($4 > m) m = $4} END {printf "%.0f", m / 1024}' "$WORK/provider-usage.log"; }
+installers() {
+  HOST_RUN=$("${NODESIM[@]}" write-host-installer --version 535.129.03 --out "$WORK/files")
+  GUEST_RUN=$("${NODESIM[@]}" write-guest-driver --version 535.129.03 --out "$WORK/files")
+}
+installers
+
+# ---------------------------------------------------------------------------------------------------------------
+# 2. No-op plan (refresh included): one node with the driver and GUESTS guests
+# ---------------------------------------------------------------------------------------------------------------
+noop_plan_case() { # title nodes guests-per-node
+  local title=$1 nodes=$2 guests=$3 dir i n
+  dir=$WORK/case-$nodes-$guests; mkdir -p "$dir"
+  { echo 'terraform {'; echo '  required_providers {'; echo '    vgpu = { source = "vgpuiac/vgpu" }'; echo '  }'; echo '}'; echo 'provider "vgpu" {'; } > "$dir/main.tf"
+  for n in $(seq 1 "$nodes"); do start_node "$WORK/nodes/n$nodes-$guests-$n"; node_block "pve$n" "$WORK/nodes/n$nodes-$guests-$n" >> "$dir/main.tf"; done
+  echo '}' >> "$dir/main.tf"
+  for n in $(seq 1 "$nodes"); do
+    cat >> "$dir/main.tf" <<TF
+resource "vgpu_host_driver" "pve$n" {
+  node             = "pve$n"
+  installer_source = "$HOST_RUN"
+  installer_sha256 = filesha256("$HOST_RUN")
+  reboot_timeout   = "2m"
+}
+resource "vgpu_guest" "pve$n" {
+  count     = $guests
+  node      = "pve$n"
+  vmid      = 200 + count.index
+  name      = "vm\${200 + count.index}"
+  mdev_type = "nvidia-46"
+  host_driver_version = vgpu_host_driver.pve$n.installed_version
+}
+TF
+  done
+  (cd "$dir" && "$TF" apply -auto-approve -no-color > apply.log 2>&1) || { tail -30 "$dir/apply.log" >&2; return 1; }
+  local walls=() before_c=() before_k=()
+  for n in $(seq 1 "$nodes"); do before_c+=("$(commands_on "$WORK/nodes/n$nodes-$guests-$n")"); before_k+=("$(connections_on "$WORK/nodes/n$nodes-$guests-$n")"); done
+  usage_reset
+  for _ in $(seq 1 "$PLANS"); do
+    local t0; t0=$(now_us)
+    (cd "$dir" && "$TF" plan -no-color -detailed-exitcode > plan.log 2>&1) || { echo "plan was not empty:" >&2; tail -20 "$dir/plan.log" >&2; return 1; }
+    walls+=($(( $(now_us) - t0 )))
+  done
+  local cmds=0 conns=0
+  for n in $(seq 1 "$nodes"); do
+    cmds=$(( cmds + $(commands_on "$WORK/nodes/n$nodes-$guests-$n") - before_c[n-1] ))
+    conns=$(( conns + $(connections_on "$WORK/nodes/n$nodes-$guests-$n") - before_k[n-1] ))
+  done
+  read -r mn md mx <<< "$(stats "${walls[@]}")"
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$title" "$(ms "$md")" "$(ms "$mn")" "$(ms "$mx")" \
+    "$(( $(usage_cpu_ms) / PLANS ))" "$(usage_peak_mib)" "$(awk -v c="$conns" -v p="$PLANS" -v n="$nodes" 'BEGIN{printf "%.1f", c/p/n}')" \
+    "$(awk -v c="$cmds" -v p="$PLANS" -v n="$nodes" 'BEGIN{printf "%.1f", c/p/n}')"
+  (cd "$dir" && "$TF" destroy -auto-approve -no-color > destroy.log 2>&1) || true
+}
+log "2/4. no-op plans"
+{
+  echo "## 2 and 4. No-op \`terraform plan\` (refresh included), $PLANS runs"
+  echo
+  echo "| configuration | wall median ms | min | max | provider CPU ms per plan | provider peak RSS MiB | SSH connections per node per plan | commands per node per plan |"
+  echo "|---|---|---|---|---|---|---|---|"
+  noop_plan_case "1 node, driver + $GUESTS guests" 1 "$GUESTS"
+  [ "$SMOKE" = 1 ] || noop_plan_case "$NODES nodes x $GUESTS guests" "$NODES" "$GUESTS"
+  echo
+  echo "Commands are counted from each node's command log (SSH execs and the node tools they ran)."
+  echo
+} >> "$OUT"
+
+# ---------------------------------------------------------------------------------------------------------------
+# 3. The tutorial's host configuration: VgpuIac vs Ansible vs terraform_data + remote-exec
+# ---------------------------------------------------------------------------------------------------------------
+log "3. host configuration vs peers"
+printf 'fake vgpu_unlock-rs library for the benchmark\n' > "$WORK/files/libvgpu_unlock_rs.so"
+prepare_host() { # dir: a GTX 1080 node with the host driver installed (not timed)
+  start_node "$1" "0000:01:00.0=gtx-1080"
+  mkdir -p "$1/tf-driver"
+  { echo 'terraform {'; echo '  required_providers {'; echo '    vgpu = { source = "vgpuiac/vgpu" }'; echo '  }'; echo '}'; echo 'provider "vgpu" {'; node_block pve1 "$1"; echo '}'
+    printf 'resource "vgpu_host_driver" "d" {\n  node = "pve1"\n  installer_source = "%s"\n  installer_sha256 = filesha256("%s")\n  reboot_timeout = "2m"\n}\n' "$HOST_RUN" "$HOST_RUN"; } > "$1/tf-driver/main.tf"
+  (cd "$1/tf-driver" && "$TF" apply -auto-approve -no-color > apply.log 2>&1) || { tail -20 "$1/tf-driver/apply.log" >&2; return 1; }
+}
+timed() { local t0; t0=$(now_us); "$@" > "$WORK/last.log" 2>&1 || { tail -20 "$WORK/last.log" >&2; return 1; }; echo $(( $(now_us) - t0 )); }
+edit_toml() { ssh -q -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -i "$(jget "$1" private_key_path)" -p "$(jget "$1" port)" root@127.0.0.1 \
+  "sed -i 's/^display_width = 1920/display_width = 1280/' /etc/vgpu_unlock/profile_override.toml"; }
+# VgpuIac
+V=$WORK/nodes/host-vgpuiac; prepare_host "$V"; mkdir -p "$V/tf"
+{ echo 'terraform {'; echo '  required_providers {'; echo '    vgpu = { source = "vgpuiac/vgpu" }'; echo '  }'; echo '}'; echo 'provider "vgpu" {'; node_block pve1 "$V"; echo '}'
+  cat <<TF
+resource "vgpu_unlock" "u" {
+  node           = "pve1"
+  library_source = "$WORK/files/libvgpu_unlock_rs.so"
+  library_sha256 = filesha256("$WORK/files/libvgpu_unlock_rs.so")
+}
+resource "vgpu_profile_override" "p" {
+  node           = "pve1"
+  mdev_type      = "nvidia-46"
+  num_displays   = 1
+  display_width  = 1920
+  display_height = 1080
+  cuda_enabled   = 1
+  frl_enabled    = 0
+  framebuffer    = "896MiB"
+  depends_on     = [vgpu_unlock.u]
+}
+TF
+} > "$V/tf/main.tf"
+v_first=$(timed bash -c "cd '$V/tf' && '$TF' apply -auto-approve -no-color")
+v_again=$(timed bash -c "cd '$V/tf' && '$TF' apply -auto-approve -no-color")
+edit_toml "$V"; (cd "$V/tf" && "$TF" plan -no-color -detailed-exitcode > drift.log 2>&1); v_drift=$?
+# Ansible
+A=$WORK/nodes/host-ansible; prepare_host "$A"
+printf '[pve]\npve1 ansible_host=127.0.0.1 ansible_port=%s ansible_user=root ansible_ssh_private_key_file=%s ansible_python_interpreter=/usr/bin/python3\n' "$(jget "$A" port)" "$(jget "$A" private_key_path)" > "$WORK/inventory"
+echo "[127.0.0.1]:$(jget "$A" port) $(sed -n 's/.*"host_public_key": *"\([^ ]* [^ ]*\).*/\1/p' "$A/node.json" | sed 's/\\u002B/+/g; s/\\u002F/\//g')" > "$WORK/known_hosts"
+export ANSIBLE_HOST_KEY_CHECKING=True ANSIBLE_SSH_ARGS="-o UserKnownHostsFile=$WORK/known_hosts -o ControlMaster=auto -o ControlPersist=60s" ANSIBLE_NOCOLOR=1
+ANS=(ansible-playbook -i "$WORK/inventory" "$ROOT/bench/peers/ansible/host-config.yml" -e "unlock_library_file=$WORK/files/libvgpu_unlock_rs.so")
+if command -v ansible-playbook >/dev/null; then
+  a_first=$(timed "${ANS[@]}"); a_again=$(timed "${ANS[@]}")
+  edit_toml "$A"; "${ANS[@]}" > "$WORK/ansible-drift.log" 2>&1 || true
+  a_drift=$(grep -o 'changed=[0-9]*' "$WORK/ansible-drift.log" | tail -1)
+else a_first=0; a_again=0; a_drift="ansible not installed"; fi
+# terraform_data + remote-exec
+R=$WORK/nodes/host-remote; prepare_host "$R"; mkdir -p "$R/tf"; cp "$ROOT/bench/peers/remote-exec/main.tf" "$R/tf/"
+cat > "$R/tf/terraform.tfvars" <<VARS
+host = "127.0.0.1"
+port = $(jget "$R" port)
+private_key_file = "$(jget "$R" private_key_path)"
+host_key = "$(sed -n 's/.*"host_public_key": *"\([^ ]* [^ ]*\).*/\1/p' "$R/node.json" | sed 's/\\u002B/+/g; s/\\u002F/\//g')"
+unlock_library_file = "$WORK/files/libvgpu_unlock_rs.so"
+VARS
+(cd "$R/tf" && TF_CLI_CONFIG_FILE=/dev/null "$TF" init -no-color > init.log 2>&1) || true
+r_first=$(timed bash -c "cd '$R/tf' && TF_CLI_CONFIG_FILE=/dev/null '$TF' apply -auto-approve -no-color")
+r_again=$(timed bash -c "cd '$R/tf' && TF_CLI_CONFIG_FILE=/dev/null '$TF' apply -auto-approve -no-color")
+edit_toml "$R"; (cd "$R/tf" && TF_CLI_CONFIG_FILE=/dev/null "$TF" plan -no-color -detailed-exitcode > drift.log 2>&1); r_drift=$?
+{
+  echo "## 3. The tutorial's host configuration (vgpu_unlock + drop-ins + a profile override; host driver already present)"
+  echo
+  echo "| tool | first apply ms | re-apply with nothing to do ms | VgpuIac re-apply / peer | notices a hand edit of profile_override.toml |"
+  echo "|---|---|---|---|---|"
+  echo "| VgpuIac (terraform apply) | $(ms "$v_first") | $(ms "$v_again") | 1.00 | $([ "$v_drift" = 2 ] && echo "yes: plan shows the change" || echo "no (exit $v_drift)") |"
+  echo "| Ansible playbook | $(ms "$a_first") | $(ms "$a_again") | $(ratio "$v_again" "$a_again") | $([ "${a_drift#changed=}" != 0 ] && echo "yes: rewrites it ($a_drift)" || echo "no ($a_drift)") |"
+  echo "| terraform_data + remote-exec | $(ms "$r_first") | $(ms "$r_again") | $(ratio "$v_again" "$r_again") | $([ "$r_drift" = 2 ] && echo "yes" || echo "no: plan says no changes") |"
+  echo
+} >> "$OUT"
+
+# ---------------------------------------------------------------------------------------------------------------
+# 5. Codec and parser micro-benchmarks
+# ---------------------------------------------------------------------------------------------------------------
+log "5. micro-benchmarks"
+{
+  echo "## 5. Codec and parser micro-benchmarks (BenchmarkDotNet)"
+  echo
+  if [ "$SMOKE" = 1 ]; then JOB=(--job dry --inProcess); else JOB=(--job short); fi
+  (cd "$WORK" && dotnet "$ROOT/bench/VgpuIac.Benchmarks/bin/Release/net10.0/VgpuIac.Benchmarks.dll" --filter '*' "${JOB[@]}" --exporters github > bdn.log 2>&1) || { tail -20 "$WORK/bdn.log" >&2; exit 1; }
+  cat "$WORK"/BenchmarkDotNet.Artifacts/results/*-report-github.md | sed -n '/^|/p'
+  echo
+} >> "$OUT"
+
+# ---------------------------------------------------------------------------------------------------------------
+{
+  echo "# VgpuIac benchmarks"
+  echo
+  echo "Run $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r), $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1); load average $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "$("$TF" version | head -1), .NET SDK $(dotnet --version), $(ansible-playbook --version 2>/dev/null | head -1 || echo 'ansible not installed')."
+  [ "$SMOKE" = 1 ] && echo && echo "**Smoke run** (BENCH_SMOKE=1): tiny sizes, figures not meaningful."
+  echo
+  cat "$OUT"
+} > "$WORK/final.md"
+if [ "$SMOKE" = 1 ]; then
+  cp "$WORK/final.md" "${BENCH_OUT:-$ROOT/artifacts/bench-smoke.md}"
+else
+  mkdir -p bench/results; cp "$WORK/final.md" bench/results/latest.md; cp "$WORK/final.md" "bench/results/$(date -u +%Y-%m-%d).md"
+fi
+cat "$WORK/final.md"

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# make release: registry artifacts in artifacts/release — one zip per OS/arch with terraform-provider-vgpu_v<version>,
+# SHA256SUMS and terraform-registry-manifest.json (the layout GoReleaser gives Go providers).
+# linux_amd64 is Native AOT (built here). Native AOT cannot cross-compile to other OSes or to arm64 without their
+# toolchains, so the other targets are self-contained single-file .NET executables (RELEASE_TARGETS to choose).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VERSION=${1:?usage: release.sh VERSION}
+OUT=$PWD/artifacts/release
+TARGETS=${RELEASE_TARGETS:-"linux-x64 linux-arm64 osx-x64 osx-arm64 win-x64 win-arm64"}
+rm -rf "$OUT"; mkdir -p "$OUT"
+os_arch() { case $1 in linux-x64) echo linux_amd64;; linux-arm64) echo linux_arm64;; osx-x64) echo darwin_amd64;; osx-arm64) echo darwin_arm64;; win-x64) echo windows_amd64;; win-arm64) echo windows_arm64;; esac; }
+for rid in $TARGETS; do
+  stage=$(mktemp -d)
+  if [ "$rid" = linux-x64 ]; then
+    dotnet publish provider/VgpuIac.Terraform -c Release -r "$rid" -p:PublishAot=true -p:Version="$VERSION" -o "$stage/bin" -v q -nologo
+  else
+    dotnet publish provider/VgpuIac.Terraform -c Release -r "$rid" -p:PublishAot=false -p:SelfContained=true -p:PublishSingleFile=true \
+      -p:IncludeNativeLibrariesForSelfExtract=true -p:Version="$VERSION" -o "$stage/bin" -v q -nologo
+  fi
+  ext=; [[ $rid == win-* ]] && ext=.exe
+  mkdir -p "$stage/zip"
+  cp "$stage/bin/terraform-provider-vgpu$ext" "$stage/zip/terraform-provider-vgpu_v$VERSION$ext"
+  cp LICENSE "$stage/zip/" 2>/dev/null || true
+  (cd "$stage/zip" && zip -q -X "$OUT/terraform-provider-vgpu_${VERSION}_$(os_arch "$rid").zip" ./*)
+  rm -rf "$stage"
+done
+cat > "$OUT/terraform-provider-vgpu_${VERSION}_manifest.json" <<JSON
+{
+  "version": 1,
+  "metadata": {
+    "protocol_versions": ["6.0"]
+  }
+}
+JSON
+(cd "$OUT" && sha256sum ./*.zip ./*_manifest.json | sed 's| \./| |' > "terraform-provider-vgpu_${VERSION}_SHA256SUMS")
+ls -l "$OUT"

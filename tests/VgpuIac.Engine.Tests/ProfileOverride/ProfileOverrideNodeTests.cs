@@ -166,4 +166,24 @@ public sealed class ProfileOverrideNodeTests
             Assert.Equal("num_displays,frl_enabled", string.Join(',', document.Find(OverrideSection.ForVm(vmid)).Entries.Select(e => e.Key)));
         }
     }
+
+    [NodeFact]
+    public async Task Running_vms_using_the_target_are_listed_for_restart()
+    {
+        await using var ctx = await NodeContext.StartAsync();
+        await HostDriverSetup.InstallAsync(ctx.Node);
+        await ctx.Node.ExecCheckedAsync("qm create 104 --name dsm --hostpci0 0000:01:00.0,mdev=nvidia-46 && qm create 105 --name idle --hostpci0 0000:01:00.0,mdev=nvidia-46 && qm start 104");
+        var driver = new ResourceDriver(new ProfileOverrideResource(), ctx.Context);
+
+        var (byType, _) = await driver.ApplyAsync(Of(Str("mdev_type", "nvidia-46"), Num("num_displays", 1)), null);
+        var (byVm, _) = await driver.ApplyAsync(Of(Num("vmid", 104), Num("frl_enabled", 0)), null);
+        var (byMdev, _) = await driver.ApplyAsync(Of(Str("mdev_uuid", "00000000-0000-0000-0000-000000000104"), Num("cuda_enabled", 1)), null);
+        var (otherVm, _) = await driver.ApplyAsync(Of(Num("vmid", 105), Num("frl_enabled", 0)), null);
+
+        Assert.Equal(Value.List(Value.Number(104)), byType!["restart_required_vms"]);
+        Assert.Equal(Value.List(Value.Number(104)), byVm!["restart_required_vms"]);
+        Assert.Equal(Value.List(Value.Number(104)), byMdev!["restart_required_vms"]);
+        Assert.Equal(Value.String("pve1/mdev.00000000-0000-0000-0000-000000000104"), byMdev["id"]);
+        Assert.Equal(Value.List(), otherVm!["restart_required_vms"]);
+    }
 }

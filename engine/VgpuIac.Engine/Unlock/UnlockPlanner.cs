@@ -164,11 +164,12 @@ public static partial class UnlockPlanner
             planned = planned.With(D.LibrarySha256, librarySha256 is null ? Value.Unknown : Value.String(librarySha256));
         }
 
+        // What the node reports changes only when a step runs; a settings-only change (e.g. another URL for the same
+        // checksum) keeps the computed values.
         var steps = Steps(UnlockSpec.FromValue(planned), facts);
-        var unchanged = prior is not null && steps.IsEmpty && PlanDefaults.ConfigurableEqual(definition, planned, prior);
         foreach (var computed in new[] { D.InstalledLibrarySha256, D.InstalledUnits, D.Effective, D.CreatedPaths })
         {
-            planned = planned.With(computed, unchanged || (prior is not null && steps.IsEmpty) ? prior![computed] : Value.Unknown);
+            planned = planned.With(computed, prior is not null && steps.IsEmpty ? prior[computed] : Value.Unknown);
         }
 
         planned = planned.With(D.Gpus, Value.FromStrings(facts.Gpus.Select(g => g.Describe())));

@@ -9,19 +9,17 @@ trap 'rm -f "$log"' EXIT
 dotnet test VgpuIac.sln --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
-# VSTest prints one summary per test project: "Passed!  - Failed:     0, Passed:    12, Skipped:     0, Total:    12, ..."
+# VSTest (console logger, normal verbosity) closes each test project with a block like:
+#   Test Run Successful.            (or: Test Run Failed.)
+#   Total tests: 12
+#        Passed: 11
+#        Failed: 1
+#       Skipped: 0
 read -r passed failed skipped projects < <(awk '
-  /(Passed|Failed)! +- +Failed: / {
-    line=$0; gsub(/,/, "", line)
-    for (i = 1; i <= NF; i++) { }
-    n = split(line, w, /[ \t]+/)
-    for (i = 1; i < n; i++) {
-      if (w[i] == "Failed:")  f += w[i+1]
-      if (w[i] == "Passed:")  p += w[i+1]
-      if (w[i] == "Skipped:") s += w[i+1]
-    }
-    projects++
-  }
+  /^Total tests: /            { projects++ }
+  /^[[:space:]]+Passed: [0-9]+/  { p += $2 }
+  /^[[:space:]]+Failed: [0-9]+/  { f += $2 }
+  /^[[:space:]]+Skipped: [0-9]+/ { s += $2 }
   END { printf "%d %d %d %d\n", p, f, s, projects }' "$log")
 
 expected=$(dotnet sln VgpuIac.sln list 2>/dev/null | grep -c 'tests/.*Tests\.csproj$' || true)

@@ -22,15 +22,9 @@ public sealed class GuestResource : IResource
 
     public IEnumerable<Diagnostic> Validate(Value config)
     {
-        foreach (var a in Definition.Attributes)
+        foreach (var d in AttributeValidation.Run(Definition, config))
         {
-            foreach (var v in a.Validators)
-            {
-                foreach (var d in v.Validate(config[a.Name], AttributePath.Of(a.Name)))
-                {
-                    yield return d;
-                }
-            }
+            yield return d;
         }
 
         var type = config["mdev_type"];

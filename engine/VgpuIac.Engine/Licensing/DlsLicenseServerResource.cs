@@ -25,15 +25,9 @@ public sealed class DlsLicenseServerResource : IResource
 
     public IEnumerable<Diagnostic> Validate(Value config)
     {
-        foreach (var a in Definition.Attributes)
+        foreach (var d in AttributeValidation.Run(Definition, config))
         {
-            foreach (var v in a.Validators)
-            {
-                foreach (var d in v.Validate(config[a.Name], AttributePath.Of(a.Name)))
-                {
-                    yield return d;
-                }
-            }
+            yield return d;
         }
 
         var hosting = config["hosting"];

@@ -28,7 +28,10 @@ public sealed class TerraformCli : IDisposable
 
     public void WriteConfig(string hcl) => File.WriteAllText(Path.Combine(WorkDir, "main.tf"), hcl);
 
-    public async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
+    public Task<(int ExitCode, string Output)> RunAsync(params string[] args) => RunWithEnvironmentAsync(new Dictionary<string, string>(), args);
+
+    /// <summary>Runs terraform with extra environment variables (e.g. TF_LOG=debug).</summary>
+    public async Task<(int ExitCode, string Output)> RunWithEnvironmentAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo("terraform") { WorkingDirectory = WorkDir, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in args)
@@ -41,6 +44,11 @@ public sealed class TerraformCli : IDisposable
         info.Environment["TF_IN_AUTOMATION"] = "1";
         info.Environment["CHECKPOINT_DISABLE"] = "1";
         info.Environment["TF_LOG"] = "";
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -1,0 +1,135 @@
+using System.Globalization;
+using VgpuIac.NodeSim;
+
+namespace VgpuIac.Terraform.Tests.EndToEnd;
+
+/// <summary>
+/// One resource's whole life through the real terraform CLI and the shipped binary, against a simulated node:
+/// create, "No changes", in-place update, drift (found by -refresh-only, repaired by apply), replacement,
+/// `terraform import` and an `import` block, TF_LOG=debug without secrets, destroy.
+/// </summary>
+[Trait("Category", "E2E")]
+public sealed class LifecycleEndToEndTests : IDisposable
+{
+    private readonly TerraformCli _tf = new();
+
+    private static string Config(SimulatedNode node, string type, int width, string extra = "") => $$"""
+        terraform {
+          required_providers {
+            vgpu = { source = "vgpuiac/vgpu" }
+          }
+        }
+
+        provider "vgpu" {
+          private_key = file("{{node.PrivateKeyPath}}")
+          node "pve1" {
+            host            = "{{node.Host}}"
+            port            = {{node.Port.ToString(CultureInfo.InvariantCulture)}}
+            host_key_sha256 = "{{node.HostKeySha256}}"
+          }
+        }
+
+        resource "vgpu_profile_override" "p" {
+          node           = "pve1"
+          mdev_type      = "{{type}}"
+          num_displays   = 1
+          display_width  = {{width.ToString(CultureInfo.InvariantCulture)}}
+          display_height = 1080
+        }
+        {{extra}}
+        """;
+
+    [Fact]
+    public async Task Profile_override_lives_a_whole_life_through_the_terraform_cli()
+    {
+        Assert.True(TerraformCli.Available, "terraform must be on PATH for the end-to-end tests");
+        SimulatedNode node;
+        try
+        {
+            node = await SimulatedNode.StartAsync(new NodeOptions());
+        }
+        catch (NodeSimUnavailableException e) when (Environment.GetEnvironmentVariable("CI") != "true")
+        {
+            Console.Error.WriteLine($"skipped: simulated node unavailable: {e.Message}");
+            return;
+        }
+
+        await using (node)
+        {
+            async Task<string> Ok(params string[] args)
+            {
+                var (code, output) = await _tf.RunAsync(args);
+                Assert.True(code == 0, $"terraform {string.Join(' ', args)} failed:\n{output}");
+                return output;
+            }
+
+            async Task<int> Detailed(params string[] args) => (await _tf.RunAsync([.. args, "-detailed-exitcode"])).ExitCode;
+            string Toml() => node.ExecCheckedAsync("cat /etc/vgpu_unlock/profile_override.toml").GetAwaiter().GetResult();
+
+            // create
+            _tf.WriteConfig(Config(node, "nvidia-46", 1920));
+            await Ok("apply", "-auto-approve", "-input=false");
+            Assert.Contains("[profile.nvidia-46]", Toml(), StringComparison.Ordinal);
+            Assert.Contains("display_width = 1920", Toml(), StringComparison.Ordinal);
+
+            // nothing to do
+            Assert.Equal(0, await Detailed("plan", "-input=false"));
+
+            // in-place update
+            _tf.WriteConfig(Config(node, "nvidia-46", 1280));
+            var update = await Ok("plan", "-input=false");
+            Assert.Contains("update in-place", update, StringComparison.Ordinal);
+            await Ok("apply", "-auto-approve", "-input=false");
+            Assert.Contains("display_width = 1280", Toml(), StringComparison.Ordinal);
+
+            // drift: a hand edit on the node is seen by -refresh-only and repaired by apply
+            await node.ExecCheckedAsync("sed -i 's/^display_width = 1280/display_width = 800/' /etc/vgpu_unlock/profile_override.toml");
+            var (refreshCode, refresh) = await _tf.RunAsync("plan", "-refresh-only", "-input=false", "-detailed-exitcode");
+            Assert.True(refreshCode == 2, refresh);
+            Assert.Contains("800", refresh, StringComparison.Ordinal);
+            await Ok("apply", "-auto-approve", "-input=false");
+            Assert.Contains("display_width = 1280", Toml(), StringComparison.Ordinal);
+            Assert.Equal(0, await Detailed("plan", "-input=false"));
+
+            // replacement: another target
+            _tf.WriteConfig(Config(node, "nvidia-47", 1280));
+            var replace = await Ok("plan", "-input=false");
+            Assert.Contains("must be replaced", replace, StringComparison.Ordinal);
+            await Ok("apply", "-auto-approve", "-input=false");
+            Assert.Contains("[profile.nvidia-47]", Toml(), StringComparison.Ordinal);
+            Assert.DoesNotContain("[profile.nvidia-46]", Toml(), StringComparison.Ordinal);
+
+            // terraform import
+            await Ok("state", "rm", "vgpu_profile_override.p");
+            await Ok("import", "-input=false", "vgpu_profile_override.p", "pve1/profile.nvidia-47");
+            Assert.Equal(0, await Detailed("plan", "-input=false"));
+
+            // an import block
+            await Ok("state", "rm", "vgpu_profile_override.p");
+            _tf.WriteConfig(Config(node, "nvidia-47", 1280, """
+                import {
+                  to = vgpu_profile_override.p
+                  id = "pve1/profile.nvidia-47"
+                }
+                """));
+            var import = await Ok("plan", "-input=false");
+            Assert.Contains("1 to import", import, StringComparison.Ordinal);
+            await Ok("apply", "-auto-approve", "-input=false");
+            _tf.WriteConfig(Config(node, "nvidia-47", 1280));
+            Assert.Equal(0, await Detailed("plan", "-input=false"));
+
+            // TF_LOG=debug shows what the provider did on the node, and never the private key
+            var (debugCode, debug) = await _tf.RunWithEnvironmentAsync(new Dictionary<string, string> { ["TF_LOG"] = "debug" }, "plan", "-input=false");
+            Assert.True(debugCode == 0, debug);
+            Assert.Contains("provider.terraform-provider-vgpu", debug, StringComparison.Ordinal);
+            var keyBody = node.PrivateKeyPem.Split('\n')[1];
+            Assert.DoesNotContain(keyBody, debug, StringComparison.Ordinal);
+
+            // destroy removes only our section (the file stays)
+            await Ok("destroy", "-auto-approve", "-input=false");
+            Assert.DoesNotContain("[profile.nvidia-47]", Toml(), StringComparison.Ordinal);
+        }
+    }
+
+    public void Dispose() => _tf.Dispose();
+}

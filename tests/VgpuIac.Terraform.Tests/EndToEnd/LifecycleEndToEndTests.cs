@@ -131,5 +131,73 @@ public sealed class LifecycleEndToEndTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_provider_killed_mid_apply_leaves_a_state_the_next_apply_repairs()
+    {
+        Assert.True(TerraformCli.Available, "terraform must be on PATH for the end-to-end tests");
+        SimulatedNode node;
+        try
+        {
+            node = await SimulatedNode.StartAsync(new NodeOptions());
+        }
+        catch (NodeSimUnavailableException e) when (Environment.GetEnvironmentVariable("CI") != "true")
+        {
+            Console.Error.WriteLine($"skipped: simulated node unavailable: {e.Message}");
+            return;
+        }
+
+        await using (node)
+        {
+            _tf.WriteConfig(Config(node, "nvidia-46", 1920));
+
+            // every command that touches the override file is slowed down; the provider is killed while applying
+            var fault = await node.DelayAsync("profile_override", 4);
+            var apply = _tf.RunAsync("apply", "-auto-approve", "-input=false");
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            var killedPids = KillProvidersRunningIn(_tf.WorkDir);
+            Assert.True(killedPids > 0, "no provider process of this terraform run was found to kill");
+
+            var (killedCode, killed) = await apply;
+            Assert.True(killedCode != 0, "apply should fail when its provider dies:\n" + killed);
+            await node.ClearFaultsAsync(fault);
+
+            // the next apply converges, and then there is nothing left to do
+            var (code, output) = await _tf.RunAsync("apply", "-auto-approve", "-input=false");
+            Assert.True(code == 0, output);
+            Assert.Contains("display_width = 1920", await node.ExecCheckedAsync("cat /etc/vgpu_unlock/profile_override.toml"), StringComparison.Ordinal);
+            Assert.Equal(0, (await _tf.RunAsync("plan", "-input=false", "-detailed-exitcode")).ExitCode);
+        }
+    }
+
+    /// <summary>SIGKILLs the provider processes whose working directory is <paramref name="workDir"/> (only this test's terraform).</summary>
+    private static int KillProvidersRunningIn(string workDir)
+    {
+        var killed = 0;
+        foreach (var dir in Directory.GetDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline"));
+                var cwd = new DirectoryInfo(Path.Combine(dir, "cwd")).ResolveLinkTarget(false)?.FullName;
+                if (cmdline.Contains("terraform-provider-vgpu", StringComparison.Ordinal) && cwd == workDir)
+                {
+                    System.Diagnostics.Process.GetProcessById(pid).Kill();
+                    killed++;
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
+            {
+                // the process ended meanwhile
+            }
+        }
+
+        return killed;
+    }
+
     public void Dispose() => _tf.Dispose();
 }

@@ -62,8 +62,8 @@ release:
 ## pulumi-sdk: generate the C# SDK from the plugin's schema (needs the pulumi CLI)
 pulumi-sdk: pulumi-plugin
 	$(PULUMI) schema > $(ARTIFACTS)/pulumi/schema.json
-	@command -v pulumi >/dev/null || { echo "pulumi CLI not found: install it, then run: pulumi package gen-sdk $(ARTIFACTS)/pulumi/schema.json --language csharp --out $(ARTIFACTS)/pulumi/sdk"; exit 1; }
-	pulumi package gen-sdk $(ARTIFACTS)/pulumi/schema.json --language csharp --out $(ARTIFACTS)/pulumi/sdk
+	@command -v pulumi >/dev/null || { echo "pulumi CLI not found: install it, then run: pulumi package gen-sdk $(ARTIFACTS)/pulumi/schema.json --language dotnet --out $(ARTIFACTS)/pulumi/sdk"; exit 1; }
+	pulumi package gen-sdk $(ARTIFACTS)/pulumi/schema.json --language dotnet --out $(ARTIFACTS)/pulumi/sdk
 
 clean:
 	rm -rf $(ARTIFACTS)

@@ -204,7 +204,7 @@ internal sealed class NodeSandbox
         Upper.Copy("/usr/bin/hostname", "/usr/lib/nodesim/hostname.real", UpperLayer.Mode755);
 
         // guest-only tools of simulated VMs (qm copies them into each guest)
-        var guestBin = Path.Combine(src, "guest", "bin");
+        var guestBin = Path.Combine(src, "guest-tools");
         if (Directory.Exists(guestBin))
         {
             foreach (var file in Directory.GetFiles(guestBin))

@@ -173,9 +173,9 @@ prepare_host() { # dir: a GTX 1080 node with the host driver installed (not time
   mkdir -p "$1/tf-driver"
   { echo 'terraform {'; echo '  required_providers {'; echo '    vgpu = { source = "vgpuiac/vgpu" }'; echo '  }'; echo '}'; echo 'provider "vgpu" {'; node_block pve1 "$1"; echo '}'
     printf 'resource "vgpu_host_driver" "d" {\n  node = "pve1"\n  installer_source = "%s"\n  installer_sha256 = filesha256("%s")\n  reboot_timeout = "2m"\n}\n' "$HOST_RUN" "$HOST_RUN"; } > "$1/tf-driver/main.tf"
-  (cd "$1/tf-driver" && "$TF" apply -auto-approve -no-color > apply.log 2>&1) || { tail -20 "$1/tf-driver/apply.log" >&2; return 1; }
+  (cd "$1/tf-driver" && "$TF" apply -auto-approve -no-color > apply.log 2>&1) || { grep -A12 "Error:" "$1/tf-driver/apply.log" | head -40 >&2; return 1; }
 }
-timed() { local t0; t0=$(now_us); "$@" > "$WORK/last.log" 2>&1 || { tail -20 "$WORK/last.log" >&2; return 1; }; echo $(( $(now_us) - t0 )); }
+timed() { local t0; t0=$(now_us); "$@" > "$WORK/last.log" 2>&1 || { { grep -A25 "Error:" "$WORK/last.log" | head -60 || tail -40 "$WORK/last.log"; } >&2; return 1; }; echo $(( $(now_us) - t0 )); }
 edit_toml() { ssh -q -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -i "$(jget "$1" private_key_path)" -p "$(jget "$1" port)" root@127.0.0.1 \
   "sed -i 's/^display_width = 1920/display_width = 1280/' /etc/vgpu_unlock/profile_override.toml"; }
 # VgpuIac

@@ -45,13 +45,20 @@ public static class HostDriverHealth
             problems.Add("nvidia-vgpud failed");
         }
 
-        if (!facts.AllVgpuTypes.Any())
+        // A consumer card offers vGPU types only once vgpu_unlock is set up, which the tutorial does after the
+        // driver: no types is then expected, not a driver problem.
+        if (!facts.AllVgpuTypes.Any() && !AwaitsUnlock(facts))
         {
             problems.Add("no vGPU types offered");
         }
 
         return problems;
     }
+
+    /// <summary>True when every GPU is a consumer card that vgpu_unlock can unlock (and none offers types natively).</summary>
+    public static bool AwaitsUnlock(NodeFacts facts) =>
+        facts.Gpus.Any(g => g.VgpuPath == VgpuPath.Unlockable)
+        && facts.Gpus.All(g => g.VgpuPath is not (VgpuPath.Native or VgpuPath.Sriov));
 
     /// <summary><c>ok</c> or <c>degraded: reason; reason</c>.</summary>
     public static string Describe(NodeFacts facts, string? wantedVersion = null)

@@ -1,6 +1,8 @@
 using System.Globalization;
 using VgpuIac.NodeSim;
 
+using VgpuIac.Terraform.Tests.Support;
+
 namespace VgpuIac.Terraform.Tests.EndToEnd;
 
 /// <summary>
@@ -43,14 +45,8 @@ public sealed class LifecycleEndToEndTests : IDisposable
     public async Task Profile_override_lives_a_whole_life_through_the_terraform_cli()
     {
         Assert.True(TerraformCli.Available, "terraform must be on PATH for the end-to-end tests");
-        SimulatedNode node;
-        try
+        if (await SimulatedNodes.StartOrExplainAsync() is not { } node)
         {
-            node = await SimulatedNode.StartAsync(new NodeOptions());
-        }
-        catch (NodeSimUnavailableException e) when (Environment.GetEnvironmentVariable("CI") != "true")
-        {
-            Console.Error.WriteLine($"skipped: simulated node unavailable: {e.Message}");
             return;
         }
 
@@ -135,14 +131,8 @@ public sealed class LifecycleEndToEndTests : IDisposable
     public async Task A_provider_killed_mid_apply_leaves_a_state_the_next_apply_repairs()
     {
         Assert.True(TerraformCli.Available, "terraform must be on PATH for the end-to-end tests");
-        SimulatedNode node;
-        try
+        if (await SimulatedNodes.StartOrExplainAsync() is not { } node)
         {
-            node = await SimulatedNode.StartAsync(new NodeOptions());
-        }
-        catch (NodeSimUnavailableException e) when (Environment.GetEnvironmentVariable("CI") != "true")
-        {
-            Console.Error.WriteLine($"skipped: simulated node unavailable: {e.Message}");
             return;
         }
 

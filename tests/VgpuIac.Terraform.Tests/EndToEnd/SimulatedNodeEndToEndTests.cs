@@ -1,6 +1,8 @@
 using System.Globalization;
 using VgpuIac.NodeSim;
 
+using VgpuIac.Terraform.Tests.Support;
+
 namespace VgpuIac.Terraform.Tests.EndToEnd;
 
 /// <summary>The real terraform CLI, the provider binary and a simulated PVE node over real SSH.</summary>
@@ -13,15 +15,8 @@ public sealed class SimulatedNodeEndToEndTests : IDisposable
     public async Task Plan_reads_the_node_data_source_over_ssh()
     {
         Assert.True(TerraformCli.Available, "terraform must be on PATH for the end-to-end tests");
-        SimulatedNode node;
-        try
+        if (await SimulatedNodes.StartOrExplainAsync() is not { } node)
         {
-            node = await SimulatedNode.StartAsync(new NodeOptions());
-        }
-        catch (NodeSimUnavailableException e) when (Environment.GetEnvironmentVariable("CI") != "true")
-        {
-            // Outside CI without root/namespaces the simulated node cannot run; say why instead of failing.
-            Console.Error.WriteLine($"skipped: simulated node unavailable: {e.Message}");
             return;
         }
 

@@ -248,7 +248,7 @@ log "5. micro-benchmarks"
 {
   echo "## 5. Codec and parser micro-benchmarks (BenchmarkDotNet)"
   echo
-  if [ "$SMOKE" = 1 ]; then JOB=(--job dry --inProcess); else JOB=(--job short); fi
+  if [ "$SMOKE" = 1 ]; then JOB=(--job dry --inProcess); else JOB=(--job short --inProcess); fi
   (cd "$WORK" && dotnet "$ROOT/bench/VgpuIac.Benchmarks/bin/Release/net10.0/VgpuIac.Benchmarks.dll" --filter '*' "${JOB[@]}" --exporters github > bdn.log 2>&1) || { tail -20 "$WORK/bdn.log" >&2; exit 1; }
   cat "$WORK"/BenchmarkDotNet.Artifacts/results/*-report-github.md | sed -n '/^|/p'
   echo

@@ -73,63 +73,25 @@ public static class MdevctlListParser
             return notes.Result(list.ToImmutable());
         }
 
-        try
+        MdevctlJson.Walk(json, notes, (parent, uuid, dev) =>
         {
-            using var doc = JsonDocument.Parse(json);
-            if (doc.RootElement.ValueKind != JsonValueKind.Array)
+            var type = JsonValues.String(dev, "mdev_type");
+            if (type is null)
             {
-                notes.Warn("expected a JSON array at the top level");
-                return notes.Result(list.ToImmutable());
+                notes.Warn($"mdev {uuid} has no mdev_type");
+                return;
             }
 
-            foreach (var parentObject in doc.RootElement.EnumerateArray())
-            {
-                if (parentObject.ValueKind != JsonValueKind.Object)
-                {
-                    continue;
-                }
-
-                foreach (var parent in parentObject.EnumerateObject())
-                {
-                    if (parent.Value.ValueKind != JsonValueKind.Array)
-                    {
-                        continue;
-                    }
-
-                    foreach (var devObject in parent.Value.EnumerateArray())
-                    {
-                        if (devObject.ValueKind != JsonValueKind.Object)
-                        {
-                            continue;
-                        }
-
-                        foreach (var dev in devObject.EnumerateObject())
-                        {
-                            var type = JsonValues.String(dev.Value, "mdev_type");
-                            if (type is null)
-                            {
-                                notes.Warn($"mdev {dev.Name} has no mdev_type");
-                                continue;
-                            }
-
-                            var start = JsonValues.String(dev.Value, "start");
-                            var activeMark = dev.Value.TryGetProperty("active", out var a) && a.ValueKind == JsonValueKind.True;
-                            list.Add(new MdevInstance(
-                                dev.Name.ToLowerInvariant(),
-                                parent.Name,
-                                type,
-                                start,
-                                definedListing ? activeMark : true,
-                                definedListing || start is not null));
-                        }
-                    }
-                }
-            }
-        }
-        catch (JsonException ex)
-        {
-            notes.Truncate($"the JSON ends or breaks early: {ex.Message}");
-        }
+            var start = JsonValues.String(dev, "start");
+            var activeMark = dev.TryGetProperty("active", out var a) && a.ValueKind == JsonValueKind.True;
+            list.Add(new MdevInstance(
+                uuid.ToLowerInvariant(),
+                parent,
+                type,
+                start,
+                definedListing ? activeMark : true,
+                definedListing || start is not null));
+        });
 
         return notes.Result(list.ToImmutable());
     }

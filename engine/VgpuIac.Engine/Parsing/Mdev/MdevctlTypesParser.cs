@@ -128,55 +128,13 @@ public static class MdevctlTypesParser
             return notes.Result(types.ToImmutable());
         }
 
-        try
-        {
-            using var doc = JsonDocument.Parse(json);
-            if (doc.RootElement.ValueKind != JsonValueKind.Array)
-            {
-                notes.Warn("expected a JSON array at the top level");
-                return notes.Result(types.ToImmutable());
-            }
-
-            foreach (var parentObject in doc.RootElement.EnumerateArray())
-            {
-                if (parentObject.ValueKind != JsonValueKind.Object)
-                {
-                    continue;
-                }
-
-                foreach (var parent in parentObject.EnumerateObject())
-                {
-                    if (parent.Value.ValueKind != JsonValueKind.Array)
-                    {
-                        continue;
-                    }
-
-                    foreach (var typeObject in parent.Value.EnumerateArray())
-                    {
-                        if (typeObject.ValueKind != JsonValueKind.Object)
-                        {
-                            continue;
-                        }
-
-                        foreach (var type in typeObject.EnumerateObject())
-                        {
-                            var v = type.Value;
-                            types.Add(new MdevType(
-                                parent.Name,
-                                type.Name,
-                                JsonValues.Int(v, "available_instances"),
-                                JsonValues.String(v, "device_api"),
-                                JsonValues.String(v, "name"),
-                                JsonValues.String(v, "description")));
-                        }
-                    }
-                }
-            }
-        }
-        catch (JsonException ex)
-        {
-            notes.Truncate($"the JSON ends or breaks early: {ex.Message}");
-        }
+        MdevctlJson.Walk(json, notes, (parent, id, v) => types.Add(new MdevType(
+            parent,
+            id,
+            JsonValues.Int(v, "available_instances"),
+            JsonValues.String(v, "device_api"),
+            JsonValues.String(v, "name"),
+            JsonValues.String(v, "description"))));
 
         return notes.Result(types.ToImmutable());
     }

@@ -62,7 +62,4 @@ public static class ProviderSchema
         ForcesReplacement = true,
         Description = "Name of the node (a `node` block of the provider). May be omitted when the provider has exactly one node.",
     };
-
-    /// <summary>Unused marker so the Value namespace import stays meaningful for default values.</summary>
-    internal static Value DefaultPort { get; } = Value.Number(22);
 }

@@ -456,7 +456,7 @@ public sealed class GuestResource : IResource
             if (G("token_sha256") != tokenSha || !licensed || driverMissing)
             {
                 context.Log.Progress("vgpu_guest", "installing the licence token and restarting nvidia-gridd");
-                var cmd = GuestCommand(spec, GuestScripts.InstallToken, []) with { Arguments = ["guest", "exec", spec.VmidText, "--pass-stdin", "1", "--timeout", "120", "--", "sh", "-c", GuestScripts.InstallToken] };
+                var cmd = GuestCommand(spec, GuestScripts.InstallToken, [], TimeSpan.FromMinutes(2), passStdin: true);
                 var r = await shell.RunAsync(cmd.WithInput(Encoding.UTF8.GetBytes(spec.LicenseToken), sensitive: true).AsMutating(), ct).ConfigureAwait(false);
                 var parsed = GuestNodeState.ParseExecJson(r.StandardOutput);
                 if (!r.Succeeded || parsed is not { ExitCode: 0 })
@@ -513,11 +513,17 @@ public sealed class GuestResource : IResource
         return r.Succeeded;
     }
 
-    private static RemoteCommand GuestCommand(GuestSpec spec, string script, string[] args, TimeSpan? timeout = null) =>
+    /// <summary><c>qm guest exec VMID [--pass-stdin 1] --timeout N -- sh -c SCRIPT _ ARGS...</c>: a fixed script, arguments as $1...</summary>
+    private static RemoteCommand GuestCommand(GuestSpec spec, string script, string[] args, TimeSpan? timeout = null, bool passStdin = false) =>
         new()
         {
             Program = "qm",
-            Arguments = ["guest", "exec", spec.VmidText, "--timeout", ((int)(timeout ?? TimeSpan.FromMinutes(1)).TotalSeconds).ToString(CultureInfo.InvariantCulture), "--", "sh", "-c", script, "_", .. args],
+            Arguments =
+            [
+                "guest", "exec", spec.VmidText, .. passStdin ? ["--pass-stdin", "1"] : Array.Empty<string>(),
+                "--timeout", ((int)(timeout ?? TimeSpan.FromMinutes(1)).TotalSeconds).ToString(CultureInfo.InvariantCulture),
+                "--", "sh", "-c", script, "_", .. args,
+            ],
         };
 
     private static async Task<(int ExitCode, string Out, string Err)> GuestExecAsync(IRemoteShell shell, GuestSpec spec, string script, string[] args, CancellationToken ct, TimeSpan timeout)

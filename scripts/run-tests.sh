@@ -32,5 +32,12 @@ if [ "${projects:-0}" -lt "$expected" ]; then
   echo "error: only ${projects:-0} of $expected test projects reported results" >&2
   [ "$failed" -eq 0 ] && failed=1
 fi
+# name the failures right above the summary line, so the tail of a CI log says what broke
+if grep -qE '^[[:space:]]+Failed [^:]' "$log"; then
+  echo "failed tests:"
+  grep -E '^[[:space:]]+Failed [^:]' "$log" | sed -E 's/^[[:space:]]+/  /' | sort -u
+  # and the first lines of each failure message
+  grep -E -A12 '^[[:space:]]+Failed [^:]' "$log" | grep -E -A8 'Error Message:' | head -60
+fi
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ]

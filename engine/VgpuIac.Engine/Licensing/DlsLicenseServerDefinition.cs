@@ -33,12 +33,12 @@ public static class DlsLicenseServerDefinition
             Attr.WithDefault("hosting", AttrType.String, Value.String("lxc"),
                 "`lxc`: create an LXC container on the node and run Docker in it; `docker_host`: the node is an existing Docker host (any SSH host configured as a provider `node`).")
                 with { ForcesReplacement = true, Validators = [Validators.OneOf("lxc", "docker_host")] },
-            Attr.Optional("vmid", AttrType.Number, "ID of the LXC container to create (`hosting = \"lxc\"`; required there).")
+            Attr.Optional("vmid", AttrType.Integer, "ID of the LXC container to create (`hosting = \"lxc\"`; required there).")
                 with { ForcesReplacement = true, Validators = [Validators.IntRange(100, 999_999_999)] },
             Attr.WithDefault("template", AttrType.String, Value.String(DefaultTemplate), "Container template volume, e.g. `local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst` (download it with `pveam download`).")
                 with { ForcesReplacement = true },
             Attr.WithDefault("storage", AttrType.String, Value.String("local-lvm"), "Storage for the container's root disk.") with { ForcesReplacement = true },
-            Attr.WithDefault("disk_size_gb", AttrType.Number, Value.Number(8), "Root disk size in GiB.") with { ForcesReplacement = true, Validators = [Validators.IntRange(2, 1024)] },
+            Attr.WithDefault("disk_size_gb", AttrType.Integer, Value.Number(8), "Root disk size in GiB.") with { ForcesReplacement = true, Validators = [Validators.IntRange(2, 1024)] },
             Attr.WithDefault("hostname", AttrType.String, Value.String("dls"), "Host name of the container.")
                 with { ForcesReplacement = true, Validators = [Validators.Pattern("^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$", "a host name (letters, digits, hyphens)")] },
             Attr.WithDefault("bridge", AttrType.String, Value.String("vmbr0"), "Bridge of the container's network interface.")
@@ -47,19 +47,19 @@ public static class DlsLicenseServerDefinition
                 with { ForcesReplacement = true, Validators = [Validators.Pattern(@"^(dhcp|[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2})$", "an IPv4 CIDR such as 192.168.1.50/24, or dhcp")] },
             Attr.Optional("gateway", AttrType.String, "Default gateway of the container.")
                 with { ForcesReplacement = true, Validators = [Validators.Pattern(@"^[0-9]{1,3}(\.[0-9]{1,3}){3}$", "an IPv4 address")] },
-            Attr.WithDefault("memory_mb", AttrType.Number, Value.Number(512), "Container memory in MiB (FastAPI-DLS needs about 256).") with { ForcesReplacement = true, Validators = [Validators.IntRange(128, 65536)] },
+            Attr.WithDefault("memory_mb", AttrType.Integer, Value.Number(512), "Container memory in MiB (FastAPI-DLS needs about 256).") with { ForcesReplacement = true, Validators = [Validators.IntRange(128, 65536)] },
             Attr.WithDefault("image", AttrType.String, Value.String(DefaultImage),
                 $"Container image, pinned by tag or digest (`latest` is refused). Default `{DefaultImage}`.")
                 with { Validators = [Validators.PinnedImage()] },
             Attr.Required("dls_url", AttrType.String, "Address guests use to reach the licence server (IP or DNS name). Written into every client token and into the certificate's SAN.")
                 with { Validators = [Validators.Pattern(@"^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,251}[a-zA-Z0-9])?$", "an IP address or DNS name")] },
-            Attr.WithDefault("dls_port", AttrType.Number, Value.Number(443), "Port guests connect to; it is both published and written into the tokens.")
+            Attr.WithDefault("dls_port", AttrType.Integer, Value.Number(443), "Port guests connect to; it is both published and written into the tokens.")
                 with { Validators = [Validators.IntRange(1, 65535)] },
-            Attr.WithDefault("lease_expire_days", AttrType.Number, Value.Number(90), "Lease duration in days (FastAPI-DLS allows at most 90).") with { Validators = [Validators.IntRange(1, 90)] },
+            Attr.WithDefault("lease_expire_days", AttrType.Integer, Value.Number(90), "Lease duration in days (FastAPI-DLS allows at most 90).") with { Validators = [Validators.IntRange(1, 90)] },
             Attr.WithDefault("lease_renewal_period", AttrType.Number, Value.Number(0.15m), "Fraction of the lease after which clients renew (0.15 = after 15 %).") with { Validators = [Validators.NumberRange(0.01m, 0.99m)] },
             Attr.WithDefault("timezone", AttrType.String, Value.String("UTC"), "Time zone of the licence server (`TZ`). Guest clocks must agree with the server's.")
                 with { Validators = [Validators.Pattern(@"^[A-Za-z0-9_+\-/]{1,64}$", "a tz database name such as Europe/Berlin")] },
-            Attr.Optional("key_generation", AttrType.Number, "Increase to generate a new certificate and instance key. Every issued client token becomes invalid: guests receive the new token on their next apply."),
+            Attr.Optional("key_generation", AttrType.Integer, "Increase to generate a new certificate and instance key. Every issued client token becomes invalid: guests receive the new token on their next apply."),
             Attr.Computed("url", AttrType.String, "`https://<dls_url>:<dls_port>`.") with { StableComputed = false },
             Attr.Computed("client_token_url", AttrType.String, "Where guests download a client configuration token."),
             Attr.Computed("certificate_pem", AttrType.String, "The web server certificate (PEM), for pinning by clients."),

@@ -10,9 +10,9 @@ public static class NodeDataSourceSchema
         new ObjectField("id", AttrType.String),
         new ObjectField("name", AttrType.String),
         new ObjectField("description", AttrType.String),
-        new ObjectField("available_instances", AttrType.Number),
-        new ObjectField("max_instances", AttrType.Number),
-        new ObjectField("framebuffer_mib", AttrType.Number));
+        new ObjectField("available_instances", AttrType.Integer),
+        new ObjectField("max_instances", AttrType.Integer),
+        new ObjectField("framebuffer_mib", AttrType.Integer));
 
     public static AttrType GpuObject { get; } = AttrType.ObjectOf(
         new ObjectField("pci_address", AttrType.String),

@@ -17,7 +17,7 @@ public static class ProviderSchema
 
     private static ImmutableArray<AttributeDefinition> ConnectionAttributes(bool perNode) =>
     [
-        Attr.Optional("port", AttrType.Number, perNode ? "SSH port of this node. Defaults to the provider's `port`, else 22." : "Default SSH port. Defaults to 22."),
+        Attr.Optional("port", AttrType.Integer, perNode ? "SSH port of this node. Defaults to the provider's `port`, else 22." : "Default SSH port. Defaults to 22."),
         Attr.Optional("user", AttrType.String, perNode ? "SSH user on this node. Defaults to the provider's `user`, else `root`." : "Default SSH user. Defaults to `root`."),
         Attr.Optional("private_key", AttrType.String, $"PEM or OpenSSH private key text. Falls back to `{PrivateKeyEnv}`.") with { Sensitive = true },
         Attr.Optional("private_key_file", AttrType.String, $"Path of a private key file. Falls back to `{PrivateKeyFileEnv}`."),

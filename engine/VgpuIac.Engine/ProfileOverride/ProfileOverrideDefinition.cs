@@ -47,21 +47,21 @@ public static class ProfileOverrideDefinition
             ProviderSchema.NodeAttribute,
             Attr.Optional(MdevType, AttrType.String, "vGPU type id the section applies to, as the mdev type directory and Proxmox's `mdev=` name it, e.g. `nvidia-46` (`[profile.nvidia-46]`). Set by the provider when `mdev_type_name` is used.") with { Mode = AttributeMode.OptionalComputed, ForcesReplacement = true },
             Attr.Optional(MdevTypeName, AttrType.String, "vGPU type name, e.g. `GRID P40-1Q`; resolved on the node (`mdevctl types`) to the type id stored in `mdev_type`.") with { ForcesReplacement = true },
-            Attr.Optional(Vmid, AttrType.Number, "Proxmox VM id the section applies to (`[vm.104]`): every vGPU of that VM. Proxmox mdev UUIDs encode the VM id, which is how vgpu_unlock-rs matches it.") with { ForcesReplacement = true },
+            Attr.Optional(Vmid, AttrType.Integer, "Proxmox VM id the section applies to (`[vm.104]`): every vGPU of that VM. Proxmox mdev UUIDs encode the VM id, which is how vgpu_unlock-rs matches it.") with { ForcesReplacement = true },
             Attr.Optional(MdevUuid, AttrType.String, "UUID of one mdev instance, lower case (`[mdev.00000000-0000-0000-0000-000000000104]`).") with { ForcesReplacement = true },
             .. OverrideKeys.All.Select(KeyAttribute),
             .. OverrideKeys.All.Where(k => k.Kind == OverrideValueKind.ByteSize).Select(k =>
-                Attr.Computed(k.BytesAttribute, AttrType.Number, $"`{k.Name}` in bytes, as vgpu_unlock-rs reads it; null when `{k.Name}` is unset.")),
+                Attr.Computed(k.BytesAttribute, AttrType.Integer, $"`{k.Name}` in bytes, as vgpu_unlock-rs reads it; null when `{k.Name}` is unset.")),
             Attr.Computed(Section, AttrType.String, "The section name in the file, e.g. `profile.nvidia-46`, `vm.104`, `mdev.<uuid>`."),
             Attr.Computed(Id, AttrType.String, "`<node>/<section>`, e.g. `pve1/profile.nvidia-46`; also the import id."),
-            Attr.Computed(RestartRequiredVms, AttrType.ListOf(AttrType.Number), "Running VMs that use the targeted type, VM or mdev and were started before the file last changed: restart them (`qm reboot <vmid>`) to apply the override. Judged from the file's modification time, so an edit of another section also counts."),
+            Attr.Computed(RestartRequiredVms, AttrType.ListOf(AttrType.Integer), "Running VMs that use the targeted type, VM or mdev and were started before the file last changed: restart them (`qm reboot <vmid>`) to apply the override. Judged from the file's modification time, so an edit of another section also counts."),
             Attr.Computed(UnmanagedKeys, AttrType.ListOf(AttrType.String), "Keys found in the section that vgpu_unlock-rs does not know, or whose value has a type it rejects (e.g. `cuda_enabled = true` instead of `1`). Apply removes or rewrites them; they show here as drift."),
         ],
     };
 
     private static AttributeDefinition KeyAttribute(OverrideKey key)
     {
-        var type = key.Kind is OverrideValueKind.ByteSize or OverrideValueKind.Text ? AttrType.String : AttrType.Number;
+        var type = key.Kind is OverrideValueKind.ByteSize or OverrideValueKind.Text ? AttrType.String : AttrType.Integer;
         var description = key.Kind switch
         {
             OverrideValueKind.Flag => key.Description + " Written as the integer `0` or `1`, which is what vgpu_unlock-rs expects.",

@@ -9,6 +9,12 @@ public abstract record AttrType
 
     public static AttrType Number { get; } = new PrimitiveType(PrimitiveKind.Number);
 
+    /// <summary>
+    /// A whole number (VM ids, cores, MiB, ports, days). Still <see cref="PrimitiveKind.Number"/>: Terraform has no integer
+    /// type and maps it to cty <c>number</c>; Pulumi's schema renders it <c>"integer"</c> and its Check rejects fractions.
+    /// </summary>
+    public static AttrType Integer { get; } = new PrimitiveType(PrimitiveKind.Number) { WholeNumber = true };
+
     public static AttrType Bool { get; } = new PrimitiveType(PrimitiveKind.Bool);
 
     public static AttrType Dynamic { get; } = new DynamicType();
@@ -29,7 +35,11 @@ public enum PrimitiveKind
     Bool,
 }
 
-public sealed record PrimitiveType(PrimitiveKind Kind) : AttrType;
+public sealed record PrimitiveType(PrimitiveKind Kind) : AttrType
+{
+    /// <summary>Only whole numbers are valid (<see cref="AttrType.Integer"/>); meaningful for <see cref="PrimitiveKind.Number"/> only.</summary>
+    public bool WholeNumber { get; init; }
+}
 
 public sealed record DynamicType : AttrType;
 

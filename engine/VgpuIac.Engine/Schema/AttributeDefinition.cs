@@ -37,4 +37,11 @@ public sealed record AttributeDefinition
     public bool IsOptional => Mode is AttributeMode.Optional or AttributeMode.OptionalComputed;
 
     public bool IsComputed => Mode is AttributeMode.Computed or AttributeMode.OptionalComputed;
+
+    /// <summary>
+    /// A number attribute that only takes whole numbers: typed <see cref="AttrType.Integer"/>, or typed
+    /// <see cref="AttrType.Number"/> with a validator that accepts only whole numbers (<see cref="Schema.Validators.IntRange"/>).
+    /// </summary>
+    public bool IsWholeNumber => Type is PrimitiveType { Kind: PrimitiveKind.Number } p
+        && (p.WholeNumber || Validators.Any(Schema.Validators.AcceptsOnlyWholeNumbers));
 }

@@ -14,11 +14,14 @@ public static class Validators
             ? Invalid(p, $"\"{Shorten(v.AsString())}\" is not allowed here. Use one of: {string.Join(", ", allowed)}.")
             : null);
 
-    public static IValueValidator IntRange(long min, long max) => new Rule(
+    public static IValueValidator IntRange(long min, long max) => new WholeNumberRule(
         $"A whole number from {min} to {max}.",
         (v, p) => v.Kind == ValueKind.Number && (v.AsNumber() != decimal.Truncate(v.AsNumber()) || v.AsNumber() < min || v.AsNumber() > max)
             ? Invalid(p, $"{v.AsNumber().ToString(CultureInfo.InvariantCulture)} is not a whole number from {min} to {max}.")
             : null);
+
+    /// <summary>True for validators that reject every number with a fraction (<see cref="IntRange"/>).</summary>
+    public static bool AcceptsOnlyWholeNumbers(IValueValidator validator) => validator is WholeNumberRule;
 
     public static IValueValidator NumberRange(decimal min, decimal max) => new Rule(
         $"A number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}.",
@@ -82,7 +85,9 @@ public static class Validators
 
     private static string Shorten(string s) => s.Length <= 80 ? s : s[..77] + "...";
 
-    private sealed class Rule(string description, Func<Value, AttributePath, Diagnostic?> check) : IValueValidator
+    private sealed class WholeNumberRule(string description, Func<Value, AttributePath, Diagnostic?> check) : Rule(description, check);
+
+    private class Rule(string description, Func<Value, AttributePath, Diagnostic?> check) : IValueValidator
     {
         public string Description { get; } = description;
 

@@ -49,7 +49,7 @@ public sealed record PulumiProperty
     public static PulumiProperty FromAttribute(AttributeDefinition a, string ownerTypeName) => new()
     {
         Name = a.Name,
-        Type = PulumiType.From(a.Type, ownerTypeName + PropertyNames.ToPascal(a.Name)),
+        Type = a.IsWholeNumber ? new PulumiPrimitive(PrimitiveKind.Number, WholeNumber: true) : PulumiType.From(a.Type, ownerTypeName + PropertyNames.ToPascal(a.Name)),
         Description = a.Description,
         IsInput = a.Mode != AttributeMode.Computed,
         IsRequired = a.IsRequired,

@@ -12,7 +12,7 @@ public abstract record PulumiType
     /// <summary>An attribute type; object types are named <paramref name="typeName"/> (nested ones get the field name appended).</summary>
     public static PulumiType From(AttrType type, string typeName) => type switch
     {
-        PrimitiveType p => new PulumiPrimitive(p.Kind),
+        PrimitiveType p => new PulumiPrimitive(p.Kind, p.Kind == PrimitiveKind.Number && p.WholeNumber),
         DynamicType => new PulumiDynamic(),
         ListType l => new PulumiArray(From(l.Element, typeName), IsSet: false),
         SetType s => new PulumiArray(From(s.Element, typeName), IsSet: true),
@@ -48,7 +48,8 @@ public abstract record PulumiType
     }
 }
 
-public sealed record PulumiPrimitive(PrimitiveKind Kind) : PulumiType;
+/// <summary>A string, number or boolean; <paramref name="WholeNumber"/> makes a number an <c>integer</c> (still a double on the wire).</summary>
+public sealed record PulumiPrimitive(PrimitiveKind Kind, bool WholeNumber = false) : PulumiType;
 
 /// <summary>Any value (<c>pulumi.json#/Any</c>).</summary>
 public sealed record PulumiDynamic : PulumiType;

@@ -50,7 +50,7 @@ public static class PropertyCodec
             case PulumiDynamic:
                 return DecodeUntyped(value);
             case PulumiPrimitive p:
-                return DecodePrimitive(value, p.Kind, path, mode, failures);
+                return DecodePrimitive(value, p, path, mode, failures);
             case PulumiArray a:
             {
                 if (value.KindCase == ProtoValue.KindOneofCase.StringValue && mode == DecodeMode.Config && TryParseJson(value.StringValue) is { KindCase: ProtoValue.KindOneofCase.ListValue } parsed)
@@ -323,8 +323,9 @@ public static class PropertyCodec
         }
     }
 
-    private static EngineValue DecodePrimitive(ProtoValue value, PrimitiveKind kind, string path, DecodeMode mode, List<PropertyFailure> failures)
+    private static EngineValue DecodePrimitive(ProtoValue value, PulumiPrimitive type, string path, DecodeMode mode, List<PropertyFailure> failures)
     {
+        var kind = type.Kind;
         switch (kind)
         {
             case PrimitiveKind.String:
@@ -344,7 +345,7 @@ public static class PropertyCodec
                 {
                     if (ToNumber(value.NumberValue) is { } n)
                     {
-                        return EngineValue.Number(n);
+                        return WholeNumberOrFailure(n, type, path, failures);
                     }
 
                     failures.Add(new(path, "expected a finite number"));
@@ -354,7 +355,7 @@ public static class PropertyCodec
                 if (value.KindCase == ProtoValue.KindOneofCase.StringValue && mode == DecodeMode.Config
                     && decimal.TryParse(value.StringValue, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed))
                 {
-                    return EngineValue.Number(parsed);
+                    return WholeNumberOrFailure(parsed, type, path, failures);
                 }
 
                 break;
@@ -374,6 +375,18 @@ public static class PropertyCodec
 
         failures.Add(new(path, $"expected {Article(kind)}, got {Describe(value)}"));
         return EngineValue.Null;
+    }
+
+    // Integers travel as doubles: a fraction is a mistake the engine should never see.
+    private static EngineValue WholeNumberOrFailure(decimal n, PulumiPrimitive type, string path, List<PropertyFailure> failures)
+    {
+        if (type.WholeNumber && n != decimal.Truncate(n))
+        {
+            failures.Add(new(path, $"expected an integer, got {n.ToString(CultureInfo.InvariantCulture)}"));
+            return EngineValue.Null;
+        }
+
+        return EngineValue.Number(n);
     }
 
     private static string Article(PrimitiveKind kind) => kind switch

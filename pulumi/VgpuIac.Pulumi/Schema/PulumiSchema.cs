@@ -221,7 +221,7 @@ public static class PulumiSchema
                 w.WriteString("type", p.Kind switch
                 {
                     PrimitiveKind.String => "string",
-                    PrimitiveKind.Number => "number",
+                    PrimitiveKind.Number => p.WholeNumber ? "integer" : "number",
                     _ => "boolean",
                 });
                 break;

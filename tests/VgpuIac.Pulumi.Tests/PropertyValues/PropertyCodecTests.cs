@@ -83,6 +83,27 @@ public sealed class PropertyCodecTests
         Assert.Empty(failures);
     }
 
+    [Fact]
+    public void Integers_are_doubles_on_the_wire_and_a_fraction_is_a_failure_naming_the_property()
+    {
+        var integer = new PulumiPrimitive(PrimitiveKind.Number, WholeNumber: true);
+        var failures = new List<PropertyFailure>();
+        Assert.Equal(104m, PropertyCodec.Decode(ProtoValue.ForNumber(104d), integer, "vmid", DecodeMode.Strict, failures).AsNumber());
+        Assert.Equal(2222m, PropertyCodec.Decode(ProtoValue.ForString("2222"), integer, "port", DecodeMode.Config, failures).AsNumber());
+        Assert.Equal(ProtoValue.KindOneofCase.NumberValue, PropertyCodec.Encode(EngineValue.Number(104), integer).KindCase);
+        Assert.Empty(failures);
+
+        Assert.True(PropertyCodec.Decode(ProtoValue.ForNumber(2.5), integer, "cores", DecodeMode.Strict, failures).IsNull);
+        Assert.True(PropertyCodec.Decode(ProtoValue.ForString("22.5"), integer, "port", DecodeMode.Config, failures).IsNull);
+        Assert.Equal(["cores", "port"], failures.Select(f => f.Path));
+        Assert.Equal("expected an integer, got 2.5", failures[0].Reason);
+
+        var model = PulumiDefinition.For(Definition with { Attributes = [.. Definition.Attributes, Attr.Optional("cores", AttrType.Integer, "c"), Attr.Optional("memory_mb", AttrType.Number, "m") with { Validators = [Validators.IntRange(1, 10)] }] });
+        Assert.Equal(new PulumiPrimitive(PrimitiveKind.Number, WholeNumber: true), model.Shape.FindByCamel("cores")!.Type);
+        Assert.Equal(new PulumiPrimitive(PrimitiveKind.Number, WholeNumber: true), model.Shape.FindByCamel("memoryMb")!.Type);
+        Assert.Equal(new PulumiPrimitive(PrimitiveKind.Number), model.Shape.FindByCamel("port")!.Type);
+    }
+
     [Theory]
     [InlineData("04da6b54-80e4-46f7-96ec-b56ff0331ba9")]
     [InlineData("1c4a061d-8072-4f0a-a4cb-0ff528b18fe7")]

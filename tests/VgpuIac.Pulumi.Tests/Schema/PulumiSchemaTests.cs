@@ -186,6 +186,47 @@ public sealed partial class PulumiSchemaTests
     }
 
     [Fact]
+    public void Whole_number_attributes_render_as_integer_and_fractions_stay_number()
+    {
+        using var doc = Render("engine");
+        var root = doc.RootElement;
+        var resources = root.GetProperty("resources");
+        string TypeOf(string token, string property) =>
+            resources.GetProperty(token).GetProperty("inputProperties").GetProperty(property).GetProperty("type").GetString()!;
+
+        // AttrType.Integer in the definition
+        Assert.Equal("integer", TypeOf("vgpu:index:DlsLicenseServer", "vmid"));
+        Assert.Equal("integer", TypeOf("vgpu:index:DlsLicenseServer", "dlsPort"));
+        Assert.Equal("integer", TypeOf("vgpu:index:DlsLicenseServer", "memoryMb"));
+        Assert.Equal("integer", TypeOf("vgpu:index:ProfileOverride", "vmid"));
+        Assert.Equal("integer", TypeOf("vgpu:index:ProfileOverride", "numDisplays"));
+        Assert.Equal("integer", root.GetProperty("provider").GetProperty("inputProperties").GetProperty("port").GetProperty("type").GetString());
+        Assert.Equal("integer", root.GetProperty("config").GetProperty("variables").GetProperty("port").GetProperty("type").GetString());
+        var restart = resources.GetProperty("vgpu:index:ProfileOverride").GetProperty("properties").GetProperty("restartRequiredVms");
+        Assert.Equal("integer", restart.GetProperty("items").GetProperty("type").GetString());
+
+        // AttrType.Number with a whole-number validator (IntRange)
+        Assert.Equal("integer", TypeOf("vgpu:index:Guest", "vmid"));
+        Assert.Equal("integer", TypeOf("vgpu:index:Guest", "cores"));
+        Assert.Equal("integer", TypeOf("vgpu:index:Guest", "memoryMb"));
+        Assert.Equal("integer", TypeOf("vgpu:index:Guest", "diskSizeGb"));
+
+        // a fraction stays a number; the default of an integer is written without a fraction
+        Assert.Equal("number", TypeOf("vgpu:index:DlsLicenseServer", "leaseRenewalPeriod"));
+        Assert.Equal(4, resources.GetProperty("vgpu:index:Guest").GetProperty("inputProperties").GetProperty("cores").GetProperty("default").GetInt32());
+
+        // nested object fields of a function
+        var gpuTypes = AllTypeSpecs(root.GetProperty("types")).Where(t => t.Name == "availableInstances").ToList();
+        Assert.NotEmpty(gpuTypes);
+        Assert.All(gpuTypes, t => Assert.Equal("integer", t.Spec.GetProperty("type").GetString()));
+    }
+
+    private static IEnumerable<(string Name, JsonElement Spec)> AllTypeSpecs(JsonElement types) =>
+        types.EnumerateObject()
+            .Where(t => t.Value.TryGetProperty("properties", out _))
+            .SelectMany(t => t.Value.GetProperty("properties").EnumerateObject().Select(p => (p.Name, p.Value)));
+
+    [Fact]
     public void Rendering_is_deterministic()
     {
         Assert.Equal(PulumiSchema.Render(), PulumiSchema.Render());

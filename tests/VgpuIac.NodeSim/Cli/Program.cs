@@ -19,22 +19,32 @@ internal static class Program
                 "usage: VgpuIac.NodeSim start --state-dir DIR [--hostname H] [--gpu BDF=MODEL]... [--pve-version V] [--kernel K]\n" +
                 "                             [--no-iommu] [--secure-boot] [--reboot-delay SECONDS]\n" +
                 "       VgpuIac.NodeSim stop --state-dir DIR\n" +
-                "       VgpuIac.NodeSim write-host-installer|write-guest-driver [--version V] [--out DIR]").ConfigureAwait(false);
+                "       VgpuIac.NodeSim write-host-installer|write-guest-driver|write-windows-guest-driver [--version V] [--out DIR]").ConfigureAwait(false);
             return 2;
         }
 
-        if (args[0] is "write-host-installer" or "write-guest-driver")
+        if (args[0] is "write-host-installer" or "write-guest-driver" or "write-windows-guest-driver")
         {
             // demo/bench helpers: the stand-in installers a simulated node accepts in place of NVIDIA's packages
-            var version = Option(args, "--version") ?? "535.129.03";
             var outDir = Option(args, "--out") ?? ".";
             Directory.CreateDirectory(outDir);
-            var path = args[0] == "write-host-installer"
-                ? FakeInstaller.Write(outDir, version)
-                : Path.Combine(outDir, FakeGuestDriver.FileName(version));
-            if (args[0] == "write-guest-driver")
+            string path;
+            switch (args[0])
             {
-                FakeGuestDriver.Write(path, version);
+                case "write-host-installer":
+                    path = FakeInstaller.Write(outDir, Option(args, "--version") ?? "535.129.03");
+                    break;
+                case "write-guest-driver":
+                    var linux = Option(args, "--version") ?? "535.129.03";
+                    path = Path.Combine(outDir, FakeGuestDriver.FileName(linux));
+                    FakeGuestDriver.Write(path, linux);
+                    break;
+                default:
+                    // the Windows guest driver of the same vGPU release as host 535.129.03 (16.2) is 537.70
+                    var windows = Option(args, "--version") ?? "537.70";
+                    path = Path.Combine(outDir, FakeWindowsGuestDriver.FileName(windows));
+                    FakeWindowsGuestDriver.Write(path, windows);
+                    break;
             }
 
             Console.WriteLine(path);

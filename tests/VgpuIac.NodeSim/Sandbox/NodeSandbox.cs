@@ -213,6 +213,17 @@ internal sealed class NodeSandbox
             }
         }
 
+        // programs of simulated Windows guests (qm copies the base ones into C:\Windows\System32 of each Windows
+        // guest; the fake Windows guest driver installer adds nvidia-smi.exe and NVDisplay.Container.exe)
+        var windowsBin = Path.Combine(src, "guest-tools-windows");
+        if (Directory.Exists(windowsBin))
+        {
+            foreach (var file in Directory.GetFiles(windowsBin))
+            {
+                Upper.Copy(file, "/usr/lib/nodesim/guest/windows/" + Path.GetFileName(file), UpperLayer.Mode755);
+            }
+        }
+
         // the FastAPI-DLS stand-in that the docker shim runs for fastapi-dls images
         if (DlsStandInDir() is { } dls)
         {

@@ -5,6 +5,10 @@
 # The node's shims (systemctl, update-initramfs, lsmod, ...) keep their state under /var/lib/nodesim and /run/nodesim,
 # so inside the chroot they act on the guest's own state and log to the guest's own command log. Guest-only tools
 # (nvidia-smi of a guest, the nvidia-gridd service, journalctl, reboot) are in /opt/guestsim/bin, first on PATH.
+# A VM whose ostype is win* gets a Windows guest instead (guest-windows.sh): its C: drive is /c in the chroot, the
+# agent's exec maps C:\... programs onto it and runs the Windows programs of node/guest-tools-windows (certutil.exe,
+# powershell.exe subset, net.exe, icacls.exe, cmd.exe /c type|del, curl.exe, shutdown.exe; the driver installer adds
+# nvidia-smi.exe and the NVDisplay.ContainerLocalSystem service), and get-osinfo answers "mswindows".
 GUESTS=/var/lib/nodesim/guests
 GUEST_PATH=/opt/guestsim/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
@@ -20,6 +24,7 @@ guest_agent_up() { [ -e "/run/nodesim/qm/$1.running" ] && guest_agent_on "$1" &&
 guest_prepare() { # vmid: first boot lays out the guest's disk
   local r; r=$(guest_root "$1")
   [ -d "$r/etc" ] && return 0
+  if [ "$(guest_os "$1")" = windows ]; then guest_prepare_windows "$1"; return; fi
   mkdir -p "$r"/{etc/modprobe.d,etc/systemd/system,etc/nvidia,etc/nodesim,var/lib/nodesim,var/log/nodesim,root,opt/guestsim/bin,tmp,run,usr,dev,proc}
   chmod 1777 "$r/tmp"; chmod 700 "$r/root"
   ln -sfn usr/bin "$r/bin"; ln -sfn usr/sbin "$r/sbin"; ln -sfn usr/lib "$r/lib"; ln -sfn usr/lib64 "$r/lib64"
@@ -37,6 +42,25 @@ ID
   cp -a /usr/lib/nodesim/guest/bin/. "$r/opt/guestsim/bin/"
   # a fresh Ubuntu guest with an NVIDIA vGPU loads nouveau until it is blacklisted
   echo nouveau > "$r/var/lib/nodesim/guest-boot-modules"
+  printf '{\n   "id" : "ubuntu",\n   "kernel-release" : "5.15.0-91-generic",\n   "kernel-version" : "#101-Ubuntu SMP Tue Nov 14 13:30:08 UTC 2023",\n   "machine" : "x86_64",\n   "name" : "Ubuntu",\n   "pretty-name" : "Ubuntu 22.04.4 LTS",\n   "version" : "22.04.4 LTS (Jammy Jellyfish)",\n   "version-id" : "22.04"\n}\n' > "$r/etc/nodesim/osinfo.json"
+}
+
+guest_prepare_windows() { # vmid: a fresh Windows installation with the QEMU guest agent (from the virtio ISO)
+  local r name t w
+  r=$(guest_root "$1"); name=$(sed -n 's/^name: //p' "/etc/pve/qemu-server/$1.conf"); t=$(sed -n 's/^ostype: //p' "/etc/pve/qemu-server/$1.conf")
+  mkdir -p "$r"/{etc/nodesim,var/lib/nodesim/guest,var/lib/nodesim/winsvc,root,opt/guestsim/bin,tmp,run,usr,dev,proc}
+  mkdir -p "$r/c/Windows/System32" "$r/c/Windows/Temp" "$r/c/Program Files" "$r/c/ProgramData" "$r/c/Users/Public/Documents"
+  chmod 1777 "$r/tmp"; chmod 700 "$r/root"
+  ln -sfn usr/bin "$r/bin"; ln -sfn usr/sbin "$r/sbin"; ln -sfn usr/lib "$r/lib"; ln -sfn usr/lib64 "$r/lib64"
+  name=${name:-vm$1}; echo "${name^^}" > "$r/etc/hostname"
+  printf 'NODESIM_HOSTNAME=%s\nNODESIM_GUEST=1\nNODESIM_GUEST_OS=windows\nNODESIM_VMID=%s\n' "${name^^}" "$1" > "$r/etc/nodesim/identity.env"
+  for w in certutil.exe cmd.exe powershell.exe net.exe icacls.exe curl.exe shutdown.exe; do
+    cp /usr/lib/nodesim/guest/windows/$w "$r/c/Windows/System32/$w"; done
+  cp /usr/lib/nodesim/guest/windows/windows-boot /usr/lib/nodesim/guest/windows/windows-halt "$r/opt/guestsim/bin/"
+  case $t in win10|win8|win7) w='10|19045|Windows 10 Pro|client';; w2k*|win2*) w='2022|20348|Windows Server 2022 Standard|server';; *) w='11|22631|Windows 11 Pro|client';; esac
+  IFS='|' read -r ver build pretty variant <<< "$w"
+  printf '{\n   "id" : "mswindows",\n   "kernel-release" : "%s",\n   "kernel-version" : "10.0",\n   "machine" : "x86_64",\n   "name" : "Microsoft Windows",\n   "pretty-name" : "%s",\n   "variant" : "%s",\n   "variant-id" : "%s",\n   "version" : "Microsoft Windows %s",\n   "version-id" : "%s"\n}\n' \
+    "$build" "$pretty" "$variant" "$variant" "$ver" "$ver" > "$r/etc/nodesim/osinfo.json"
 }
 
 guest_boot() { # vmid: the VM starts; mounts for the chroot, then the guest's own boot
@@ -45,18 +69,38 @@ guest_boot() { # vmid: the VM starts; mounts for the chroot, then the guest's ow
   mountpoint -q "$r/usr" || { mount --bind /usr "$r/usr" && mount -o remount,bind,ro "$r/usr"; }
   mountpoint -q "$r/dev" || mount --rbind /dev "$r/dev"
   mountpoint -q "$r/proc" || mount -t proc proc "$r/proc"
-  guest_run "$id" /opt/guestsim/bin/guest-boot >/dev/null 2>&1 || true
+  if [ -d "$r/c" ]; then guest_run "$id" /opt/guestsim/bin/windows-boot >/dev/null 2>&1 || true
+  else guest_run "$id" /opt/guestsim/bin/guest-boot >/dev/null 2>&1 || true; fi
 }
 
 guest_halt() { # vmid
   local r; r=$(guest_root "$1")
-  guest_run "$1" /opt/guestsim/bin/guest-halt >/dev/null 2>&1 || true
+  if [ -d "$r/c" ]; then guest_run "$1" /opt/guestsim/bin/windows-halt >/dev/null 2>&1 || true
+  else guest_run "$1" /opt/guestsim/bin/guest-halt >/dev/null 2>&1 || true; fi
   for m in proc dev usr; do mountpoint -q "$r/$m" && umount -l "$r/$m"; done; true
 }
 
 guest_run() { # vmid cmd... : runs a command inside the guest
-  local id=$1; shift
-  chroot "$(guest_root "$id")" /usr/bin/env -i PATH="$GUEST_PATH" HOME=/root LANG=C.UTF-8 TERM=dumb NODESIM_GUEST=1 NODESIM_VMID="$id" "$@"
+  local id=$1 os=linux; shift
+  [ -d "$(guest_root "$id")/c" ] && os=windows
+  chroot "$(guest_root "$id")" /usr/bin/env -i PATH="$GUEST_PATH" HOME=/root LANG=C.UTF-8 TERM=dumb NODESIM_GUEST=1 NODESIM_GUEST_OS=$os NODESIM_VMID="$id" "$@"
+}
+
+# guest_windows_program vmid name : the guest path of a Windows program as CreateProcess finds it (C:\... as given,
+# else C:\Windows\System32\name[.exe], case-insensitive); empty when there is none
+guest_windows_program() {
+  local r p f b want
+  r=$(guest_root "$1"); p=$2
+  if [[ $p =~ ^([A-Za-z]):[\\/](.*)$ ]]; then
+    p="/${BASH_REMATCH[1],,}/${BASH_REMATCH[2]//\\//}"
+    [ -f "$r$p" ] && { echo "$p"; return; }
+    want=${p##*/}; want=${want,,}
+    for f in "$r${p%/*}"/*; do b=${f##*/}; [ "${b,,}" = "$want" ] && { echo "${f#"$r"}"; return; }; done
+    return
+  fi
+  [[ $p == */* || $p == *\\* ]] && return
+  for f in "$r/c/Windows/System32"/*; do b=${f##*/}; b=${b,,}
+    if [ "$b" = "${p,,}" ] || [ "$b" = "${p,,}.exe" ]; then echo "${f#"$r"}"; return; fi; done
 }
 
 # JSON string of stdin (bash only; escapes backslash, quote and control characters)
@@ -71,7 +115,15 @@ guest_json_string() {
 }
 
 guest_exec_json() { # vmid pass-stdin cmd... : prints what `qm guest exec` prints (JSON)
-  local id=$1 pass=$2 out err rc; shift 2
+  local id=$1 pass=$2 out err rc prog; shift 2
+  if [ -d "$(guest_root "$id")/c" ]; then
+    prog=$(guest_windows_program "$id" "$1")
+    if [ -z "$prog" ]; then
+      echo "Agent error: Guest agent command failed, error was 'CreateProcessW() failed: The system cannot find the file specified. (error: 00000002)'" >&2; return 255; fi
+    if [ "$(head -c 2 "$(guest_root "$id")$prog")" != '#!' ]; then
+      echo "Agent error: Guest agent command failed, error was 'CreateProcessW() failed: %1 is not a valid Win32 application. (error: 000000c1)'" >&2; return 255; fi
+    shift; set -- /bin/bash "$prog" "$@"
+  fi
   out=$(mktemp); err=$(mktemp)
   if [ "$pass" = 1 ]; then guest_run "$id" "$@" > "$out" 2> "$err"; else guest_run "$id" "$@" < /dev/null > "$out" 2> "$err"; fi
   rc=$?
@@ -86,9 +138,12 @@ guest_exec_json() { # vmid pass-stdin cmd... : prints what `qm guest exec` print
   rm -f "$out" "$err"
 }
 
+guest_osinfo_json() { cat "$(guest_root "$1")/etc/nodesim/osinfo.json"; }
+
 guest_network_json() { # vmid
-  local mac; mac=$(sed -n 's/^net0: virtio=\([^,]*\).*/\1/p' "/etc/pve/qemu-server/$1.conf")
-  printf '[\n   {\n      "hardware-address" : "00:00:00:00:00:00",\n      "ip-addresses" : [ { "ip-address" : "127.0.0.1", "ip-address-type" : "ipv4", "prefix" : 8 } ],\n      "name" : "lo"\n   },\n'
-  printf '   {\n      "hardware-address" : "%s",\n      "ip-addresses" : [ { "ip-address" : "10.10.%d.%d", "ip-address-type" : "ipv4", "prefix" : 24 } ],\n      "name" : "ens18"\n   }\n]\n' \
-    "${mac,,}" $(( $1 / 250 % 250 )) $(( $1 % 250 + 2 ))
+  local mac lo=lo eth=ens18; mac=$(sed -n 's/^net0: virtio=\([^,]*\).*/\1/p' "/etc/pve/qemu-server/$1.conf")
+  [ -d "$(guest_root "$1")/c" ] && { lo="Loopback Pseudo-Interface 1"; eth=Ethernet; }
+  printf '[\n   {\n      "hardware-address" : "00:00:00:00:00:00",\n      "ip-addresses" : [ { "ip-address" : "127.0.0.1", "ip-address-type" : "ipv4", "prefix" : 8 } ],\n      "name" : "%s"\n   },\n' "$lo"
+  printf '   {\n      "hardware-address" : "%s",\n      "ip-addresses" : [ { "ip-address" : "10.10.%d.%d", "ip-address-type" : "ipv4", "prefix" : 24 } ],\n      "name" : "%s"\n   }\n]\n' \
+    "${mac,,}" $(( $1 / 250 % 250 )) $(( $1 % 250 + 2 )) "$eth"
 }

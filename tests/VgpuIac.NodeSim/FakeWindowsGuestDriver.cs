@@ -1,0 +1,58 @@
+using System.Security.Cryptography;
+
+namespace VgpuIac.NodeSim;
+
+/// <summary>
+/// Builds a small stand-in for NVIDIA's vGPU guest driver package for Windows
+/// (<c>&lt;ver&gt;_grid_win10_win11_server2019_server2022_dch_64bit_international.exe</c>) for simulated Windows guests.
+/// Like the real package run as <c>setup.exe</c>, it honours <c>-s</c> (silent), <c>-noreboot</c>/<c>-n</c> and
+/// <c>-clean</c>; without <c>-s</c> it refuses (no desktop session through the guest agent). It needs a vGPU in the VM,
+/// installs <c>C:\Windows\System32\nvidia-smi.exe</c>, the <c>NVDisplay.ContainerLocalSystem</c> service (automatic
+/// start; its licensing part asks the licence server named in the client configuration token) and the token folder.
+/// The driver is active from the next boot; without <c>-noreboot</c> the guest restarts at once.
+/// </summary>
+public static class FakeWindowsGuestDriver
+{
+    public static string FileName(string version) => $"{version}_grid_win10_win11_server2019_server2022_dch_64bit_international.exe";
+
+    /// <summary>Writes the installer to <paramref name="path"/> and returns its SHA-256 (hex).</summary>
+    public static string Write(string path, string version)
+    {
+        if (!System.Text.RegularExpressions.Regex.IsMatch(version, @"^[0-9]+\.[0-9]+$"))
+        {
+            throw new ArgumentException($"not a Windows driver version (e.g. 537.70): {version}", nameof(version));
+        }
+
+        File.WriteAllText(path, Script.Replace("@VERSION@", version, StringComparison.Ordinal));
+        return Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
+    }
+
+    private const string Script = """
+        #!/bin/bash
+        # NVIDIA vGPU guest driver @VERSION@ for Windows (simulated: a stand-in for the grid_win10_win11 package)
+        VER=@VERSION@
+        . /usr/lib/nodesim/nodesim.sh; nodesim_shim "$@"
+        . /usr/lib/nodesim/guest-windows.sh
+        silent=0 noreboot=0 clean=0
+        for a in "$@"; do case ${a,,} in -s|/s) silent=1;; -n|-noreboot|/noreboot) noreboot=1;; -clean|/clean) clean=1;; -noeula|-passive|-nofinish) ;; esac; done
+        if [ $silent = 0 ]; then
+          printf 'NVIDIA Installer cannot continue\nThe installer needs a desktop session: run it with -s for a silent installation.\n' | win_crlf >&2; exit 1
+        fi
+        [ -r /etc/nodesim/vgpu.env ] && . /etc/nodesim/vgpu.env
+        if [ -z "${VGPU_NAME:-}" ]; then
+          printf 'NVIDIA Installer cannot continue\nThis graphics driver could not find compatible graphics hardware.\n' | win_crlf >&2; exit 1
+        fi
+        nodesim_mutated
+        win_service_stop NVDisplay.ContainerLocalSystem
+        [ $clean = 1 ] && rm -rf /var/lib/nvidia-gridd
+        nv='/c/Program Files/NVIDIA Corporation'
+        mkdir -p "$WIN_TOKEN_DIR" "$nv/Display.NvContainer" "${WIN_LICENSING_LOG%/*}" "$WIN_SVC" /var/lib/nodesim/guest
+        cp /usr/lib/nodesim/guest/windows/nvidia-smi.exe /c/Windows/System32/nvidia-smi.exe
+        cp /usr/lib/nodesim/guest/windows/NVDisplay.Container.exe "$nv/Display.NvContainer/NVDisplay.Container.exe"
+        printf "SVC_DISPLAY='NVIDIA Display Container LS'\nSTART=auto\nBINARY='%s'\n" "$nv/Display.NvContainer/NVDisplay.Container.exe" > "$WIN_SVC/NVDisplay.ContainerLocalSystem.env"
+        echo "$VER" > /var/lib/nodesim/guest/driver_version
+        rm -f /run/nodesim/modules/nvidia; touch /var/lib/nodesim/guest/reboot_pending
+        if [ $noreboot = 0 ]; then /opt/guestsim/bin/windows-halt; /opt/guestsim/bin/windows-boot; fi
+        exit 0
+        """;
+}

@@ -1,0 +1,35 @@
+# shellcheck shell=bash
+# guest-windows.sh: helpers of the simulated Windows guest (installed at /usr/lib/nodesim/guest-windows.sh; the guest
+# sees it through its read-only /usr). Sourced by the Windows programs (node/guest-tools-windows/*.exe) and by the
+# guest's boot. The guest's C: drive is /c inside the guest chroot; simulator state stays under /var/lib/nodesim and
+# /run/nodesim of the guest, as for Linux guests.
+WIN_SYSTEM32=/c/Windows/System32
+WIN_SVC=/var/lib/nodesim/winsvc            # installed services: <name>.env (SVC_DISPLAY=, START=auto|demand, BINARY=)
+WIN_SVC_RUN=/run/nodesim/winsvc            # running services: <name>.running
+WIN_TOKEN_DIR='/c/Program Files/NVIDIA Corporation/vGPU Licensing/ClientConfigToken'
+WIN_LICENSING_LOG=/c/Users/Public/Documents/NvidiaLogging/Log.NVDisplay.Container.exe.log
+
+# win_path 'C:\Program Files\x' -> '/c/Program Files/x' (drive letters lower-cased; '/' accepted as a separator too)
+win_path() {
+  local p=$1
+  if [[ $p =~ ^([A-Za-z]):[\\/](.*)$ ]]; then p="/${BASH_REMATCH[1],,}/${BASH_REMATCH[2]}"
+  elif [[ $p =~ ^([A-Za-z]):$ ]]; then p="/${BASH_REMATCH[1],,}"; fi
+  printf '%s' "${p//\\//}"
+}
+
+# Windows programs end their lines with CRLF
+win_crlf() { sed 's/\r*$/\r/'; }
+
+win_service_display() { local SVC_DISPLAY=$1; [ -r "$WIN_SVC/$1.env" ] && . "$WIN_SVC/$1.env"; printf "%s" "$SVC_DISPLAY"; }
+
+# win_service_start NAME: runs the service's program (synchronously: the simulated service does its work at start)
+win_service_start() {
+  local SVC_DISPLAY="" START="" BINARY=""
+  [ -r "$WIN_SVC/$1.env" ] || return 2
+  . "$WIN_SVC/$1.env"
+  mkdir -p "$WIN_SVC_RUN"; touch "$WIN_SVC_RUN/$1.running"
+  [ -n "$BINARY" ] && [ -x "$BINARY" ] && NODESIM_GUEST_OS=windows "$BINARY" >/dev/null 2>&1
+  return 0
+}
+
+win_service_stop() { rm -f "$WIN_SVC_RUN/$1.running"; }

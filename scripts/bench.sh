@@ -131,9 +131,16 @@ resource "vgpu_guest" "pve$n" {
 }
 TF
   done
-  (cd "$dir" && "$TF" apply -auto-approve -no-color > apply.log 2>&1) || { tail -30 "$dir/apply.log" >&2; return 1; }
+  local node_dirs=()
+  for n in $(seq 1 "$nodes"); do node_dirs+=("$WORK/nodes/n$nodes-$guests-$n"); done
+  measure_noop_plans "$title" "$dir" "${node_dirs[@]}"
+}
+measure_noop_plans() { # title config-dir node-dir... : apply once, then time PLANS no-op plans; prints one table row
+  local title=$1 dir=$2; shift 2
+  local node_dirs=("$@") nodes=$# n
+  (cd "$dir" && "$TF" apply -auto-approve -no-color > apply.log 2>&1) || { grep -A20 "Error:" "$dir/apply.log" | head -60 >&2 || tail -30 "$dir/apply.log" >&2; return 1; }
   local walls=() before_c=() before_k=() before_t=()
-  for n in $(seq 1 "$nodes"); do before_c+=("$(commands_on "$WORK/nodes/n$nodes-$guests-$n")"); before_k+=("$(connections_on "$WORK/nodes/n$nodes-$guests-$n")"); before_t+=("$(tools_on "$WORK/nodes/n$nodes-$guests-$n")"); done
+  for n in $(seq 1 "$nodes"); do before_c+=("$(commands_on "${node_dirs[n-1]}")"); before_k+=("$(connections_on "${node_dirs[n-1]}")"); before_t+=("$(tools_on "${node_dirs[n-1]}")"); done
   usage_reset
   for _ in $(seq 1 "$PLANS"); do
     local t0; t0=$(now_us)
@@ -142,9 +149,9 @@ TF
   done
   local cmds=0 conns=0 tools=0
   for n in $(seq 1 "$nodes"); do
-    cmds=$(( cmds + $(commands_on "$WORK/nodes/n$nodes-$guests-$n") - before_c[n-1] ))
-    tools=$(( tools + $(tools_on "$WORK/nodes/n$nodes-$guests-$n") - before_t[n-1] ))
-    conns=$(( conns + $(connections_on "$WORK/nodes/n$nodes-$guests-$n") - before_k[n-1] ))
+    cmds=$(( cmds + $(commands_on "${node_dirs[n-1]}") - before_c[n-1] ))
+    tools=$(( tools + $(tools_on "${node_dirs[n-1]}") - before_t[n-1] ))
+    conns=$(( conns + $(connections_on "${node_dirs[n-1]}") - before_k[n-1] ))
   done
   read -r mn md mx <<< "$(stats "${walls[@]}")"
   printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$title" "$(ms "$md")" "$(ms "$mn")" "$(ms "$mx")" \
@@ -153,12 +160,32 @@ TF
     "$(awk -v c="$tools" -v p="$PLANS" -v n="$nodes" 'BEGIN{printf "%.1f", c/p/n}')"
   (cd "$dir" && "$TF" destroy -auto-approve -no-color > destroy.log 2>&1) || true
 }
+quickstart_case() { # the README's quickstart (examples/terraform/quickstart) as it is, on one node
+  local dir=$WORK/case-quickstart node=$WORK/nodes/quickstart dls_port
+  mkdir -p "$dir"; start_node "$node"
+  cp "$ROOT"/examples/terraform/quickstart/*.tf "$dir/"
+  dls_port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 18443)
+  cat > "$dir/terraform.tfvars" <<TFVARS
+node_host              = "$(jget "$node" host)"
+node_port              = $(jget "$node" port)
+private_key_file       = "$(jget "$node" private_key_path)"
+host_key_sha256        = "$(jget "$node" host_key_sha256)"
+host_driver_installer  = "$HOST_RUN"
+guest_driver_installer = "$GUEST_RUN"
+dls_ip_address         = "192.0.2.50/24"
+dls_gateway            = "192.0.2.1"
+dls_url                = "127.0.0.1"
+dls_port               = $dls_port
+TFVARS
+  measure_noop_plans "the quickstart (driver, licence server, profile override, licensed guest)" "$dir" "$node"
+}
 log "2/4. no-op plans"
 {
   echo "## 2 and 4. No-op \`terraform plan\` (refresh included), $PLANS runs"
   echo
   echo "| configuration | wall median ms | min | max | provider CPU ms per plan | provider peak RSS MiB | SSH connections per node per plan | SSH commands per node per plan | node tool runs per node per plan |"
   echo "|---|---|---|---|---|---|---|---|---|"
+  quickstart_case
   noop_plan_case "1 node, driver + $GUESTS guests" 1 "$GUESTS"
   [ "$SMOKE" = 1 ] || noop_plan_case "$NODES nodes x $GUESTS guests" "$NODES" "$GUESTS"
   echo

@@ -74,6 +74,8 @@ public sealed class BenchSmokeTests
         Assert.Matches(new Regex(@"\| terraform-provider-vgpu \(Native AOT, mTLS\) \| [1-9][0-9]*\.[0-9] \|"), md);
         Assert.Matches(new Regex(@"Provider / floor: \*\*[0-9]+\.[0-9]+x\*\*"), md);
         Assert.Matches(new Regex(@"\| 1 node, driver \+ 2 guests \| [1-9][0-9]*\.[0-9] \|"), md);
+        // the quickstart itself, planned again with nothing to do: one SSH connection per plan
+        Assert.Matches(new Regex(@"\| the quickstart \([^|]*\) \| [1-9][0-9]*\.[0-9] \| [^|]+ \| [^|]+ \| [0-9]+ \| [0-9]+ \| 1\.0 \|"), md);
         Assert.Contains("| VgpuIac (terraform apply) |", md, StringComparison.Ordinal);
         Assert.Contains("yes: plan shows the change", md, StringComparison.Ordinal);
         Assert.Contains("no: plan says no changes", md, StringComparison.Ordinal);

@@ -8,20 +8,27 @@ public static class NodeConfig
 {
     public const string NodeName = "pve1";
 
-    public static JsonObject For(SimulatedNode node) => new()
+    /// <summary>Second name of the same simulated node (<see cref="For"/> with <c>alsoAs</c>): moving a resource to it forces a replacement.</summary>
+    public const string OtherNodeName = "pve2";
+
+    /// <summary>Configuration with <paramref name="node"/> as <see cref="NodeName"/> and under every name in <paramref name="alsoAs"/>.</summary>
+    public static JsonObject For(SimulatedNode node, params string[] alsoAs)
     {
-        ["node"] = new JsonObject
+        var nodes = new JsonObject();
+        foreach (var name in new[] { NodeName }.Concat(alsoAs))
         {
-            [NodeName] = new JsonObject
+            nodes[name] = new JsonObject
             {
                 ["host"] = node.Host,
                 ["port"] = node.Port,
                 ["user"] = node.User,
                 ["privateKey"] = PulumiEngine.Secret(node.PrivateKeyPem),
                 ["hostKeySha256"] = node.HostKeySha256,
-            },
-        },
-    };
+            };
+        }
+
+        return new JsonObject { ["node"] = nodes };
+    }
 
     /// <summary>Log entries that changed the node: mutating shims, file writes, SFTP sessions.</summary>
     public static bool IsMutating(CommandLogEntry e) =>

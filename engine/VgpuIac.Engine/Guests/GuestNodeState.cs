@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json;
+using VgpuIac.Engine.Parsing.NvidiaSmi;
 using VgpuIac.Engine.Parsing.Pve;
 
 namespace VgpuIac.Engine.Guests;
@@ -67,6 +68,12 @@ public sealed record GuestNodeState
             state = state with { Guest = facts, GuestError = error };
         }
 
+        if (sections.TryGetValue("guest-windows-smi", out var smiJson))
+        {
+            var (facts, error) = ParseWindowsGuest(smiJson, sections.GetValueOrDefault("guest-windows-token"));
+            state = state with { Guest = facts, GuestError = error };
+        }
+
         if (sections.TryGetValue("net", out var net))
         {
             state = state with { IpAddresses = ParseAddresses(net) };
@@ -112,6 +119,69 @@ public sealed record GuestNodeState
             .GroupBy(p => p[0], StringComparer.Ordinal)
             .ToImmutableDictionary(g => g.Key, g => g.First()[1].Trim(), StringComparer.Ordinal);
         return (facts, r.ExitCode == 0 ? null : r.Err.Trim());
+    }
+
+    /// <summary>
+    /// A Windows guest's facts from two agent execs: <c>nvidia-smi.exe -q</c> (read by the same parser as Linux guests'
+    /// output) and <c>certutil -hashfile TOKEN SHA256</c>. A missing nvidia-smi.exe (no driver) or token gives empty facts,
+    /// not an unknown guest: the agent answered.
+    /// </summary>
+    private static (ImmutableDictionary<string, string> Facts, string? Error) ParseWindowsGuest(string smiText, string? tokenText)
+    {
+        var facts = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        string? error = null;
+        if (ParseExecJson(smiText) is { } smi && smi.ExitCode == 0)
+        {
+            var licence = GuestLicenceParser.Parse(smi.Out).Value;
+            facts["driver_version"] = licence.DriverVersion ?? string.Empty;
+            facts["license_status"] = licence.Status?.Text ?? string.Empty;
+        }
+        else
+        {
+            error = ParseExecJson(smiText) is { } failed ? (failed.Err + " " + failed.Out).Trim() : smiText.Trim();
+        }
+
+        if (tokenText is not null && ParseExecJson(tokenText) is { ExitCode: 0 } token && ParseCertutilSha256(token.Out) is { } sha)
+        {
+            facts["token_sha256"] = sha;
+        }
+
+        return (facts.ToImmutable(), error);
+    }
+
+    /// <summary>The hash line of <c>certutil -hashfile FILE SHA256</c> (Windows 10+: plain hex; older: bytes separated by spaces), lower case.</summary>
+    public static string? ParseCertutilSha256(string output)
+    {
+        foreach (var line in output.Split('\n'))
+        {
+            var hex = line.Replace(" ", string.Empty, StringComparison.Ordinal).Trim();
+            if (hex.Length == 64 && hex.All(char.IsAsciiHexDigit))
+            {
+                return hex.ToLowerInvariant();
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The <c>id</c> of <c>qm guest cmd VMID get-osinfo</c> (<c>mswindows</c>, <c>ubuntu</c>, ...); null when unreadable.</summary>
+    public static string? ParseOsInfoId(string json)
+    {
+        var start = json.IndexOf('{', StringComparison.Ordinal);
+        if (start < 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(json[start..]);
+            return doc.RootElement.TryGetProperty("id", out var id) ? id.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static ImmutableArray<string> ParseAddresses(string json)

@@ -61,17 +61,28 @@ public sealed class GuestResource : IResource
             yield return Diagnostic.Error("Conflicting guest driver sources", "Set `guest_driver_url` or `guest_driver_source`, not both.", AttributePath.Of("guest_driver_source"));
         }
 
+        var windows = config["os"].StringOrNull == "windows";
         if ((!config["guest_driver_url"].IsNull || !config["guest_driver_source"].IsNull) && config["guest_driver_sha256"].IsNull)
         {
-            yield return Diagnostic.Error("Missing guest driver checksum", "Set `guest_driver_sha256` (`sha256sum NVIDIA-Linux-x86_64-<ver>-grid.run`): the installer is checked before it runs.", AttributePath.Of("guest_driver_sha256"));
+            yield return Diagnostic.Error("Missing guest driver checksum", windows
+                ? "Set `guest_driver_sha256` (`certutil -hashfile <ver>_grid_win10_win11_..._international.exe SHA256`, or `sha256sum` of the file): the installer is checked inside the guest before it runs."
+                : "Set `guest_driver_sha256` (`sha256sum NVIDIA-Linux-x86_64-<ver>-grid.run`): the installer is checked before it runs.", AttributePath.Of("guest_driver_sha256"));
         }
 
-        if (config["os"].StringOrNull == "windows" && config["guest_setup"].StringOrNull != "none"
-            && (!config["guest_driver_url"].IsNull || !config["guest_driver_source"].IsNull || !config["license_token"].IsNull))
+        // a Linux .run in a Windows guest (or a Windows .exe in a Linux guest) would only fail inside the guest
+        var installerPath = AttributePath.Of(config["guest_driver_source"].IsNull ? "guest_driver_url" : "guest_driver_source");
+        if ((config["guest_driver_source"].StringOrNull ?? config["guest_driver_url"].StringOrNull) is { } installerName)
         {
-            yield return Diagnostic.Error("Windows guest setup is not available yet",
-                "VgpuIac creates Windows vGPU VMs, but does not yet install the driver or the licence inside Windows. Set guest_setup = \"none\" and install them by hand (token folder: C:\\Program Files\\NVIDIA Corporation\\vGPU Licensing\\ClientConfigToken\\).",
-                AttributePath.Of("guest_setup"));
+            var looksWindows = installerName.EndsWith(".exe", StringComparison.OrdinalIgnoreCase);
+            var looksLinux = installerName.EndsWith(".run", StringComparison.OrdinalIgnoreCase) || installerName.Contains("NVIDIA-Linux-", StringComparison.Ordinal);
+            if (windows && looksLinux)
+            {
+                yield return Diagnostic.Error("Linux guest driver for a Windows guest", "os is \"windows\": use the Windows guest driver of the vGPU release (<ver>_grid_win10_win11_..._international.exe), not the Linux .run.", installerPath);
+            }
+            else if (!windows && looksWindows && config["os"].IsKnown)
+            {
+                yield return Diagnostic.Error("Windows guest driver for a Linux guest", "os is \"linux\": use the Linux guest driver of the vGPU release (NVIDIA-Linux-x86_64-<ver>-grid.run), or set os = \"windows\".", installerPath);
+            }
         }
 
         if (config["guest_setup"].StringOrNull == "agent" && config["agent"].BoolOrNull == false
@@ -80,10 +91,10 @@ public sealed class GuestResource : IResource
             yield return Diagnostic.Error("Guest setup needs the guest agent", "guest_setup = \"agent\" installs the driver and licence through the QEMU guest agent: set agent = true.", AttributePath.Of("agent"));
         }
 
-        if (config["host_driver_version"].StringOrNull is { } host && GuestSpec.From(config).DriverVersionFromName is { } guest && !DriverPairing.SameRelease(host, guest))
+        if (config["host_driver_version"].StringOrNull is { } host && GuestSpec.From(config).DriverVersionFromName is { } guest && !DriverPairing.SameRelease(host, guest, windows))
         {
             yield return Diagnostic.Error("Guest driver does not match the host driver",
-                $"The guest driver {guest} is not from the same vGPU release as the host driver {host} ({DriverPairing.Describe(host)}). Use the guest driver of the same release.",
+                $"The guest driver {guest} is not from the same vGPU release as the host driver {host} ({DriverPairing.Describe(host, windows)}). Use the guest driver of the same release.",
                 AttributePath.Of(config["guest_driver_source"].IsNull ? "guest_driver_url" : "guest_driver_source"));
         }
     }
@@ -367,9 +378,12 @@ public sealed class GuestResource : IResource
             NodeFactsCache.Shared.Invalidate(shell);
         }
 
-        if (spec.Started && spec.GuestSetup == "agent" && spec.Agent && spec.Os == "linux" && (spec.WantsDriver || spec.LicenseToken is not null))
+        if (spec.Started && spec.GuestSetup == "agent" && spec.Agent && (spec.WantsDriver || spec.LicenseToken is not null))
         {
-            if (!await SetUpGuestAsync(context, shell, spec, diagnostics, ct).ConfigureAwait(false))
+            var done = spec.IsWindows
+                ? await WindowsGuestSetup.RunAsync(context, shell, spec, diagnostics, ct).ConfigureAwait(false)
+                : await SetUpGuestAsync(context, shell, spec, diagnostics, ct).ConfigureAwait(false);
+            if (!done)
             {
                 return await ReadStateAsync(shell, spec, planned, ct).ConfigureAwait(false);
             }
@@ -467,33 +481,47 @@ public sealed class GuestResource : IResource
                 }
             }
 
-            var deadline = context.Time.GetUtcNow() + spec.LicenseWait;
-            while (true)
+            var log = "nvidia-gridd said:";
+            if (!await WaitForLicenceAsync(context, shell, spec, diagnostics, log, async () =>
+                    (await GuestExecAsync(shell, spec, GuestScripts.LicenseLog, [], ct, TimeSpan.FromMinutes(1)).ConfigureAwait(false)).Out, ct).ConfigureAwait(false))
             {
-                var status = (await ReadNodeAsync(shell, spec, ct).ConfigureAwait(false)).GuestValue("license_status") ?? string.Empty;
-                if (status.StartsWith("Licensed", StringComparison.Ordinal))
-                {
-                    break;
-                }
-
-                if (context.Time.GetUtcNow() >= deadline)
-                {
-                    var log = await GuestExecAsync(shell, spec, GuestScripts.LicenseLog, [], ct, TimeSpan.FromMinutes(1)).ConfigureAwait(false);
-                    diagnostics.Error("The guest did not become licensed",
-                        $"License Status is \"{(status.Length == 0 ? "unknown" : status)}\" after {spec.LicenseWait.TotalSeconds:F0} s. {LicenceAdvice(log.Out)}\nnvidia-gridd said:\n{Last(log.Out.Trim(), 8)}",
-                        AttributePath.Of("license_token"));
-                    return false;
-                }
-
-                await Task.Delay(TimeSpan.FromSeconds(1), context.Time, ct).ConfigureAwait(false);
+                return false;
             }
         }
 
         return true;
     }
 
+    /// <summary>Polls the guest's licence status until it says Licensed; after license_wait_timeout, an error with the guest's own log lines.</summary>
+    internal static async Task<bool> WaitForLicenceAsync(ResourceContext context, IRemoteShell shell, GuestSpec spec, DiagnosticBag diagnostics, string logIntro, Func<Task<string>> readLog, CancellationToken ct)
+    {
+        var deadline = context.Time.GetUtcNow() + spec.LicenseWait;
+        while (true)
+        {
+            var status = (await ReadNodeAsync(shell, spec, ct).ConfigureAwait(false)).GuestValue("license_status") ?? string.Empty;
+            if (status.StartsWith("Licensed", StringComparison.Ordinal))
+            {
+                return true;
+            }
+
+            if (context.Time.GetUtcNow() >= deadline)
+            {
+                var log = await readLog().ConfigureAwait(false);
+
+                // the advice follows the latest failure: a log also holds older ones (e.g. "token not found" before the token came)
+                var lastFailure = Parsing.Licensing.GridLogParser.Parse(log).Value.LastFailure;
+                diagnostics.Error("The guest did not become licensed",
+                    $"License Status is \"{(status.Length == 0 ? "unknown" : status)}\" after {spec.LicenseWait.TotalSeconds:F0} s. {LicenceAdvice(lastFailure?.Line ?? log)}\n{logIntro}\n{Last(log.Trim(), 8)}",
+                    AttributePath.Of("license_token"));
+                return false;
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1), context.Time, ct).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>What to do, from nvidia-gridd's own words.</summary>
-    private static string LicenceAdvice(string log) =>
+    internal static string LicenceAdvice(string log) =>
         log.Contains("decode signature", StringComparison.OrdinalIgnoreCase) ? "The client token is not valid for this licence server (keys changed?): fetch a new token."
         : log.Contains("time to process response has expired", StringComparison.OrdinalIgnoreCase) ? "The guest's clock disagrees with the licence server's: fix the guest's time (NTP) and timezone."
         : log.Contains("token not found", StringComparison.OrdinalIgnoreCase) ? "No client configuration token was found in the guest."
@@ -502,7 +530,7 @@ public sealed class GuestResource : IResource
             ? "The guest cannot reach the licence server named in the token: check dls_url/dls_port and the network between them."
         : "Check the licence server's health and nvidia-gridd's log in the guest.";
 
-    private static async Task<bool> WaitForAgentAsync(IRemoteShell shell, GuestSpec spec, DiagnosticBag diagnostics, CancellationToken ct)
+    internal static async Task<bool> WaitForAgentAsync(IRemoteShell shell, GuestSpec spec, DiagnosticBag diagnostics, CancellationToken ct)
     {
         var r = await shell.RunAsync(RemoteCommand.Script(GuestScripts.WaitAgent, spec.VmidText, "300").WithTimeout(TimeSpan.FromMinutes(6)), ct).ConfigureAwait(false);
         if (!r.Succeeded)
@@ -629,15 +657,23 @@ public sealed class GuestResource : IResource
                 return null;
             }
 
+            if (node.Config?.Get("ostype") is { } ostype && ostype.StartsWith("win", StringComparison.Ordinal))
+            {
+                // a Windows guest answers other programs than a Linux one
+                seed = seed.With("os", Value.String("windows"));
+                node = await ReadNodeAsync(shell, GuestSpec.From(seed), cancellationToken).ConfigureAwait(false);
+            }
+
             return ToState(node, seed);
         }).ConfigureAwait(false);
         return new ImportResult { State = state, Diagnostics = diagnostics.ToImmutable() };
     }
 
-    private static async Task<GuestNodeState> ReadNodeAsync(IRemoteShell shell, GuestSpec spec, CancellationToken ct)
+    internal static async Task<GuestNodeState> ReadNodeAsync(IRemoteShell shell, GuestSpec spec, CancellationToken ct)
     {
-        var setup = spec.GuestSetup == "agent" && spec.Os == "linux" ? "agent" : "none";
-        var r = await shell.RunAsync(RemoteCommand.Script(GuestScripts.Read, spec.VmidText, setup, GuestScripts.GuestProbe).WithTimeout(TimeSpan.FromMinutes(2)), ct).ConfigureAwait(false);
+        var setup = spec.GuestSetup != "agent" ? "none" : spec.IsWindows ? "agent-windows" : "agent";
+        var r = await shell.RunAsync(RemoteCommand.Script(GuestScripts.Read, spec.VmidText, setup, GuestScripts.GuestProbe, GuestScripts.WindowsNvidiaSmi, GuestScripts.WindowsTokenPath)
+            .WithTimeout(TimeSpan.FromMinutes(2)), ct).ConfigureAwait(false);
         return GuestNodeState.Parse(r.StandardOutput);
     }
 
@@ -710,7 +746,7 @@ public sealed class GuestResource : IResource
         return Value.Object(fields);
     }
 
-    private static string Last(string text, int lines)
+    internal static string Last(string text, int lines)
     {
         var all = text.Split('\n');
         return all.Length <= lines ? text : string.Join('\n', all[^lines..]);

@@ -13,15 +13,24 @@ internal static class GuestScripts
         echo "license_status=$(nvidia-smi -q 2>/dev/null | sed -n 's/^[[:space:]]*License Status[[:space:]]*:[[:space:]]*//p' | head -n 1)"
         """;
 
-    /// <summary>Read-only, on the node: args vmid setup. Prints ### sections for <see cref="GuestNodeState.Parse"/>.</summary>
+    /// <summary>
+    /// Read-only, on the node: args vmid setup probe windows-nvidia-smi windows-token. setup is <c>agent</c> (Linux guest:
+    /// the probe runs under sh), <c>agent-windows</c> (Windows guest: nvidia-smi.exe -q and certutil's SHA-256 of the
+    /// token, each its own agent exec) or <c>none</c>. Prints ### sections for <see cref="GuestNodeState.Parse"/>.
+    /// </summary>
     public const string Read = """
         set -u
-        vmid=$1; setup=$2; probe=$3
+        vmid=$1; setup=$2; probe=$3; winsmi=${4:-}; wintoken=${5:-}
         echo "### config"
         if ! qm config "$vmid" 2>/dev/null; then echo "### absent"; exit 0; fi
         echo "### status"; qm status "$vmid"
-        if [ "$setup" = agent ] && qm status "$vmid" | grep -q running && qm agent "$vmid" ping >/dev/null 2>&1; then
-          echo "### guest"; qm guest exec "$vmid" -- sh -c "$probe" 2>&1
+        if [ "$setup" != none ] && qm status "$vmid" | grep -q running && qm agent "$vmid" ping >/dev/null 2>&1; then
+          if [ "$setup" = agent-windows ]; then
+            echo "### guest-windows-smi"; qm guest exec "$vmid" -- "$winsmi" -q 2>&1
+            echo "### guest-windows-token"; qm guest exec "$vmid" -- certutil.exe -hashfile "$wintoken" SHA256 2>&1
+          else
+            echo "### guest"; qm guest exec "$vmid" -- sh -c "$probe" 2>&1
+          fi
           echo "### net"; qm agent "$vmid" network-get-interfaces 2>/dev/null
         fi
         echo "### end"
@@ -82,5 +91,46 @@ internal static class GuestScripts
     /// <summary>Inside the guest: the licence status line and the last gridd log lines.</summary>
     public const string LicenseLog = """
         journalctl -u nvidia-gridd -n 15 --no-pager 2>/dev/null
+        """;
+
+    /// <summary>Where a Windows guest's driver installer is staged (copied or downloaded, checked, run, deleted).</summary>
+    public const string WindowsDriverPath = @"C:\Windows\Temp\vgpuiac\nvidia-grid-driver.exe";
+
+    /// <summary>NVIDIA's token folder in Windows guests; the token has the same name as in Linux guests.</summary>
+    public const string WindowsTokenPath = @"C:\Program Files\NVIDIA Corporation\vGPU Licensing\ClientConfigToken\client_configuration_token_vgpuiac.tok";
+
+    /// <summary>nvidia-smi of Windows guest drivers (recent drivers put it in System32, not in NVSMI).</summary>
+    public const string WindowsNvidiaSmi = @"C:\Windows\System32\nvidia-smi.exe";
+
+    /// <summary>Where the Windows licensing client (NVDisplay.Container) logs its licence events.</summary>
+    public const string WindowsLicensingLog = @"C:\Users\Public\Documents\NvidiaLogging\Log.NVDisplay.Container.exe.log";
+
+    /// <summary>The Windows service that holds the licence ("NVIDIA Display Container LS").</summary>
+    public const string WindowsLicensingService = "NVDisplay.ContainerLocalSystem";
+
+    /// <summary>Only SYSTEM and Administrators (by SID, which do not depend on the Windows language) may read the token.</summary>
+    public static readonly string[] WindowsTokenAcl = ["/inheritance:r", "/grant:r", "*S-1-5-18:F", "*S-1-5-32-544:F"];
+
+    /// <summary>powershell.exe options before <c>-Command</c>; the commands are fixed texts without user input.</summary>
+    public static readonly string[] PowerShell = ["-NoProfile", "-NonInteractive", "-Command"];
+
+    /// <summary>Inside a Windows guest (PowerShell): stdin into the staged installer path.</summary>
+    public const string WindowsStageInstaller =
+        "$ErrorActionPreference = 'Stop'; New-Item -ItemType Directory -Force -Path 'C:\\Windows\\Temp\\vgpuiac' | Out-Null; " +
+        "$in = [Console]::OpenStandardInput(); $out = [IO.File]::Create('" + WindowsDriverPath + "'); $in.CopyTo($out); $out.Close()";
+
+    /// <summary>Inside a Windows guest (PowerShell): stdin (the token) into <see cref="WindowsTokenPath"/>.new.</summary>
+    public const string WindowsWriteToken =
+        "$ErrorActionPreference = 'Stop'; New-Item -ItemType Directory -Force -Path 'C:\\Program Files\\NVIDIA Corporation\\vGPU Licensing\\ClientConfigToken' | Out-Null; " +
+        "$in = [Console]::OpenStandardInput(); $out = [IO.File]::Create('" + WindowsTokenPath + ".new'); $in.CopyTo($out); $out.Close()";
+
+    /// <summary>Inside a Windows guest (PowerShell): the restricted .new token replaces the token (the ACL moves with it).</summary>
+    public const string WindowsPlaceToken =
+        "$ErrorActionPreference = 'Stop'; Move-Item -Force -LiteralPath '" + WindowsTokenPath + ".new' -Destination '" + WindowsTokenPath + "'";
+
+    /// <summary>On the node: copies a file into a Windows guest through the agent (stdin): args vmid node-file powershell-command.</summary>
+    public const string CopyIntoWindowsGuest = """
+        vmid=$1; src=$2; command=$3
+        qm guest exec "$vmid" --pass-stdin 1 --timeout 1800 -- powershell.exe -NoProfile -NonInteractive -Command "$command" < "$src"
         """;
 }

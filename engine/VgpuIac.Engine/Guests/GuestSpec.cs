@@ -68,7 +68,12 @@ public sealed record GuestSpec
 
     public string VmidText => Vmid.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>The driver version named in the installer's file name (NVIDIA-Linux-x86_64-535.129.03-grid.run), if any.</summary>
+    public bool IsWindows => Os == "windows";
+
+    /// <summary>
+    /// The driver version named in the installer's file name, if any: <c>NVIDIA-Linux-x86_64-535.129.03-grid.run</c>
+    /// (Linux) or <c>537.70_grid_win10_win11_server2019_server2022_dch_64bit_international.exe</c> (Windows).
+    /// </summary>
     public string? DriverVersionFromName
     {
         get
@@ -80,6 +85,11 @@ public sealed record GuestSpec
             }
 
             var m = System.Text.RegularExpressions.Regex.Match(name, @"x86_64-([0-9]+\.[0-9]+(?:\.[0-9]+)?)-grid", System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromMilliseconds(100));
+            if (!m.Success)
+            {
+                m = System.Text.RegularExpressions.Regex.Match(name, @"(?:^|[/\\_-])([0-9]+\.[0-9]+)_grid_win", System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromMilliseconds(100));
+            }
+
             return m.Success ? m.Groups[1].Value : null;
         }
     }

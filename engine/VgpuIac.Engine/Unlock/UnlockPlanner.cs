@@ -17,6 +17,35 @@ public static partial class UnlockPlanner
     public static string DropInContent(string libraryPath) =>
         $"# Managed by VgpuIac (vgpu_unlock): preload vgpu_unlock-rs into this NVIDIA vGPU service.\n[Service]\nEnvironment=LD_PRELOAD={libraryPath}\n";
 
+    /// <summary>
+    /// The library a node's drop-ins preload (the first <c>LD_PRELOAD</c> of the first unit that has a drop-in); null when
+    /// there is no drop-in or it names no absolute path. Import uses it to find a library installed at a non-default path.
+    /// </summary>
+    public static string? PreloadedLibrary(UnlockNodeFacts facts)
+    {
+        foreach (var unit in D.Units)
+        {
+            if (!facts.DropIns.TryGetValue(unit, out var content))
+            {
+                continue;
+            }
+
+            foreach (var line in content.Split('\n'))
+            {
+                var trimmed = line.Trim();
+                if (trimmed.StartsWith("Environment=", StringComparison.Ordinal)
+                    && SystemdEnvironment.ToDictionary(trimmed["Environment=".Length..]).TryGetValue("LD_PRELOAD", out var preload)
+                    && preload.Split([':', ' '], StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() is { } path
+                    && path.StartsWith('/'))
+                {
+                    return path;
+                }
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Services that get a drop-in: those that exist, or both when none does yet (the host driver comes later).</summary>
     public static ImmutableArray<string> TargetUnits(UnlockNodeFacts facts) =>
         facts.ExistingUnits.IsEmpty ? [.. D.Units] : [.. D.Units.Where(facts.ExistingUnits.Contains)];

@@ -137,15 +137,23 @@ public sealed class UnlockResource : IResource
         var state = await NodeCall.RunAsync(request.Context, node, "import vgpu_unlock", diagnostics, async shell =>
         {
             var facts = await UnlockProbe.RunAsync(shell, D.DefaultLibraryPath, cancellationToken).ConfigureAwait(false);
+            var libraryPath = D.DefaultLibraryPath;
+            if (UnlockPlanner.PreloadedLibrary(facts) is { } preloaded && preloaded != D.DefaultLibraryPath)
+            {
+                // the drop-ins name where the library was installed (library_path was not the default)
+                libraryPath = preloaded;
+                facts = await UnlockProbe.RunAsync(shell, libraryPath, cancellationToken).ConfigureAwait(false);
+            }
+
             var found = new UnlockState
             {
                 Node = shell.NodeName,
-                Source = new UnlockSpec { LibrarySha256 = facts.LibrarySha256, LibraryPath = D.DefaultLibraryPath },
+                Source = new UnlockSpec { LibrarySha256 = facts.LibrarySha256, LibraryPath = libraryPath },
                 Facts = facts,
             };
             if (found.Gone)
             {
-                diagnostics.Error("Unable to import vgpu_unlock", $"Node \"{shell.NodeName}\" has no vgpu_unlock-rs: no library at {D.DefaultLibraryPath}, no {D.DropInName} drop-in and no {D.ConfigPath}. Create the resource instead of importing it.");
+                diagnostics.Error("Unable to import vgpu_unlock", $"Node \"{shell.NodeName}\" has no vgpu_unlock-rs: no library at {libraryPath}, no {D.DropInName} drop-in and no {D.ConfigPath}. Create the resource instead of importing it.");
                 return null;
             }
 

@@ -249,7 +249,10 @@ public sealed class DlsLicenseServerResource : IResource
         Value seed;
         if (parts.Length == 3 && parts[1] == "lxc" && long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var vmid))
         {
-            seed = Value.Object(("node", Value.String(parts[0])), ("hosting", Value.String("lxc")), ("vmid", Value.Number(vmid)));
+            // The node cannot tell which template the container was created from; the default is assumed (a null
+            // template would read as a change of this replacing attribute, and the plan after import would destroy it).
+            seed = Value.Object(("node", Value.String(parts[0])), ("hosting", Value.String("lxc")), ("vmid", Value.Number(vmid)),
+                ("template", Value.String(DlsLicenseServerDefinition.DefaultTemplate)));
         }
         else if (parts.Length == 2 && parts[1] == "docker")
         {

@@ -161,4 +161,22 @@ public sealed class UnlockPlannerTests
         Assert.Equal(["/etc/vgpu_unlock"], facts.MissingFolders.ToArray());
         Assert.Null(facts.ConfigToml);
     }
+
+    [Fact]
+    public void Import_finds_the_library_the_drop_ins_preload()
+    {
+        var moved = new UnlockNodeFacts
+        {
+            DropIns = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, [KeyValuePair.Create("nvidia-vgpu-mgr.service", UnlockPlanner.DropInContent("/opt/vgpu-unlock/libvgpu_unlock_rs.so"))]),
+        };
+        var foreign = new UnlockNodeFacts
+        {
+            DropIns = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, [KeyValuePair.Create("nvidia-vgpud.service", "[Service]\nEnvironment=\"FOO=1\"\n")]),
+        };
+
+        Assert.Equal("/opt/vgpu-unlock/libvgpu_unlock_rs.so", UnlockPlanner.PreloadedLibrary(moved));
+        Assert.Equal(Lib, UnlockPlanner.PreloadedLibrary(Done("nvidia-vgpu-mgr.service")));
+        Assert.Null(UnlockPlanner.PreloadedLibrary(foreign));
+        Assert.Null(UnlockPlanner.PreloadedLibrary(new UnlockNodeFacts()));
+    }
 }

@@ -15,7 +15,7 @@ if (args is ["docs", ..])
 
 var configurator = new ProviderConfigurator
 {
-    Validate = config => ProviderConfiguration.Parse(config, Environment.GetEnvironmentVariable).Diagnostics,
+    Validate = config => ProviderConfiguration.Validate(config, Environment.GetEnvironmentVariable),
     Connect = (config, log) =>
     {
         var (settings, diagnostics) = ProviderConfiguration.Parse(config, Environment.GetEnvironmentVariable);

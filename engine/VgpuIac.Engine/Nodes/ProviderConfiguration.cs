@@ -7,7 +7,10 @@ namespace VgpuIac.Engine.Nodes;
 
 /// <summary>
 /// Turns the provider configuration value (see <see cref="ProviderSchema"/>) into <see cref="ProviderSettings"/>.
-/// Pure apart from the environment lookup it is given and checking that referenced files exist and are readable.
+/// Pure apart from the environment lookup it is given and, in <see cref="Parse"/> only, checking that referenced files
+/// (<c>private_key_file</c>, <c>known_hosts_file</c>) exist and are readable: <see cref="Validate"/> (Terraform's
+/// ValidateProviderConfig, <c>terraform validate</c>) leaves the file system alone, because those files may not exist yet
+/// on the machine that validates; configuring the provider (<see cref="Parse"/>) reports them.
 /// Values still unknown (at validate time) are skipped; then no settings are returned, only diagnostics about the known parts.
 /// Messages never contain secret values.
 /// </summary>
@@ -18,7 +21,17 @@ public static class ProviderConfiguration
     /// <summary>
     /// Parses <paramref name="config"/>. Settings is null when there are errors or when some value is not yet known.
     /// </summary>
-    public static (ProviderSettings? Settings, ImmutableArray<Diagnostic> Diagnostics) Parse(Value config, Func<string, string?> getEnv)
+    public static (ProviderSettings? Settings, ImmutableArray<Diagnostic> Diagnostics) Parse(Value config, Func<string, string?> getEnv) =>
+        Read(config, getEnv, checkFiles: true);
+
+    /// <summary>
+    /// The static checks of <paramref name="config"/> for validation: everything <see cref="Parse"/> checks except whether
+    /// the referenced key and known_hosts files exist and are readable (that is checked when the provider is configured).
+    /// </summary>
+    public static ImmutableArray<Diagnostic> Validate(Value config, Func<string, string?> getEnv) =>
+        Read(config, getEnv, checkFiles: false).Diagnostics;
+
+    private static (ProviderSettings? Settings, ImmutableArray<Diagnostic> Diagnostics) Read(Value config, Func<string, string?> getEnv, bool checkFiles)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(getEnv);
@@ -57,7 +70,7 @@ public static class ProviderConfiguration
                 continue;
             }
 
-            var node = ReadNode(name, nodeValue, path, defaults, getEnv, diagnostics, ref incomplete);
+            var node = ReadNode(name, nodeValue, path, defaults, getEnv, checkFiles, diagnostics, ref incomplete);
             if (node is not null)
             {
                 nodes.Add(node);
@@ -78,6 +91,7 @@ public static class ProviderConfiguration
         AttributePath path,
         ConnectionFields defaults,
         Func<string, string?> getEnv,
+        bool checkFiles,
         DiagnosticBag diagnostics,
         ref bool incomplete)
     {
@@ -119,7 +133,7 @@ public static class ProviderConfiguration
         if (keyFile is not null)
         {
             keyFile = ExpandHome(keyFile, home);
-            var problem = CheckReadable(keyFile);
+            var problem = checkFiles ? CheckReadable(keyFile) : null;
             if (problem is not null)
             {
                 diagnostics.Error(
@@ -155,12 +169,15 @@ public static class ProviderConfiguration
         if (knownHosts is not null)
         {
             knownHosts = ExpandHome(knownHosts, home);
-            var problem = CheckReadable(knownHosts);
+            var problem = checkFiles ? CheckReadable(knownHosts) : null;
             if (problem is not null)
             {
+                var setting = merged.KnownHostsFile is null ? $"`{ProviderSchema.KnownHostsEnv}`" : "`known_hosts_file`";
                 diagnostics.Error(
                     summary,
-                    $"Cannot read the known_hosts file \"{knownHosts}\"{(merged.KnownHostsFile is null ? $" (from `{ProviderSchema.KnownHostsEnv}`)" : string.Empty)}: {problem}.",
+                    $"Cannot read the known_hosts file \"{knownHosts}\"{(merged.KnownHostsFile is null ? $" (from `{ProviderSchema.KnownHostsEnv}`)" : string.Empty)}: {problem}. " +
+                    $"Create it with the node's host key (`ssh-keyscan -p {merged.Port ?? NodeSettings.DefaultPort} {host ?? "<host>"} >> {knownHosts}`, then compare the key with `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the node), " +
+                    $"point {setting} at an existing file the provider can read, or pin the key with `host_key_sha256` instead.",
                     merged.KnownHostsFile is not null ? merged.KnownHostsFilePath ?? path : path);
                 knownHosts = null;
             }

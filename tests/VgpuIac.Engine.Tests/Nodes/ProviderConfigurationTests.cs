@@ -167,6 +167,32 @@ public sealed class ProviderConfigurationTests : IDisposable
         var error = Assert.Single(diagnostics, d => d.IsError);
         Assert.Equal("node[\"pve1\"].known_hosts_file", error.Path!.ToString());
         Assert.Contains("no such file", error.Detail, StringComparison.Ordinal);
+        Assert.Contains("ssh-keyscan -p 22 h >> ", error.Detail, StringComparison.Ordinal);
+        Assert.Contains("host_key_sha256", error.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validation_does_not_look_for_the_key_and_known_hosts_files_configuring_does()
+    {
+        var knownHosts = Path.Combine(_dir, "not-yet", "known_hosts");
+        var keyFile = Path.Combine(_dir, "not-yet", "id_ed25519");
+        var config = Config(Nodes(("pve1", Node(("host", Value.String("h")), ("private_key_file", Value.String(keyFile)), ("known_hosts_file", Value.String(knownHosts))))));
+
+        Assert.DoesNotContain(ProviderConfiguration.Validate(config, Env()), d => d.IsError);
+
+        var (settings, diagnostics) = ProviderConfiguration.Parse(config, Env());
+        Assert.Null(settings);
+        Assert.Contains(diagnostics, d => d.IsError && d.Detail.Contains(knownHosts, StringComparison.Ordinal) && d.Path!.ToString() == "node[\"pve1\"].known_hosts_file");
+        Assert.Contains(diagnostics, d => d.IsError && d.Detail.Contains(keyFile, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validation_still_reports_what_is_wrong_without_files()
+    {
+        var config = Config(Nodes(("pve1", Node(("host", Value.String("h")), ("known_hosts_file", Value.String(Path.Combine(_dir, "nope")))))));
+
+        var error = Assert.Single(ProviderConfiguration.Validate(config, Env()), d => d.IsError);
+        Assert.Contains("No SSH authentication", error.Detail, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -13,7 +13,7 @@ namespace VgpuIac.Terraform.Tests.EndToEnd;
 [Trait("Category", "E2E")]
 public sealed class LifecycleEndToEndTests : IDisposable
 {
-    private readonly TerraformCli _tf = new();
+    private readonly TerraformLifecycle _tf = new();
 
     private static string Config(SimulatedNode node, string type, int width, string extra = "") => $$"""
         terraform {
@@ -52,77 +52,57 @@ public sealed class LifecycleEndToEndTests : IDisposable
 
         await using (node)
         {
-            async Task<string> Ok(params string[] args)
-            {
-                var (code, output) = await _tf.RunAsync(args);
-                Assert.True(code == 0, $"terraform {string.Join(' ', args)} failed:\n{output}");
-                return output;
-            }
-
-            async Task<int> Detailed(params string[] args) => (await _tf.RunAsync([.. args, "-detailed-exitcode"])).ExitCode;
             string Toml() => node.ExecCheckedAsync("cat /etc/vgpu_unlock/profile_override.toml").GetAwaiter().GetResult();
 
             // create
             _tf.WriteConfig(Config(node, "nvidia-46", 1920));
-            await Ok("apply", "-auto-approve", "-input=false");
+            await _tf.ApplyAsync();
             Assert.Contains("[profile.nvidia-46]", Toml(), StringComparison.Ordinal);
             Assert.Contains("display_width = 1920", Toml(), StringComparison.Ordinal);
 
             // nothing to do
-            Assert.Equal(0, await Detailed("plan", "-input=false"));
+            await _tf.AssertNoChangesAsync("second plan after create");
 
             // in-place update
             _tf.WriteConfig(Config(node, "nvidia-46", 1280));
-            var update = await Ok("plan", "-input=false");
+            var update = await _tf.PlanWithChangesAsync();
             Assert.Contains("update in-place", update, StringComparison.Ordinal);
-            await Ok("apply", "-auto-approve", "-input=false");
+            await _tf.ApplyAsync();
             Assert.Contains("display_width = 1280", Toml(), StringComparison.Ordinal);
 
             // drift: a hand edit on the node is seen by -refresh-only and repaired by apply
             await node.ExecCheckedAsync("sed -i 's/^display_width = 1280/display_width = 800/' /etc/vgpu_unlock/profile_override.toml");
-            var (refreshCode, refresh) = await _tf.RunAsync("plan", "-refresh-only", "-input=false", "-detailed-exitcode");
-            Assert.True(refreshCode == 2, refresh);
+            var refresh = await _tf.DriftAsync();
             Assert.Contains("800", refresh, StringComparison.Ordinal);
-            await Ok("apply", "-auto-approve", "-input=false");
+            await _tf.ApplyAsync();
             Assert.Contains("display_width = 1280", Toml(), StringComparison.Ordinal);
-            Assert.Equal(0, await Detailed("plan", "-input=false"));
+            await _tf.AssertNoChangesAsync("plan after repairing the drift");
 
             // replacement: another target
             _tf.WriteConfig(Config(node, "nvidia-47", 1280));
-            var replace = await Ok("plan", "-input=false");
+            var replace = await _tf.PlanWithChangesAsync();
             Assert.Contains("must be replaced", replace, StringComparison.Ordinal);
-            await Ok("apply", "-auto-approve", "-input=false");
+            await _tf.ApplyAsync();
             Assert.Contains("[profile.nvidia-47]", Toml(), StringComparison.Ordinal);
             Assert.DoesNotContain("[profile.nvidia-46]", Toml(), StringComparison.Ordinal);
 
             // terraform import
-            await Ok("state", "rm", "vgpu_profile_override.p");
-            await Ok("import", "-input=false", "vgpu_profile_override.p", "pve1/profile.nvidia-47");
-            Assert.Equal(0, await Detailed("plan", "-input=false"));
+            await _tf.ReimportWithCliAsync("vgpu_profile_override.p", "pve1/profile.nvidia-47");
+            await _tf.AssertNoChangesAsync("plan after terraform import");
 
             // an import block
-            await Ok("state", "rm", "vgpu_profile_override.p");
-            _tf.WriteConfig(Config(node, "nvidia-47", 1280, """
-                import {
-                  to = vgpu_profile_override.p
-                  id = "pve1/profile.nvidia-47"
-                }
-                """));
-            var import = await Ok("plan", "-input=false");
-            Assert.Contains("1 to import", import, StringComparison.Ordinal);
-            await Ok("apply", "-auto-approve", "-input=false");
-            _tf.WriteConfig(Config(node, "nvidia-47", 1280));
-            Assert.Equal(0, await Detailed("plan", "-input=false"));
+            await _tf.ReimportWithBlockAsync(Config(node, "nvidia-47", 1280), "vgpu_profile_override.p", "pve1/profile.nvidia-47");
+            await _tf.AssertNoChangesAsync("plan after an import block");
 
             // TF_LOG=debug shows what the provider did on the node, and never the private key
-            var (debugCode, debug) = await _tf.RunWithEnvironmentAsync(new Dictionary<string, string> { ["TF_LOG"] = "debug" }, "plan", "-input=false");
+            var (debugCode, debug) = await _tf.Cli.RunWithEnvironmentAsync(new Dictionary<string, string> { ["TF_LOG"] = "debug" }, "plan", "-input=false");
             Assert.True(debugCode == 0, debug);
             Assert.Contains("provider.terraform-provider-vgpu", debug, StringComparison.Ordinal);
             var keyBody = node.PrivateKeyPem.Split('\n')[1];
             Assert.DoesNotContain(keyBody, debug, StringComparison.Ordinal);
 
             // destroy removes only our section (the file stays)
-            await Ok("destroy", "-auto-approve", "-input=false");
+            await _tf.DestroyAsync();
             Assert.DoesNotContain("[profile.nvidia-47]", Toml(), StringComparison.Ordinal);
         }
     }
@@ -142,7 +122,7 @@ public sealed class LifecycleEndToEndTests : IDisposable
 
             // every command that touches the override file is slowed down; the provider is killed while applying
             var fault = await node.DelayAsync("profile_override", 4);
-            var apply = _tf.RunAsync("apply", "-auto-approve", "-input=false");
+            var apply = _tf.Cli.RunAsync("apply", "-auto-approve", "-input=false");
             await Task.Delay(TimeSpan.FromSeconds(3));
             var killedPids = KillProvidersRunningIn(_tf.WorkDir);
             Assert.True(killedPids > 0, "no provider process of this terraform run was found to kill");
@@ -152,10 +132,10 @@ public sealed class LifecycleEndToEndTests : IDisposable
             await node.ClearFaultsAsync(fault);
 
             // the next apply converges, and then there is nothing left to do
-            var (code, output) = await _tf.RunAsync("apply", "-auto-approve", "-input=false");
+            var (code, output) = await _tf.Cli.RunAsync("apply", "-auto-approve", "-input=false");
             Assert.True(code == 0, output);
             Assert.Contains("display_width = 1920", await node.ExecCheckedAsync("cat /etc/vgpu_unlock/profile_override.toml"), StringComparison.Ordinal);
-            Assert.Equal(0, (await _tf.RunAsync("plan", "-input=false", "-detailed-exitcode")).ExitCode);
+            await _tf.AssertNoChangesAsync("plan after the repairing apply");
         }
     }
 

@@ -51,7 +51,7 @@ public static class ProfileOverrideDefinition
             Attr.Optional(MdevUuid, AttrType.String, "UUID of one mdev instance, lower case (`[mdev.00000000-0000-0000-0000-000000000104]`).") with { ForcesReplacement = true },
             .. OverrideKeys.All.Select(KeyAttribute),
             .. OverrideKeys.All.Where(k => k.Kind == OverrideValueKind.ByteSize).Select(k =>
-                Attr.Computed(k.BytesAttribute, AttrType.Integer, $"`{k.Name}` in bytes, as vgpu_unlock-rs reads it; null when `{k.Name}` is unset.")),
+                Attr.Computed(k.BytesAttribute, AttrType.Number, $"`{k.Name}` in bytes, as vgpu_unlock-rs reads it; null when `{k.Name}` is unset.")),
             Attr.Computed(Section, AttrType.String, "The section name in the file, e.g. `profile.nvidia-46`, `vm.104`, `mdev.<uuid>`."),
             Attr.Computed(Id, AttrType.String, "`<node>/<section>`, e.g. `pve1/profile.nvidia-46`; also the import id."),
             Attr.Computed(RestartRequiredVms, AttrType.ListOf(AttrType.Integer), "Running VMs that use the targeted type, VM or mdev and were started before the file last changed: restart them (`qm reboot <vmid>`) to apply the override. Judged from the file's modification time, so an edit of another section also counts."),
@@ -61,7 +61,13 @@ public static class ProfileOverrideDefinition
 
     private static AttributeDefinition KeyAttribute(OverrideKey key)
     {
-        var type = key.Kind is OverrideValueKind.ByteSize or OverrideValueKind.Text ? AttrType.String : AttrType.Integer;
+        // Pulumi's SDKs make an integer a 32-bit int (C#): 64-bit keys and byte counts stay numbers.
+        var type = key.Kind switch
+        {
+            OverrideValueKind.ByteSize or OverrideValueKind.Text => AttrType.String,
+            OverrideValueKind.Unsigned64 => AttrType.Number,
+            _ => AttrType.Integer,
+        };
         var description = key.Kind switch
         {
             OverrideValueKind.Flag => key.Description + " Written as the integer `0` or `1`, which is what vgpu_unlock-rs expects.",

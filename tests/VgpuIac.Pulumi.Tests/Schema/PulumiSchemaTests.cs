@@ -211,8 +211,11 @@ public sealed partial class PulumiSchemaTests
         Assert.Equal("integer", TypeOf("vgpu:index:Guest", "memoryMb"));
         Assert.Equal("integer", TypeOf("vgpu:index:Guest", "diskSizeGb"));
 
-        // a fraction stays a number; the default of an integer is written without a fraction
+        // a fraction stays a number, and so do values that may not fit the 32-bit int an SDK integer is (64-bit keys, bytes);
+        // the default of an integer is written without a fraction
         Assert.Equal("number", TypeOf("vgpu:index:DlsLicenseServer", "leaseRenewalPeriod"));
+        Assert.Equal("number", TypeOf("vgpu:index:ProfileOverride", "pciId"));
+        Assert.Equal("number", resources.GetProperty("vgpu:index:ProfileOverride").GetProperty("properties").GetProperty("framebufferBytes").GetProperty("type").GetString());
         Assert.Equal(4, resources.GetProperty("vgpu:index:Guest").GetProperty("inputProperties").GetProperty("cores").GetProperty("default").GetInt32());
 
         // nested object fields of a function

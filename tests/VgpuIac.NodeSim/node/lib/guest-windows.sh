@@ -9,12 +9,21 @@ WIN_SVC_RUN=/run/nodesim/winsvc            # running services: <name>.running
 WIN_TOKEN_DIR='/c/Program Files/NVIDIA Corporation/vGPU Licensing/ClientConfigToken'
 WIN_LICENSING_LOG=/c/Users/Public/Documents/NvidiaLogging/Log.NVDisplay.Container.exe.log
 
-# win_path 'C:\Program Files\x' -> '/c/Program Files/x' (drive letters lower-cased; '/' accepted as a separator too)
+# win_path 'C:\Program Files\x' -> '/c/Program Files/x' (drive letters lower-cased; '/' accepted as a separator too).
+# Like Windows, names match case-insensitively: each existing component is found whatever its case.
 win_path() {
-  local p=$1
-  if [[ $p =~ ^([A-Za-z]):[\\/](.*)$ ]]; then p="/${BASH_REMATCH[1],,}/${BASH_REMATCH[2]}"
-  elif [[ $p =~ ^([A-Za-z]):$ ]]; then p="/${BASH_REMATCH[1],,}"; fi
-  printf '%s' "${p//\\//}"
+  local p=$1 out comp f b found comps
+  if [[ $p =~ ^([A-Za-z]):[\\/]?(.*)$ ]]; then out="/${BASH_REMATCH[1],,}"; p=${BASH_REMATCH[2]}
+  else printf '%s' "${p//\\//}"; return; fi
+  IFS=/ read -ra comps <<< "${p//\\//}"
+  for comp in "${comps[@]}"; do
+    [ -n "$comp" ] || continue
+    if [ -e "$out/$comp" ] || [ ! -d "$out" ]; then out="$out/$comp"; continue; fi
+    found=""
+    for f in "$out"/*; do b=${f##*/}; [ "${b,,}" = "${comp,,}" ] && { found=$b; break; }; done
+    out="$out/${found:-$comp}"
+  done
+  printf '%s' "$out"
 }
 
 # Windows programs end their lines with CRLF

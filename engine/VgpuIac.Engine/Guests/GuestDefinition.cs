@@ -19,6 +19,14 @@ public static class GuestDefinition
             "through the QEMU guest agent (no guest network needed): nouveau blacklisted, the GRID guest driver installed, " +
             "and the licence installed from a client configuration token (from `vgpu_dls_license_server.client_token`, or a " +
             "token file from NVIDIA's licence service) until `nvidia-smi -q` says `Licensed`.\n\n" +
+            "Windows guests (`os = \"windows\"`, with the QEMU guest agent installed from the virtio-win ISO) are set up the same " +
+            "way with Windows tools: the installer (`<ver>_grid_win10_win11_..._international.exe`) is copied into the guest " +
+            "(or downloaded there with `curl.exe`), checked with `certutil -hashfile ... SHA256`, run silently " +
+            "(`-s -noreboot -clean`) and the guest restarted; the token goes to " +
+            "`C:\\Program Files\\NVIDIA Corporation\\vGPU Licensing\\ClientConfigToken\\` readable by SYSTEM and " +
+            "Administrators only, the `NVDisplay.ContainerLocalSystem` service is restarted, and " +
+            "`C:\\Windows\\System32\\nvidia-smi.exe -q` must say `Licensed`; otherwise the error quotes " +
+            "`C:\\Users\\Public\\Documents\\NvidiaLogging\\Log.NVDisplay.Container.exe.log`.\n\n" +
             "The plan fails early when the vGPU type does not exist on the node, has no free instance, or would mix types " +
             "on a GPU that allows one type at a time.",
         Attributes =
@@ -28,7 +36,7 @@ public static class GuestDefinition
             Attr.Required("vmid", AttrType.Number, "VM ID.") with { ForcesReplacement = true, Validators = [Validators.IntRange(100, 999_999_999)] },
             Attr.Required("name", AttrType.String, "VM name (a DNS label, as PVE requires).")
                 with { Validators = [Validators.Pattern("^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,61}[a-zA-Z0-9])?$", "a DNS name (letters, digits, dots, hyphens)")] },
-            Attr.WithDefault("os", AttrType.String, Value.String("linux"), "`linux` or `windows` (sets `ostype` and how the guest is set up).")
+            Attr.WithDefault("os", AttrType.String, Value.String("linux"), "`linux` or `windows` (sets `ostype` to `l26` or `win11`, and which tools set up the guest).")
                 with { ForcesReplacement = true, Validators = [Validators.OneOf("linux", "windows")] },
             Attr.WithDefault("machine", AttrType.String, Value.String("q35"), "QEMU machine: `q35` (latest) or a pinned version such as `pc-q35-7.2`.")
                 with { Validators = [Validators.Pattern(@"^(q35|pc-q35-[0-9]+\.[0-9]+(\+pve[0-9]+)?|pc|pc-i440fx-[0-9]+\.[0-9]+(\+pve[0-9]+)?)$", "a QEMU machine type such as q35 or pc-q35-7.2")] },
@@ -64,19 +72,19 @@ public static class GuestDefinition
             Attr.WithDefault("rombar", AttrType.Bool, Value.True, "Expose the device ROM."),
             Attr.WithDefault("guest_setup", AttrType.String, Value.String("agent"), "How to set up the guest: `agent` (QEMU guest agent) or `none` (leave the guest alone).")
                 with { Validators = [Validators.OneOf("agent", "none")] },
-            Attr.Optional("guest_driver_url", AttrType.String, "URL of the GRID guest driver installer (`NVIDIA-Linux-x86_64-<ver>-grid.run`), downloaded inside the guest and checked against `guest_driver_sha256`.")
+            Attr.Optional("guest_driver_url", AttrType.String, "URL of the GRID guest driver installer (`NVIDIA-Linux-x86_64-<ver>-grid.run`, or for Windows `<ver>_grid_win10_win11_server2019_server2022_dch_64bit_international.exe`), downloaded inside the guest and checked against `guest_driver_sha256`.")
                 with { Validators = [Validators.Pattern("^https?://[^\\s'\"]+$", "an http(s) URL")] },
             Attr.Optional("guest_driver_sha256", AttrType.String, "SHA-256 of the guest driver installer; required with `guest_driver_url` and `guest_driver_source`.") with { Validators = [Validators.Sha256Hex()] },
             Attr.Optional("guest_driver_source", AttrType.String, "Local path of the guest driver installer, copied to the node and into the guest."),
             Attr.Optional("host_driver_version", AttrType.String, "The node's host driver version (e.g. `vgpu_host_driver.installed_version`); when set, the guest driver must come from the same vGPU release.")
                 with { Validators = [Validators.Pattern("^[0-9]+\\.[0-9]+(\\.[0-9]+)?$", "a driver version such as 535.129.03")] },
-            Attr.Optional("license_token", AttrType.String, "Client configuration token (`.tok` content) installed in the guest (mode 0600); e.g. `vgpu_dls_license_server.main.client_token` or `file(\"client_configuration_token.tok\")`.")
+            Attr.Optional("license_token", AttrType.String, "Client configuration token (`.tok` content) installed in the guest (Linux: mode 0600; Windows: readable by SYSTEM and Administrators only); e.g. `vgpu_dls_license_server.main.client_token` or `file(\"client_configuration_token.tok\")`.")
                 with { Sensitive = true },
             Attr.WithDefault("license_wait_timeout", AttrType.String, Value.String("3m"), "How long to wait for `Licensed` after installing the token.") with { Validators = [Validators.Duration()] },
             Attr.Computed("mdev_uuid", AttrType.String, "UUID of the vGPU's mediated device (PVE derives it from the hostpci index and the VM ID)."),
             Attr.Computed("status", AttrType.String, "`running` or `stopped`."),
             Attr.Computed("license_status", AttrType.String, "Licence status as the guest reports it, e.g. `Licensed (Expiry: 2025-4-22 11:18:43 GMT)`."),
-            Attr.Computed("guest_driver_version", AttrType.String, "GRID guest driver version installed in the guest."),
+            Attr.Computed("guest_driver_version", AttrType.String, "GRID guest driver version installed in the guest (Windows guests report their own numbering, e.g. `537.70` for vGPU 16.2)."),
             Attr.Computed("ip_addresses", AttrType.ListOf(AttrType.String), "IPv4 addresses the guest agent reports (loopback excluded)."),
         ],
     };

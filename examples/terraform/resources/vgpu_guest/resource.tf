@@ -14,3 +14,22 @@ resource "vgpu_guest" "ubuntu" {
 
   license_token = vgpu_dls_license_server.dls.client_token # or file("client_configuration_token.tok") from NVIDIA's licence service
 }
+
+# A Windows VM (install Windows and the QEMU guest agent from the virtio-win ISO first); the Windows guest driver of
+# the same vGPU release is installed silently and the licence set up through the agent as well.
+resource "vgpu_guest" "windows" {
+  node           = "pve1"
+  vmid           = 201
+  name           = "vgpu-win11"
+  os             = "windows"
+  cores          = 4
+  memory_mb      = 8192
+  disk_size_gb   = 64
+  mdev_type_name = "GRID P40-1Q" # a time-sliced GPU runs one vGPU type at a time
+
+  guest_driver_source = "drivers/537.70_grid_win10_win11_server2019_server2022_dch_64bit_international.exe"
+  guest_driver_sha256 = "4f2a0c8d1e6b3a5977c0d2e4f6a8b0c1d3e5f7a9b1c3d5e7f9a0b2c4d6e8f0a1"
+  host_driver_version = vgpu_host_driver.pve1.installed_version
+
+  license_token = vgpu_dls_license_server.dls.client_token
+}

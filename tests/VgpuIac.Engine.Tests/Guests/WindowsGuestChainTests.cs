@@ -152,6 +152,63 @@ public sealed class WindowsGuestChainTests
     }
 
     [NodeFact]
+    public async Task Windows_guest_downloads_the_driver_itself_and_refuses_one_that_does_not_match_the_checksum()
+    {
+        await using var ctx = await NodeContext.StartAsync();
+        await HostDriverSetup.InstallAsync(ctx.Node);
+        var (installer, sha) = WriteInstaller();
+        var bytes = await File.ReadAllBytesAsync(installer);
+        var port = FreePort();
+        using var http = new System.Net.HttpListener();
+        http.Prefixes.Add($"http://127.0.0.1:{port}/");
+        http.Start();
+        var requests = 0;
+        var serve = Task.Run(async () =>
+        {
+            while (http.IsListening)
+            {
+                System.Net.HttpListenerContext c;
+                try
+                {
+                    c = await http.GetContextAsync();
+                }
+                catch (Exception e) when (e is System.Net.HttpListenerException or ObjectDisposedException or InvalidOperationException)
+                {
+                    return;
+                }
+
+                Interlocked.Increment(ref requests);
+                c.Response.ContentLength64 = bytes.Length;
+                await c.Response.OutputStream.WriteAsync(bytes);
+                c.Response.Close();
+            }
+        });
+        var guests = new ResourceDriver(new GuestResource(), ctx.Context);
+        var url = $"http://127.0.0.1:{port}/vgpu/{FakeWindowsGuestDriver.FileName(WindowsDriver)}";
+        var config = WindowsGuest(303, installer, sha, Value.Null).With("guest_driver_source", Value.Null).With("guest_driver_url", Value.String(url));
+
+        // a checksum that does not match: nothing is installed and the downloaded file is deleted
+        var wrong = new string('0', 64);
+        var (partial, diagnostics) = await guests.ApplyAsync(config.With("guest_driver_sha256", Value.String(wrong)), null, expectErrors: true);
+        var d = Assert.Single(diagnostics, x => x.IsError);
+        Assert.Equal("Unable to install the guest driver", d.Summary);
+        Assert.Equal("guest_driver_sha256", d.Path!.ToString());
+        Assert.Contains($"certutil says {sha}", d.Detail, StringComparison.Ordinal);
+        var c = string.Format(System.Globalization.CultureInfo.InvariantCulture, GuestC, 303);
+        Assert.False((await ctx.Node.ExecAsync($"test -e {c}/Windows/Temp/vgpuiac/nvidia-grid-driver.exe")).Succeeded);
+        Assert.False((await ctx.Node.ExecAsync($"test -e {c}/Windows/System32/nvidia-smi.exe")).Succeeded);
+
+        // the right checksum: downloaded inside the guest (curl.exe), checked, installed
+        var (state, _) = await guests.ApplyAsync(config, partial);
+        Assert.Equal(WindowsDriver, state!["guest_driver_version"].AsString());
+        Assert.Equal(2, Volatile.Read(ref requests));
+        Assert.Contains($"curl.exe -fsSL --proto =https,http --create-dirs -o C:\\\\Windows\\\\Temp\\\\vgpuiac\\\\nvidia-grid-driver.exe {url}",
+            await ctx.Node.ExecCheckedAsync("cut -f5 /var/lib/nodesim/guests/303/root/var/lib/nodesim/commands.log"), StringComparison.Ordinal);
+        http.Stop();
+        await serve;
+    }
+
+    [NodeFact]
     public async Task A_windows_os_on_a_linux_guest_is_reported_before_anything_is_installed()
     {
         await using var ctx = await NodeContext.StartAsync();

@@ -14,9 +14,10 @@ public sealed class TerraformCatalog
 {
     public const string ProviderTypeName = "vgpu";
 
-    public TerraformCatalog(ResourceDefinition provider, IEnumerable<IResource> resources, IEnumerable<IDataSource> dataSources)
+    public TerraformCatalog(ResourceDefinition provider, IEnumerable<IResource> resources, IEnumerable<IDataSource> dataSources, StateUpgraders? upgraders = null)
     {
         ProviderDefinition = provider;
+        Upgraders = upgraders ?? StateUpgraders.Shipped;
         ProviderBlock = ToBlock(provider);
         ProviderType = TerraformType.Of(ProviderBlock);
 
@@ -24,6 +25,12 @@ public sealed class TerraformCatalog
         foreach (var resource in resources)
         {
             var definition = resource.Definition;
+            if (Upgraders.MissingSteps(definition) is { Count: > 0 } missing)
+            {
+                throw new InvalidOperationException(
+                    $"{PrimaryTypeName(definition)} is at schema version {definition.Version} but has no state upgrader from version(s) {string.Join(", ", missing)}: add them to StateUpgraders.");
+            }
+
             var syntheticId = definition.FindAttribute(DoorAttributes.IdAttributeName) is null;
             var block = ToBlock(definition) with
             {
@@ -53,6 +60,9 @@ public sealed class TerraformCatalog
     }
 
     public ResourceDefinition ProviderDefinition { get; }
+
+    /// <summary>The stored-state upgraders of every resource (complete: checked when the catalog is built).</summary>
+    public StateUpgraders Upgraders { get; }
 
     public BlockDefinition ProviderBlock { get; }
 

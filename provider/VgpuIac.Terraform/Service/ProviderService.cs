@@ -118,8 +118,10 @@ public sealed class ProviderService(TerraformCatalog catalog, ProviderConfigurat
             if (request.Version > entry.Version)
             {
                 call.Diagnostics.Error(
-                    "Unable to read the stored state",
-                    $"The state of this {request.TypeName} was written with schema version {request.Version}, but this provider only knows version {entry.Version}. Use the provider version that wrote it, or a newer one.");
+                    $"Unable to read the stored state of {request.TypeName}: it was written by a newer vgpu provider",
+                    $"The state holds schema version {request.Version} of {request.TypeName}, but this provider knows it only up to version {entry.Version}. " +
+                    "Upgrade the provider: set the vgpu version constraint in required_providers to the release that wrote this state (or a newer one) and run `terraform init -upgrade`. " +
+                    "The state was not changed.");
                 return Task.CompletedTask;
             }
 
@@ -131,8 +133,24 @@ public sealed class ProviderService(TerraformCatalog catalog, ProviderConfigurat
                 return Task.CompletedTask;
             }
 
+            var json = request.RawState.Json.Span;
+            if (request.Version < entry.Version)
+            {
+                var upgraded = catalog.Upgraders.Upgrade(entry.Definition, request.Version, json);
+                if (upgraded is null)
+                {
+                    call.Diagnostics.Error(
+                        $"Unable to upgrade the stored state of {request.TypeName}",
+                        $"The state of schema version {request.Version} is not a JSON object. Remove it with `terraform state rm` and bring the object back with `terraform import`.");
+                    return Task.CompletedTask;
+                }
+
+                call.Log.Write(LogLevel.Debug, "upgraded stored state", [KeyValuePair.Create<string, object?>("from_version", request.Version), KeyValuePair.Create<string, object?>("to_version", entry.Version)]);
+                json = upgraded;
+            }
+
             var dropped = new List<string>();
-            var state = CtyJson.Decode(request.RawState.Json.Span, entry.Type, dropped);
+            var state = CtyJson.Decode(json, entry.Type, dropped);
             if (dropped.Count > 0)
             {
                 call.Log.Write(LogLevel.Debug, "dropped attributes the current schema does not have", [KeyValuePair.Create<string, object?>("dropped", string.Join(",", dropped))]);

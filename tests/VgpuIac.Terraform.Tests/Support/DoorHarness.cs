@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using VgpuIac.Engine.Logging;
 using VgpuIac.Engine.Resources;
 using VgpuIac.Engine.Schema;
@@ -22,7 +23,7 @@ public sealed class DoorHarness
 
     public DoorHarness()
     {
-        Catalog = new TerraformCatalog(ProviderDefinition, [Widget], []);
+        Catalog = new TerraformCatalog(ProviderDefinition, [Widget], [], WidgetUpgraders);
         Service = new ProviderService(
             Catalog,
             new ProviderConfigurator { Connect = (_, _) => new NodeConnection(UnconfiguredNodes.Instance, []) },
@@ -30,6 +31,26 @@ public sealed class DoorHarness
             new HclogLog(TextWriter.Null, null),
             TimeProvider.System);
     }
+
+    /// <summary>
+    /// The test widget's stored-state history (a fixture, not product history): at version 0 the attribute
+    /// <c>mode</c> was called <c>speed</c>; the widget is at version 1.
+    /// </summary>
+    public static StateUpgraders WidgetUpgraders { get; } = new(new Dictionary<string, IReadOnlyDictionary<long, Func<JsonObject, JsonObject>>>
+    {
+        ["widget"] = new Dictionary<long, Func<JsonObject, JsonObject>>
+        {
+            [0] = state =>
+            {
+                if (state.Remove("speed", out var speed))
+                {
+                    state["mode"] = speed;
+                }
+
+                return state;
+            },
+        },
+    });
 
     public TestWidget Widget { get; } = new();
 

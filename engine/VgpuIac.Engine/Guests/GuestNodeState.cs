@@ -8,6 +8,8 @@ namespace VgpuIac.Engine.Guests;
 /// <summary>What the node and the guest agent say about a VM.</summary>
 public sealed record GuestNodeState
 {
+    private const string SmiMarker = "--- nvidia-smi -q\n";
+
     public bool Exists { get; init; }
 
     public QmConfig? Config { get; init; }
@@ -113,12 +115,32 @@ public sealed record GuestNodeState
             return (null, text.Trim());
         }
 
-        var facts = r.Out.Split('\n')
+        // key=value lines, then nvidia-smi -q (the licence status comes from the nvidia-smi -q parser, as for Windows guests)
+        var keyValues = r.Out;
+        string? smi = null;
+        var marker = keyValues.IndexOf(SmiMarker, StringComparison.Ordinal);
+        if (marker >= 0)
+        {
+            smi = keyValues[(marker + SmiMarker.Length)..];
+            keyValues = keyValues[..marker];
+        }
+
+        var facts = keyValues.Split('\n')
             .Select(l => l.Split('=', 2))
             .Where(p => p.Length == 2)
             .GroupBy(p => p[0], StringComparer.Ordinal)
-            .ToImmutableDictionary(g => g.Key, g => g.First()[1].Trim(), StringComparer.Ordinal);
-        return (facts, r.ExitCode == 0 ? null : r.Err.Trim());
+            .ToDictionary(g => g.Key, g => g.First()[1].Trim(), StringComparer.Ordinal);
+        if (smi is not null)
+        {
+            var licence = GuestLicenceParser.Parse(smi).Value;
+            facts["license_status"] = licence.Status?.Text ?? string.Empty;
+            if (facts.GetValueOrDefault("driver_version", string.Empty).Length == 0 && licence.DriverVersion is { } driver)
+            {
+                facts["driver_version"] = driver;
+            }
+        }
+
+        return (facts.ToImmutableDictionary(StringComparer.Ordinal), r.ExitCode == 0 ? null : r.Err.Trim());
     }
 
     /// <summary>

@@ -3,14 +3,17 @@ namespace VgpuIac.Engine.Guests;
 /// <summary>Fixed scripts for the node and the guest; user input arrives only as positional arguments.</summary>
 internal static class GuestScripts
 {
-    /// <summary>Runs inside a Linux guest (sh -c): prints key=value facts about the driver and the licence.</summary>
+    /// <summary>
+    /// Runs inside a Linux guest (sh -c): prints key=value facts about the driver and the token, then <c>nvidia-smi -q</c>
+    /// after a <c>--- nvidia-smi -q</c> line (read by the same parser as a Windows guest's nvidia-smi.exe -q).
+    /// </summary>
     public const string GuestProbe = """
         v=$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null | head -n 1); echo "driver_version=$v"
         if lsmod 2>/dev/null | grep -q '^nouveau '; then echo nouveau_loaded=1; else echo nouveau_loaded=0; fi
         if grep -qs '^[[:space:]]*blacklist[[:space:]][[:space:]]*nouveau' /etc/modprobe.d/*.conf; then echo nouveau_blacklisted=1; else echo nouveau_blacklisted=0; fi
         t=/etc/nvidia/ClientConfigToken/client_configuration_token_vgpuiac.tok
         [ -f "$t" ] && echo "token_sha256=$(sha256sum "$t" | cut -d' ' -f1)"
-        echo "license_status=$(nvidia-smi -q 2>/dev/null | sed -n 's/^[[:space:]]*License Status[[:space:]]*:[[:space:]]*//p' | head -n 1)"
+        echo "--- nvidia-smi -q"; nvidia-smi -q 2>/dev/null || true
         """;
 
     /// <summary>

@@ -1,8 +1,9 @@
 namespace VgpuIac.Terraform.Tests.Support;
 
 /// <summary>
-/// Which provider executable the process and end-to-end tests drive: <c>VGPU_PROVIDER_BINARY</c>, else the
-/// AOT publish in <c>artifacts/provider/</c>, else the build output copied next to the tests.
+/// Which provider executable the process and end-to-end tests drive: <c>VGPU_PROVIDER_BINARY</c>; else the AOT publish
+/// in <c>artifacts/provider/</c> unless the build output copied next to the tests is newer (a stale publish would test
+/// old code); else that build output.
 /// </summary>
 public static class ProviderBinary
 {
@@ -19,12 +20,15 @@ public static class ProviderBinary
             return System.IO.Path.GetFullPath(explicitPath);
         }
 
+        var built = System.IO.Path.Combine(AppContext.BaseDirectory, FileName);
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(System.IO.Path.Combine(dir.FullName, "VgpuIac.sln")))
             {
                 var published = System.IO.Path.Combine(dir.FullName, "artifacts", "provider", FileName);
-                if (File.Exists(published))
+                var builtAssembly = built + ".dll";
+                if (File.Exists(published)
+                    && !(File.Exists(builtAssembly) && File.GetLastWriteTimeUtc(builtAssembly) > File.GetLastWriteTimeUtc(published)))
                 {
                     return published;
                 }
@@ -33,6 +37,6 @@ public static class ProviderBinary
             }
         }
 
-        return System.IO.Path.Combine(AppContext.BaseDirectory, FileName);
+        return built;
     }
 }

@@ -101,6 +101,12 @@ public sealed class WindowsGuestTests
         Assert.Contains(":<1>:Failed to acquire license from 127.0.0.1 (Info: NVIDIA RTX Virtual Workstation - Error: Failure in connecting to license server", log, StringComparison.Ordinal);
         Assert.Contains("Unlicensed (Restricted)", Exec(node, "400", "'C:\\Windows\\System32\\nvidia-smi.exe' -q").Out, StringComparison.Ordinal);
 
+        // like PVE, `--pass-stdin` takes at most 1 MiB
+        var big = NodeSsh.Run(node, "head -c 1048577 /dev/zero | qm guest exec 401 --pass-stdin 1 -- sh -c 'wc -c'");
+        Assert.Equal(255, big.Exit);
+        Assert.Contains("'input-data' (STDIN) is limited to 1 MiB, aborting", big.Err, StringComparison.Ordinal);
+        Assert.Contains("\"out-data\" : \"1048576\\n\"", NodeSsh.Run(node, "head -c 1048576 /dev/zero | qm guest exec 401 --pass-stdin 1 -- sh -c 'wc -c'").Out, StringComparison.Ordinal);
+
         // the Linux guest next to it is untouched by all this: it still runs sh, not Windows programs
         Assert.Contains("CreateProcessW", Exec(node, "400", "sh -c true").Err, StringComparison.Ordinal);
         Assert.Equal(0, Exec(node, "401", "sh -c true").ExitCode);

@@ -11,15 +11,17 @@ public static class FakeGuestDriver
 {
     public static string FileName(string version) => $"NVIDIA-Linux-x86_64-{version}-grid.run";
 
-    /// <summary>Writes the installer to <paramref name="path"/> (mode 0755) and returns its SHA-256 (hex).</summary>
-    public static string Write(string path, string version)
+    /// <summary>Writes the installer to <paramref name="path"/> (mode 0755) and returns its SHA-256 (hex). With
+    /// <paramref name="sizeBytes"/> the file is padded (comment lines after the script's end) to that size, like a real
+    /// package's payload, e.g. to exercise copies larger than one <c>qm guest exec</c> stdin (1 MiB).</summary>
+    public static string Write(string path, string version, int sizeBytes = 0)
     {
         if (!System.Text.RegularExpressions.Regex.IsMatch(version, @"^[0-9]+\.[0-9]+(\.[0-9]+)?$"))
         {
             throw new ArgumentException($"not a driver version: {version}", nameof(version));
         }
 
-        File.WriteAllText(path, Script.Replace("@VERSION@", version, StringComparison.Ordinal));
+        File.WriteAllText(path, FakeWindowsGuestDriver.Padded(Script.Replace("@VERSION@", version, StringComparison.Ordinal), sizeBytes));
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         return Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
     }

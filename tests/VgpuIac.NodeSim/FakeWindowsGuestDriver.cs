@@ -15,16 +15,37 @@ public static class FakeWindowsGuestDriver
 {
     public static string FileName(string version) => $"{version}_grid_win10_win11_server2019_server2022_dch_64bit_international.exe";
 
-    /// <summary>Writes the installer to <paramref name="path"/> and returns its SHA-256 (hex).</summary>
-    public static string Write(string path, string version)
+    /// <summary>Writes the installer to <paramref name="path"/> and returns its SHA-256 (hex). With
+    /// <paramref name="sizeBytes"/> the file is padded to that size (see <see cref="Padded"/>).</summary>
+    public static string Write(string path, string version, int sizeBytes = 0)
     {
         if (!System.Text.RegularExpressions.Regex.IsMatch(version, @"^[0-9]+\.[0-9]+$"))
         {
             throw new ArgumentException($"not a Windows driver version (e.g. 537.70): {version}", nameof(version));
         }
 
-        File.WriteAllText(path, Script.Replace("@VERSION@", version, StringComparison.Ordinal));
+        File.WriteAllText(path, Padded(Script.Replace("@VERSION@", version, StringComparison.Ordinal), sizeBytes));
         return Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
+    }
+
+    /// <summary>A script padded to <paramref name="sizeBytes"/> with comment lines after its final <c>exit</c> (bash never
+    /// reads them), standing in for a real package's payload.</summary>
+    internal static string Padded(string script, int sizeBytes)
+    {
+        var sb = new System.Text.StringBuilder(script);
+        if (sb.Length < sizeBytes)
+        {
+            sb.Append("\n# payload (padding)\n");
+        }
+
+        var line = 0;
+        while (sb.Length < sizeBytes)
+        {
+            var text = $"# {line++:D8} {new string((char)('a' + (line % 26)), 86)}\n";
+            sb.Append(text, 0, Math.Min(text.Length, sizeBytes - sb.Length));
+        }
+
+        return sb.ToString();
     }
 
     private const string Script = """

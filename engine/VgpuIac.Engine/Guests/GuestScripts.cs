@@ -48,10 +48,22 @@ internal static class GuestScripts
         done
         """;
 
-    /// <summary>Copies a file from the node into the guest through the agent: args vmid node-file guest-file.</summary>
+    /// <summary>
+    /// Copies a file from the node into a Linux guest through the agent: args vmid node-file guest-file. PVE passes at
+    /// most 1 MiB of stdin per <c>qm guest exec</c> ("'input-data' (STDIN) is limited to 1 MiB"), so the file goes in
+    /// 1 MiB pieces appended to guest-file.part, renamed at the end; prints the last exec's JSON (or the failing one's).
+    /// </summary>
     public const string CopyIntoGuest = """
-        vmid=$1; src=$2; dst=$3
-        qm guest exec "$vmid" --pass-stdin 1 -- sh -c 'umask 077; cat > "$1"' _ "$dst" < "$src"
+        vmid=$1; src=$2; dst=$3; piece=1048576
+        n=$(( ($(stat -c %s "$src") + piece - 1) / piece )); [ "$n" -ge 1 ] || n=1
+        i=0
+        while [ "$i" -lt "$n" ]; do
+          if [ "$i" = 0 ]; then write='umask 077; cat > "$1.part"'; else write='cat >> "$1.part"'; fi
+          out=$(dd if="$src" bs="$piece" skip="$i" count=1 iflag=fullblock status=none | qm guest exec "$vmid" --pass-stdin 1 --timeout 600 -- sh -c "$write" _ "$dst") || { printf '%s\n' "$out"; exit 1; }
+          case $out in *'"exitcode" : 0,'*) ;; *) printf '%s\n' "$out"; exit 1;; esac
+          i=$((i + 1))
+        done
+        qm guest exec "$vmid" -- sh -c 'mv -f "$1.part" "$1"' _ "$dst"
         """;
 
     /// <summary>Inside the guest: blacklist nouveau and rebuild the initramfs (sh -c).</summary>
@@ -131,9 +143,24 @@ internal static class GuestScripts
     public const string WindowsPlaceToken =
         "$ErrorActionPreference = 'Stop'; Move-Item -Force -LiteralPath '" + WindowsTokenPath + ".new' -Destination '" + WindowsTokenPath + "'";
 
-    /// <summary>On the node: copies a file into a Windows guest through the agent (stdin): args vmid node-file powershell-command.</summary>
+    /// <summary>Inside a Windows guest (PowerShell): stdin appended to the staged installer (its later 1 MiB pieces).</summary>
+    public const string WindowsAppendInstaller =
+        "$ErrorActionPreference = 'Stop'; $in = [Console]::OpenStandardInput(); $out = [IO.File]::Open('" + WindowsDriverPath + "', 'Append', 'Write'); $in.CopyTo($out); $out.Close()";
+
+    /// <summary>
+    /// On the node: copies a file into a Windows guest through the agent, in 1 MiB pieces of stdin (PVE's limit):
+    /// args vmid node-file first-piece-command next-pieces-command (fixed PowerShell texts). Prints the last exec's JSON.
+    /// </summary>
     public const string CopyIntoWindowsGuest = """
-        vmid=$1; src=$2; command=$3
-        qm guest exec "$vmid" --pass-stdin 1 --timeout 1800 -- powershell.exe -NoProfile -NonInteractive -Command "$command" < "$src"
+        vmid=$1; src=$2; first=$3; next=$4; piece=1048576
+        n=$(( ($(stat -c %s "$src") + piece - 1) / piece )); [ "$n" -ge 1 ] || n=1
+        i=0
+        while [ "$i" -lt "$n" ]; do
+          if [ "$i" = 0 ]; then command=$first; else command=$next; fi
+          out=$(dd if="$src" bs="$piece" skip="$i" count=1 iflag=fullblock status=none | qm guest exec "$vmid" --pass-stdin 1 --timeout 600 -- powershell.exe -NoProfile -NonInteractive -Command "$command") || { printf '%s\n' "$out"; exit 1; }
+          case $out in *'"exitcode" : 0,'*) ;; *) printf '%s\n' "$out"; exit 1;; esac
+          i=$((i + 1))
+        done
+        printf '%s\n' "$out"
         """;
 }

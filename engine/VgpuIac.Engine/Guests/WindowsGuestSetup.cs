@@ -75,7 +75,7 @@ internal static class WindowsGuestSetup
             context.Log.Progress("vgpu_guest", "copying the Windows guest driver installer");
             var cache = $"/var/lib/vgpuiac/cache/{spec.DriverSha256}.exe";
             await shell.UploadAsync(spec.DriverSource, cache, spec.DriverSha256!, new Progress<double>(f => context.Log.Progress("vgpu_guest", "uploading the guest driver", f)), ct).ConfigureAwait(false);
-            var copy = await shell.RunAsync(RemoteCommand.Script(GuestScripts.CopyIntoWindowsGuest, spec.VmidText, cache, GuestScripts.WindowsStageInstaller)
+            var copy = await shell.RunAsync(RemoteCommand.Script(GuestScripts.CopyIntoWindowsGuest, spec.VmidText, cache, GuestScripts.WindowsStageInstaller, GuestScripts.WindowsAppendInstaller)
                 .AsMutating().WithTimeout(TimeSpan.FromMinutes(31)), ct).ConfigureAwait(false);
             var parsed = GuestNodeState.ParseExecJson(copy.StandardOutput);
             if (!copy.Succeeded || parsed is not { ExitCode: 0 })

@@ -46,11 +46,11 @@ public sealed class WindowsGuestChainTests
         ("host_driver_version", Value.String(HostDriverSetup.Version)),
         ("license_token", token));
 
-    private static (string Path, string Sha) WriteInstaller()
+    private static (string Path, string Sha) WriteInstaller(int sizeBytes = 0)
     {
         var dir = Directory.CreateTempSubdirectory("vgpuiac-wguest-");
         var installer = Path.Combine(dir.FullName, FakeWindowsGuestDriver.FileName(WindowsDriver));
-        return (installer, FakeWindowsGuestDriver.Write(installer, WindowsDriver));
+        return (installer, FakeWindowsGuestDriver.Write(installer, WindowsDriver, sizeBytes));
     }
 
     private static async Task<int> GuestMutationsAsync(SimulatedNode node, long vmid) =>
@@ -65,7 +65,8 @@ public sealed class WindowsGuestChainTests
         var (server, _) = await dls.ApplyAsync(DlsConfig(FreePort()), null);
         var before = await ctx.Node.ExecCheckedAsync(NodeTree);
 
-        var (installer, sha) = WriteInstaller();
+        // 2.5 MiB: more than PVE passes on one `qm guest exec --pass-stdin` (1 MiB), so it goes in three pieces
+        var (installer, sha) = WriteInstaller(5 * 512 * 1024);
         var guests = new ResourceDriver(new GuestResource(), ctx.Context);
         var config = WindowsGuest(300, installer, sha, server!["client_token"]);
 
@@ -93,6 +94,7 @@ public sealed class WindowsGuestChainTests
         var guestLog = await ctx.Node.ExecCheckedAsync("cut -f5 /var/lib/nodesim/guests/300/root/var/lib/nodesim/commands.log");
         Assert.Contains("certutil.exe -hashfile C:\\\\Windows\\\\Temp\\\\vgpuiac\\\\nvidia-grid-driver.exe SHA256", guestLog, StringComparison.Ordinal);
         Assert.Contains("nvidia-grid-driver.exe -s -noreboot -clean", guestLog, StringComparison.Ordinal);
+        Assert.Equal(2, guestLog.Split('\n').Count(l => l.Contains("[IO.File]::Open(", StringComparison.Ordinal) && l.Contains("'Append', 'Write'", StringComparison.Ordinal)));
         Assert.Contains("net.exe start NVDisplay.ContainerLocalSystem", guestLog, StringComparison.Ordinal);
         Assert.DoesNotContain("sh -c", guestLog, StringComparison.Ordinal);
         Assert.DoesNotContain("nouveau", guestLog, StringComparison.Ordinal);

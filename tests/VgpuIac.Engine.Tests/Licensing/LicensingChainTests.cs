@@ -114,7 +114,7 @@ public sealed class LicensingChainTests
 
         var dir = Directory.CreateTempSubdirectory("vgpuiac-guest-");
         var installer = Path.Combine(dir.FullName, FakeGuestDriver.FileName("535.129.03"));
-        var sha = FakeGuestDriver.Write(installer, "535.129.03");
+        var sha = FakeGuestDriver.Write(installer, "535.129.03", sizeBytes: 5 * 512 * 1024); // > 1 MiB: copied into the guest in pieces
         var guests = new ResourceDriver(new GuestResource(), ctx.Context);
         var config = Value.Object(
             ("node", Value.String(NodeContext.NodeName)),

@@ -73,7 +73,9 @@ public sealed class VgpuResourceProvider : ResourceProvider.ResourceProviderBase
         response.Failures.AddRange(failures.Select(f => new CheckFailure { Property = f.Path, Reason = f.Reason }));
         if (failures.Count == 0 && config.IsWhollyKnown)
         {
-            var (_, diagnostics) = ProviderConfiguration.Parse(config, _runtime.GetEnv);
+            // Static checks only: a key or known_hosts file may be written between check and configure
+            // (Configure reads the files and says which one is missing).
+            var diagnostics = ProviderConfiguration.Validate(config, _runtime.GetEnv);
             response.Failures.AddRange(diagnostics.Where(d => d.IsError).Select(RpcFailures.ToCheckFailure));
             Warn(diagnostics, request.Urn);
         }

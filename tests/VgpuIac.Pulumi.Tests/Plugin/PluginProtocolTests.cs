@@ -83,6 +83,27 @@ public sealed class PluginProtocolTests
     }
 
     [EngineFact]
+    public async Task A_known_hosts_file_that_does_not_exist_yet_passes_check_and_configure_names_it()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "vgpuiac-missing-" + Guid.NewGuid().ToString("N"), "known_hosts");
+        var config = new JsonObject
+        {
+            ["knownHostsFile"] = missing,
+            ["node"] = new JsonObject { ["pve1"] = new JsonObject { ["host"] = "127.0.0.1", ["password"] = PulumiEngine.Secret("s3cr3t-pw-9f") } },
+        };
+        var run = await PulumiEngine.RunAsync(
+        [
+            Step("checkConfig", ("news", config)),
+            Step("configure", ("args", config.DeepClone())),
+        ]);
+        Assert.Empty(run.Ok(0)["failures"]!.AsArray());
+        Assert.Equal("FAILED_PRECONDITION", run.Step(1)["code"]!.GetValue<string>());
+        var details = run.Step(1)["details"]!.GetValue<string>();
+        Assert.Contains(missing, details, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cr3t-pw-9f", details, StringComparison.Ordinal);
+    }
+
+    [EngineFact]
     public async Task Bad_resource_inputs_give_per_property_check_failures()
     {
         Assert.Contains(EngineCatalog.Resources, r => r.Definition.Name == "guest");

@@ -599,6 +599,12 @@ public sealed class GuestResource : IResource
             args.AddRange(["--efidisk0", $"{spec.Storage}:1,efitype=4m,pre-enrolled-keys=0"]);
         }
 
+        if (spec.Os == "windows")
+        {
+            // Windows 11 setup refuses a machine without TPM 2.0 (ostype win11).
+            args.AddRange(["--tpmstate0", $"{spec.Storage}:1,version=v2.0"]);
+        }
+
         if (spec.Iso is not null)
         {
             args.AddRange(["--ide2", $"{spec.Iso},media=cdrom"]);

@@ -77,7 +77,9 @@ public sealed class WindowsGuestChainTests
         Assert.StartsWith("Licensed (Expiry: ", guest["license_status"].AsString(), StringComparison.Ordinal);
         Assert.Equal(WindowsDriver, guest["guest_driver_version"].AsString());
         Assert.Equal("00000000-0000-0000-0000-000000000300", guest["mdev_uuid"].AsString());
-        Assert.Contains("ostype: win11", await ctx.Node.ExecCheckedAsync("qm config 300"), StringComparison.Ordinal);
+        var vmConfig = await ctx.Node.ExecCheckedAsync("qm config 300");
+        Assert.Contains("ostype: win11", vmConfig, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^tpmstate0: local-lvm:vm-300-disk-[0-9]+,size=4M,version=v2\.0$", vmConfig);
 
         // the guest really is Windows, the token is readable by SYSTEM and Administrators only, the installer is gone,
         // and the licence was earned from the server (the Windows licensing log says so)

@@ -199,6 +199,43 @@ public sealed class SimulatedNode : IAsyncDisposable
         return text.Split('\n').Count(l => l.Length > 0);
     }
 
+    /// <summary>
+    /// Chooses, before VM <paramref name="vmid"/> exists or starts, the port and host key its guest's sshd will use
+    /// (written to <c>/etc/nodesim/guest-ssh/VMID/</c>), so a test can configure SSH to a guest that the code under test
+    /// creates. The key is fresh (ed25519); the port is free now.
+    /// </summary>
+    public async Task<GuestSshEndpoint> PrepareGuestSshAsync(long vmid, CancellationToken ct = default)
+    {
+        var id = vmid.ToString(CultureInfo.InvariantCulture);
+        var port = FreePort();
+        var pub = await ExecCheckedAsync(
+            $"d=/etc/nodesim/guest-ssh/{id}; mkdir -p $d && rm -f $d/ssh_host_ed25519_key $d/ssh_host_ed25519_key.pub && " +
+            $"ssh-keygen -q -t ed25519 -N '' -C root@vm{id} -f $d/ssh_host_ed25519_key </dev/null >/dev/null && echo {port.ToString(CultureInfo.InvariantCulture)} > $d/port && cat $d/ssh_host_ed25519_key.pub",
+            ct).ConfigureAwait(false);
+        return new GuestSshEndpoint(vmid, Host, port, User, PrivateKeyPath, Fingerprint(pub.Trim()));
+    }
+
+    /// <summary>The SSH endpoint of the running VM <paramref name="vmid"/>'s guest; null while its sshd is down (VM stopped, guest rebooting).</summary>
+    public async Task<GuestSshEndpoint?> GuestSshAsync(long vmid, CancellationToken ct = default)
+    {
+        var r = await ExecAsync($"cat /run/nodesim/qm/{vmid.ToString(CultureInfo.InvariantCulture)}.ssh/endpoint.env", ct).ConfigureAwait(false);
+        if (!r.Succeeded)
+        {
+            return null;
+        }
+
+        var values = r.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
+        return new GuestSshEndpoint(vmid, values["GUEST_SSH_HOST"], int.Parse(values["GUEST_SSH_PORT"], CultureInfo.InvariantCulture), User, PrivateKeyPath, values["GUEST_SSH_HOST_KEY_SHA256"]);
+    }
+
+    /// <summary>The command log of VM <paramref name="vmid"/>'s guest (its own <c>/var/lib/nodesim/commands.log</c>) from <paramref name="fromIndex"/> on.</summary>
+    public async Task<IReadOnlyList<CommandLogEntry>> ReadGuestCommandLogAsync(long vmid, int fromIndex = 0, CancellationToken ct = default)
+    {
+        var path = Path.Combine(UpperDir, "var/lib/nodesim/guests", vmid.ToString(CultureInfo.InvariantCulture), "root", CommandLogPath);
+        var text = File.Exists(path) ? await File.ReadAllTextAsync(path, ct).ConfigureAwait(false) : "";
+        return CommandLog.Parse(text).Where(e => e.Index >= fromIndex).ToList();
+    }
+
     /// <summary>Empties the command log.</summary>
     public Task ClearCommandLogAsync(CancellationToken ct = default) =>
         ExecCheckedAsync(": > /var/lib/nodesim/commands.log", ct);

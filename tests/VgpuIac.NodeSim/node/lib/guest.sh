@@ -30,6 +30,7 @@ guest_prepare() { # vmid: first boot lays out the guest's disk
   ln -sfn usr/bin "$r/bin"; ln -sfn usr/sbin "$r/sbin"; ln -sfn usr/lib "$r/lib"; ln -sfn usr/lib64 "$r/lib64"
   local name; name=$(sed -n 's/^name: //p' "/etc/pve/qemu-server/$1.conf")
   echo "${name:-vm$1}" > "$r/etc/hostname"
+  printf 'root:x:0:0:root:/root:/bin/bash\n' > "$r/etc/passwd"; printf 'root:x:0:\n' > "$r/etc/group"
   printf 'PRETTY_NAME="Ubuntu 22.04.4 LTS"\nNAME="Ubuntu"\nVERSION_ID="22.04"\nID=ubuntu\n' > "$r/etc/os-release"
   cat > "$r/etc/nodesim/identity.env" <<ID
 NODESIM_HOSTNAME=${name:-vm$1}
@@ -71,10 +72,12 @@ guest_boot() { # vmid: the VM starts; mounts for the chroot, then the guest's ow
   mountpoint -q "$r/proc" || mount -t proc proc "$r/proc"
   if [ -d "$r/c" ]; then guest_run "$id" /opt/guestsim/bin/windows-boot >/dev/null 2>&1 || true
   else guest_run "$id" /opt/guestsim/bin/guest-boot >/dev/null 2>&1 || true; fi
+  guest_sshd_start "$id" || echo "VM $id: the guest's sshd did not start" >&2
 }
 
 guest_halt() { # vmid
   local r; r=$(guest_root "$1")
+  guest_sshd_stop "$1"
   if [ -d "$r/c" ]; then guest_run "$1" /opt/guestsim/bin/windows-halt >/dev/null 2>&1 || true
   else guest_run "$1" /opt/guestsim/bin/guest-halt >/dev/null 2>&1 || true; fi
   for m in proc dev usr; do mountpoint -q "$r/$m" && umount -l "$r/$m"; done; true
@@ -146,4 +149,72 @@ guest_network_json() { # vmid
   printf '[\n   {\n      "hardware-address" : "00:00:00:00:00:00",\n      "ip-addresses" : [ { "ip-address" : "127.0.0.1", "ip-address-type" : "ipv4", "prefix" : 8 } ],\n      "name" : "%s"\n   },\n' "$lo"
   printf '   {\n      "hardware-address" : "%s",\n      "ip-addresses" : [ { "ip-address" : "10.10.%d.%d", "ip-address-type" : "ipv4", "prefix" : 24 } ],\n      "name" : "%s"\n   }\n]\n' \
     "${mac,,}" $(( $1 / 250 % 250 )) $(( $1 % 250 + 2 )) "$eth"
+}
+
+# --- SSH into started Linux guests ---------------------------------------------------------------------------------
+# Each started Linux VM gets its own sshd on 127.0.0.1 (state in /run/nodesim/qm/<vmid>.ssh/), started by guest_boot and
+# stopped by guest_halt, so it is down while the guest reboots. Its host key is the guest's own
+# (<root>/etc/ssh/ssh_host_ed25519_key, made at the first boot) unless a test prepared one in /etc/nodesim/guest-ssh/<vmid>/
+# (ssh_host_ed25519_key[.pub], port). Authorised keys: the guest's /root/.ssh/authorized_keys and the node's. Its
+# ForceCommand (guest-session.sh) runs the command inside the guest as `qm guest exec` does. Windows guests: agent only.
+guest_ssh_dir() { echo "/run/nodesim/qm/$1.ssh"; }
+
+guest_free_port() { # a TCP port nobody listens on (random, checked with ss)
+  local p i
+  for i in $(seq 1 50); do
+    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+    [ -z "$(ss -Hltn "sport = :$p" 2>/dev/null)" ] && { echo "$p"; return 0; }
+  done
+  return 1
+}
+
+guest_sshd_start() { # vmid
+  local id=$1 d r pre port key try
+  r=$(guest_root "$id"); d=$(guest_ssh_dir "$id"); pre=/etc/nodesim/guest-ssh/$id
+  [ -d "$r/c" ] && return 0
+  mkdir -p "$d" "$r/etc/ssh"
+  key=$r/etc/ssh/ssh_host_ed25519_key
+  if [ -s "$pre/ssh_host_ed25519_key" ]; then cp -f "$pre/ssh_host_ed25519_key" "$key"; cp -f "$pre/ssh_host_ed25519_key.pub" "$key.pub"
+  elif [ ! -s "$key" ]; then rm -f "$key" "$key.pub"; ssh-keygen -q -t ed25519 -N '' -C "root@vm$id" -f "$key" </dev/null >/dev/null 2>&1; fi
+  chmod 600 "$key"
+  for try in 1 2 3 4 5; do
+    if [ -s "$pre/port" ]; then port=$(cat "$pre/port"); elif [ "$try" = 1 ] && [ -s "$GUESTS/$id/ssh_port" ]; then port=$(cat "$GUESTS/$id/ssh_port"); else port=$(guest_free_port) || return 1; fi
+    cat > "$d/sshd_config" <<CFG
+Port $port
+ListenAddress 127.0.0.1
+HostKey $key
+PidFile $d/sshd.pid
+PermitRootLogin prohibit-password
+PubkeyAuthentication yes
+AuthorizedKeysFile $r/root/.ssh/authorized_keys /root/.ssh/authorized_keys
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+UseDNS no
+PrintMotd no
+PrintLastLog no
+StrictModes no
+MaxStartups 100:30:200
+MaxSessions 50
+Subsystem sftp /usr/lib/openssh/sftp-server
+ForceCommand /usr/lib/nodesim/guest-session.sh $id
+LogLevel VERBOSE
+CFG
+    rm -f "$d/sshd.pid"
+    if setsid /usr/sbin/sshd -f "$d/sshd_config" -E "$d/sshd.log" </dev/null >/dev/null 2>&1; then
+      echo "$port" > "$GUESTS/$id/ssh_port"
+      printf 'GUEST_SSH_HOST=127.0.0.1\nGUEST_SSH_PORT=%s\nGUEST_SSH_HOST_KEY_SHA256=%s\n' "$port" "$(ssh-keygen -lf "$key.pub" | cut -d' ' -f2)" > "$d/endpoint.env"
+      return 0
+    fi
+    [ -s "$pre/port" ] && return 1
+  done
+  return 1
+}
+
+guest_sshd_stop() { # vmid: the listener and every connection it holds
+  local d p; d=$(guest_ssh_dir "$1")
+  rm -f "$d/endpoint.env"
+  [ -s "$d/sshd.pid" ] || return 0
+  p=$(cat "$d/sshd.pid"); rm -f "$d/sshd.pid"
+  kill -STOP "$p" 2>/dev/null; pkill -KILL -P "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; true
 }

@@ -18,6 +18,7 @@ public sealed class SshNodeResolver : INodeResolver, IAsyncDisposable
     private readonly SshTransportOptions _options;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, Lazy<SshRemoteShell>> _shells = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<NodeSettings, Lazy<SshRemoteShell>> _endpoints = new();
     private int _disposed;
 
     public SshNodeResolver(ProviderSettings settings, IEngineLog log, SshTransportOptions? options = null, TimeProvider? time = null)
@@ -60,6 +61,27 @@ public sealed class SshNodeResolver : INodeResolver, IAsyncDisposable
         return null;
     }
 
+    /// <summary>
+    /// A shell on an endpoint that is not a configured node (e.g. a guest VM), one per distinct settings for the life of
+    /// the resolver; the host key is verified like a node's. Null and a diagnostic when no host key is configured.
+    /// </summary>
+    public IRemoteShell? Connect(NodeSettings endpoint, AttributePath path, DiagnosticBag diagnostics)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(diagnostics);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (!endpoint.InsecureIgnoreHostKey && endpoint.HostKeySha256 is null && endpoint.KnownHostsFile is null)
+        {
+            diagnostics.Error(
+                $"Unable to connect to {endpoint.Endpoint}",
+                "No host key is configured for it, and host keys are never trusted on first use. Pin its SHA-256 fingerprint (`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on its console).",
+                path);
+            return null;
+        }
+
+        return _endpoints.GetOrAdd(endpoint, e => new Lazy<SshRemoteShell>(() => new SshRemoteShell(e, _log, _options, _time))).Value;
+    }
+
     /// <summary>The shell of node <paramref name="name"/> (or of the only node when null); null when there is no such node.</summary>
     public SshRemoteShell? Shell(string? name)
     {
@@ -83,6 +105,11 @@ public sealed class SshNodeResolver : INodeResolver, IAsyncDisposable
         }
 
         foreach (var shell in _shells.Values.Where(s => s.IsValueCreated))
+        {
+            await shell.Value.DisposeAsync().ConfigureAwait(false);
+        }
+
+        foreach (var shell in _endpoints.Values.Where(s => s.IsValueCreated))
         {
             await shell.Value.DisposeAsync().ConfigureAwait(false);
         }

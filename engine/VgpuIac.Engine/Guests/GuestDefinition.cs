@@ -27,6 +27,10 @@ public static class GuestDefinition
             "Administrators only, the `NVDisplay.ContainerLocalSystem` service is restarted, and " +
             "`C:\\Windows\\System32\\nvidia-smi.exe -q` must say `Licensed`; otherwise the error quotes " +
             "`C:\\Users\\Public\\Documents\\NvidiaLogging\\Log.NVDisplay.Container.exe.log`.\n\n" +
+            "Linux guests can be set up over SSH instead (`guest_ssh_host`, with `guest_ssh_host_key_sha256` and a key): the same " +
+            "commands run over a direct SSH connection to the guest, so the agent is not needed for setup (the VM is still created " +
+            "and read with `qm` on the node). The guest's host key is always verified against the pinned fingerprint, never " +
+            "trusted on first use. Windows guests use the agent.\n\n" +
             "The plan fails early when the vGPU type does not exist on the node, has no free instance, or would mix types " +
             "on a GPU that allows one type at a time.",
         Attributes =
@@ -70,8 +74,16 @@ public static class GuestDefinition
                 with { Validators = [Validators.Pattern("^[a-zA-Z0-9_-]{1,64}$", "a resource mapping ID")] },
             Attr.WithDefault("pcie", AttrType.Bool, Value.True, "Attach the vGPU as PCIe (needs a q35 machine)."),
             Attr.WithDefault("rombar", AttrType.Bool, Value.True, "Expose the device ROM."),
-            Attr.WithDefault("guest_setup", AttrType.String, Value.String("agent"), "How to set up the guest: `agent` (QEMU guest agent) or `none` (leave the guest alone).")
+            Attr.WithDefault("guest_setup", AttrType.String, Value.String("agent"), "How to set up the guest: `agent` (through the QEMU guest agent, or over SSH when `guest_ssh_host` is set) or `none` (leave the guest alone).")
                 with { Validators = [Validators.OneOf("agent", "none")] },
+            Attr.Optional("guest_ssh_host", AttrType.String, "Set up a Linux guest over SSH to this address (host name or IP) instead of through the QEMU guest agent. Needs `guest_ssh_host_key_sha256` and `guest_ssh_private_key` or `guest_ssh_private_key_file`. Windows guests use the agent.")
+                with { Validators = [Validators.Pattern(@"^[a-zA-Z0-9]([a-zA-Z0-9.:_-]{0,252})$", "a host name or IP address")] },
+            Attr.Optional("guest_ssh_port", AttrType.Number, "SSH port of the guest (default 22).") with { Validators = [Validators.IntRange(1, 65535)] },
+            Attr.Optional("guest_ssh_user", AttrType.String, "User to log into the guest as (default `root`); setup needs root (or a user whose commands run as root).")
+                with { Validators = [Validators.Pattern("^[a-z_][a-z0-9_.-]{0,31}$", "a user name such as root")] },
+            Attr.Optional("guest_ssh_private_key", AttrType.String, "Private key text (PEM or OpenSSH) to log into the guest with.") with { Sensitive = true },
+            Attr.Optional("guest_ssh_private_key_file", AttrType.String, "Path of a private key file to log into the guest with."),
+            Attr.Optional("guest_ssh_host_key_sha256", AttrType.String, "SHA-256 fingerprint of the guest's SSH host key, as `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` prints it (`SHA256:...`). Required with `guest_ssh_host`: the key is always verified, never trusted on first use."),
             Attr.Optional("guest_driver_url", AttrType.String, "URL of the GRID guest driver installer (`NVIDIA-Linux-x86_64-<ver>-grid.run`, or for Windows `<ver>_grid_win10_win11_server2019_server2022_dch_64bit_international.exe`), downloaded inside the guest and checked against `guest_driver_sha256`.")
                 with { Validators = [Validators.Pattern("^https?://[^\\s'\"]+$", "an http(s) URL")] },
             Attr.Optional("guest_driver_sha256", AttrType.String, "SHA-256 of the guest driver installer; required with `guest_driver_url` and `guest_driver_source`.") with { Validators = [Validators.Sha256Hex()] },

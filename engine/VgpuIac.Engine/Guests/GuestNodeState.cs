@@ -115,6 +115,17 @@ public sealed record GuestNodeState
             return (null, text.Trim());
         }
 
+        return ParseProbe(r.Out, r.ExitCode, r.Err);
+    }
+
+    /// <summary>
+    /// The facts printed by <see cref="GuestScripts.GuestProbe"/> (through the agent or over SSH): key=value lines, then
+    /// <c>nvidia-smi -q</c>. The error is the probe's stderr when it failed.
+    /// </summary>
+    public static (ImmutableDictionary<string, string> Facts, string? Error) ParseProbe(string output, int exitCode, string error)
+    {
+        var r = (Out: output, ExitCode: exitCode, Err: error);
+
         // key=value lines, then nvidia-smi -q (the licence status comes from the nvidia-smi -q parser, as for Windows guests)
         var keyValues = r.Out;
         string? smi = null;

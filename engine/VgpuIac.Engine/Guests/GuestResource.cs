@@ -85,10 +85,15 @@ public sealed class GuestResource : IResource
             }
         }
 
-        if (config["guest_setup"].StringOrNull == "agent" && config["agent"].BoolOrNull == false
+        foreach (var d in ValidateGuestSsh(config, windows))
+        {
+            yield return d;
+        }
+
+        if (config["guest_setup"].StringOrNull == "agent" && config["agent"].BoolOrNull == false && config["guest_ssh_host"].IsNull
             && (!config["guest_driver_url"].IsNull || !config["guest_driver_source"].IsNull || !config["license_token"].IsNull))
         {
-            yield return Diagnostic.Error("Guest setup needs the guest agent", "guest_setup = \"agent\" installs the driver and licence through the QEMU guest agent: set agent = true.", AttributePath.Of("agent"));
+            yield return Diagnostic.Error("Guest setup needs the guest agent", "guest_setup = \"agent\" installs the driver and licence through the QEMU guest agent: set agent = true, or set guest_ssh_host (and its key settings) to set the guest up over SSH.", AttributePath.Of("agent"));
         }
 
         if (config["host_driver_version"].StringOrNull is { } host && GuestSpec.From(config).DriverVersionFromName is { } guest && !DriverPairing.SameRelease(host, guest, windows))
@@ -96,6 +101,51 @@ public sealed class GuestResource : IResource
             yield return Diagnostic.Error("Guest driver does not match the host driver",
                 $"The guest driver {guest} is not from the same vGPU release as the host driver {host} ({DriverPairing.Describe(host, windows)}). Use the guest driver of the same release.",
                 AttributePath.Of(config["guest_driver_source"].IsNull ? "guest_driver_url" : "guest_driver_source"));
+        }
+    }
+
+    /// <summary>guest_ssh_*: a host with a pinned host key and one private key; Linux guests only.</summary>
+    private static IEnumerable<Diagnostic> ValidateGuestSsh(Value config, bool windows)
+    {
+        var others = new[] { "guest_ssh_port", "guest_ssh_user", "guest_ssh_private_key", "guest_ssh_private_key_file", "guest_ssh_host_key_sha256" };
+        if (config["guest_ssh_host"].IsNull)
+        {
+            foreach (var name in others.Where(n => !config[n].IsNull))
+            {
+                yield return Diagnostic.Error("Missing guest_ssh_host", $"{name} is set but guest_ssh_host is not: set the guest's address (or remove the guest_ssh_* settings to use the QEMU guest agent).", AttributePath.Of("guest_ssh_host"));
+                yield break;
+            }
+
+            yield break;
+        }
+
+        if (windows)
+        {
+            yield return Diagnostic.Error("Windows guests are set up through the guest agent",
+                "guest_ssh_* is for Linux guests; a Windows guest (os = \"windows\") is set up through the QEMU guest agent. Remove guest_ssh_host.", AttributePath.Of("guest_ssh_host"));
+        }
+
+        var fingerprint = config["guest_ssh_host_key_sha256"];
+        if (fingerprint.IsNull)
+        {
+            yield return Diagnostic.Error("Missing guest host key",
+                "Set guest_ssh_host_key_sha256 to the SHA-256 fingerprint of the guest's SSH host key (`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the guest's console prints SHA256:...). Host keys are never trusted on first use.",
+                AttributePath.Of("guest_ssh_host_key_sha256"));
+        }
+        else if (fingerprint.StringOrNull is { } text && Nodes.HostKeyFingerprint.Normalize(text) is null)
+        {
+            yield return Diagnostic.Error("Invalid guest host key fingerprint",
+                $"\"{text}\" is not a SHA-256 fingerprint: use the SHA256:... value `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` prints (43 base64 characters).",
+                AttributePath.Of("guest_ssh_host_key_sha256"));
+        }
+
+        if (config["guest_ssh_private_key"].IsNull && config["guest_ssh_private_key_file"].IsNull)
+        {
+            yield return Diagnostic.Error("Missing guest SSH key", "Set guest_ssh_private_key or guest_ssh_private_key_file: the key VgpuIac logs into the guest with.", AttributePath.Of("guest_ssh_private_key"));
+        }
+        else if (!config["guest_ssh_private_key"].IsNull && !config["guest_ssh_private_key_file"].IsNull)
+        {
+            yield return Diagnostic.Error("Conflicting guest SSH keys", "Set guest_ssh_private_key or guest_ssh_private_key_file, not both.", AttributePath.Of("guest_ssh_private_key_file"));
         }
     }
 
@@ -326,7 +376,7 @@ public sealed class GuestResource : IResource
                 if (!set.Succeeded)
                 {
                     diagnostics.Error("Unable to configure the cloned VM", $"qm set answered: {set.StandardError.Trim()}", AttributePath.Of("clone_from"));
-                    return await ReadStateAsync(shell, spec, planned, ct).ConfigureAwait(false);
+                    return await ReadStateAsync(context, shell, spec, planned, ct).ConfigureAwait(false);
                 }
             }
 
@@ -343,7 +393,7 @@ public sealed class GuestResource : IResource
                 if (!stop.Succeeded)
                 {
                     diagnostics.Error("Unable to stop the VM", $"qm stop answered: {stop.StandardError.Trim()}");
-                    return await ReadStateAsync(shell, spec, planned, ct).ConfigureAwait(false);
+                    return await ReadStateAsync(context, shell, spec, planned, ct).ConfigureAwait(false);
                 }
             }
 
@@ -351,7 +401,7 @@ public sealed class GuestResource : IResource
             if (!set.Succeeded)
             {
                 diagnostics.Error("Unable to update the VM", $"qm set answered: {set.StandardError.Trim()}");
-                return await ReadStateAsync(shell, spec, planned, ct).ConfigureAwait(false);
+                return await ReadStateAsync(context, shell, spec, planned, ct).ConfigureAwait(false);
             }
 
             NodeFactsCache.Shared.Invalidate(shell);
@@ -369,7 +419,7 @@ public sealed class GuestResource : IResource
                 diagnostics.Error("Unable to start the VM", $"qm start answered: {answer}. " + (answer.Contains("available instances", StringComparison.Ordinal)
                     ? "The GPU has no free instance of this vGPU type: stop a VM that holds one."
                     : "Check the host driver (nvidia-vgpu-mgr must be active) and the vGPU type."), AttributePath.Of("mdev_type"));
-                return await ReadStateAsync(shell, spec, planned, ct).ConfigureAwait(false);
+                return await ReadStateAsync(context, shell, spec, planned, ct).ConfigureAwait(false);
             }
         }
         else if (!spec.Started && node.Running)
@@ -378,29 +428,40 @@ public sealed class GuestResource : IResource
             NodeFactsCache.Shared.Invalidate(shell);
         }
 
-        if (spec.Started && spec.GuestSetup == "agent" && spec.Agent && (spec.WantsDriver || spec.LicenseToken is not null))
+        if (spec.Started && spec.GuestSetup == "agent" && (spec.Agent || spec.Ssh is not null) && (spec.WantsDriver || spec.LicenseToken is not null))
         {
-            var done = spec.IsWindows
-                ? await WindowsGuestSetup.RunAsync(context, shell, spec, diagnostics, ct).ConfigureAwait(false)
-                : await SetUpGuestAsync(context, shell, spec, diagnostics, ct).ConfigureAwait(false);
-            if (!done)
+            var channel = Channel(context, shell, spec);
+            try
             {
-                return await ReadStateAsync(shell, spec, planned, ct).ConfigureAwait(false);
+                _ = spec.IsWindows
+                    ? await WindowsGuestSetup.RunAsync(context, shell, spec, diagnostics, ct).ConfigureAwait(false)
+                    : await SetUpGuestAsync(context, channel, spec, diagnostics, ct).ConfigureAwait(false);
+            }
+            catch (NodeConnectionException e) when (channel.Explain(e) is { } problem)
+            {
+                diagnostics.Add(problem);
             }
         }
 
-        return await ReadStateAsync(shell, spec, planned, ct).ConfigureAwait(false);
+        return await ReadStateAsync(context, shell, spec, planned, ct).ConfigureAwait(false);
     }
 
-    private static async Task<bool> SetUpGuestAsync(ResourceContext context, IRemoteShell shell, GuestSpec spec, DiagnosticBag diagnostics, CancellationToken ct)
+    /// <summary>How setup commands reach this guest: over SSH when guest_ssh_host is set, else through the QEMU guest agent.</summary>
+    private static IGuestChannel Channel(ResourceContext context, IRemoteShell shell, GuestSpec spec) =>
+        spec.Ssh is { } ssh ? new SshGuestChannel(context, shell, spec, ssh) : new AgentGuestChannel(shell, spec);
+
+    /// <summary>Linux guest setup through <paramref name="guest"/> (the agent or SSH): nouveau, the driver, the licence.</summary>
+    private static async Task<bool> SetUpGuestAsync(ResourceContext context, IGuestChannel guest, GuestSpec spec, DiagnosticBag diagnostics, CancellationToken ct)
     {
-        if (!await WaitForAgentAsync(shell, spec, diagnostics, ct).ConfigureAwait(false))
+        if (!await guest.WaitReadyAsync(diagnostics, ct).ConfigureAwait(false))
         {
             return false;
         }
 
-        var guest = (await ReadNodeAsync(shell, spec, ct).ConfigureAwait(false)).Guest ?? ImmutableDictionary<string, string>.Empty;
-        string G(string k) => guest.TryGetValue(k, out var v) ? v : string.Empty;
+        var facts = (await guest.ReadAsync(ct).ConfigureAwait(false)).Guest ?? ImmutableDictionary<string, string>.Empty;
+        string G(string k) => facts.TryGetValue(k, out var v) ? v : string.Empty;
+        Task<(int ExitCode, string Out, string Err)> Run(string script, string[] args, TimeSpan timeout, bool mutating = true, ReadOnlyMemory<byte>? input = null) =>
+            guest.ExecAsync("sh", ["-c", script, "_", .. args], timeout, mutating, ct, input);
 
         var wantedVersion = spec.DriverVersionFromName;
         var driverMissing = spec.WantsDriver && (G("driver_version").Length == 0 || (wantedVersion is not null && G("driver_version") != wantedVersion));
@@ -409,21 +470,15 @@ public sealed class GuestResource : IResource
             if (G("nouveau_blacklisted") != "1" || G("nouveau_loaded") == "1")
             {
                 context.Log.Progress("vgpu_guest", "blacklisting nouveau in the guest and rebooting it");
-                var bl = await GuestExecAsync(shell, spec, GuestScripts.BlacklistNouveau, [], ct, TimeSpan.FromMinutes(5)).ConfigureAwait(false);
+                var bl = await Run(GuestScripts.BlacklistNouveau, [], TimeSpan.FromMinutes(5)).ConfigureAwait(false);
                 if (bl.ExitCode != 0)
                 {
                     diagnostics.Error("Unable to blacklist nouveau in the guest", $"The guest answered: {bl.Err.Trim()} {bl.Out.Trim()}", AttributePath.Of("guest_setup"));
                     return false;
                 }
 
-                var reboot = await shell.RunAsync(RemoteCommand.Of("qm", "reboot", spec.VmidText).AsMutating().WithTimeout(TimeSpan.FromMinutes(10)), ct).ConfigureAwait(false);
-                if (!reboot.Succeeded || !await WaitForAgentAsync(shell, spec, diagnostics, ct).ConfigureAwait(false))
+                if (!await guest.RebootAsync(diagnostics, ct).ConfigureAwait(false))
                 {
-                    if (!reboot.Succeeded)
-                    {
-                        diagnostics.Error("Unable to reboot the guest", $"qm reboot answered: {reboot.StandardError.Trim()}");
-                    }
-
                     return false;
                 }
             }
@@ -431,19 +486,16 @@ public sealed class GuestResource : IResource
             context.Log.Progress("vgpu_guest", "copying the guest driver installer");
             if (spec.DriverSource is not null)
             {
-                var cache = $"/var/lib/vgpuiac/cache/{spec.DriverSha256}.run";
-                await shell.UploadAsync(spec.DriverSource, cache, spec.DriverSha256!, new Progress<double>(f => context.Log.Progress("vgpu_guest", "uploading the guest driver", f)), ct).ConfigureAwait(false);
-                var copy = await shell.RunAsync(RemoteCommand.Script(GuestScripts.CopyIntoGuest, spec.VmidText, cache, DriverPathInGuest).AsMutating().WithTimeout(TimeSpan.FromMinutes(30)), ct).ConfigureAwait(false);
-                var parsed = GuestNodeState.ParseExecJson(copy.StandardOutput);
-                if (!copy.Succeeded || parsed is not { ExitCode: 0 })
+                var copyError = await guest.CopyIntoAsync(spec.DriverSource, spec.DriverSha256!, DriverPathInGuest, new Progress<double>(f => context.Log.Progress("vgpu_guest", "uploading the guest driver", f)), ct).ConfigureAwait(false);
+                if (copyError is not null)
                 {
-                    diagnostics.Error("Unable to copy the guest driver into the guest", $"The guest agent answered: {(copy.StandardError + " " + parsed?.Err).Trim()}", AttributePath.Of("guest_driver_source"));
+                    diagnostics.Error("Unable to copy the guest driver into the guest", copyError, AttributePath.Of("guest_driver_source"));
                     return false;
                 }
             }
             else
             {
-                var dl = await GuestExecAsync(shell, spec, GuestScripts.DownloadDriver, [spec.DriverUrl!, spec.DriverSha256!, DriverPathInGuest], ct, TimeSpan.FromMinutes(30)).ConfigureAwait(false);
+                var dl = await Run(GuestScripts.DownloadDriver, [spec.DriverUrl!, spec.DriverSha256!, DriverPathInGuest], TimeSpan.FromMinutes(30)).ConfigureAwait(false);
                 if (dl.ExitCode != 0)
                 {
                     diagnostics.Error("Unable to download the guest driver", dl.ExitCode == 21
@@ -454,7 +506,7 @@ public sealed class GuestResource : IResource
             }
 
             context.Log.Progress("vgpu_guest", "installing the guest driver");
-            var install = await GuestExecAsync(shell, spec, GuestScripts.InstallDriver, [DriverPathInGuest, spec.DriverSha256!], ct, TimeSpan.FromMinutes(30)).ConfigureAwait(false);
+            var install = await Run(GuestScripts.InstallDriver, [DriverPathInGuest, spec.DriverSha256!], TimeSpan.FromMinutes(30)).ConfigureAwait(false);
             if (install.ExitCode != 0)
             {
                 var output = (install.Err + "\n" + install.Out).Trim();
@@ -470,20 +522,18 @@ public sealed class GuestResource : IResource
             if (G("token_sha256") != tokenSha || !licensed || driverMissing)
             {
                 context.Log.Progress("vgpu_guest", "installing the licence token and restarting nvidia-gridd");
-                var cmd = GuestCommand(spec, GuestScripts.InstallToken, [], TimeSpan.FromMinutes(2), passStdin: true);
-                var r = await shell.RunAsync(cmd.WithInput(Encoding.UTF8.GetBytes(spec.LicenseToken), sensitive: true).AsMutating(), ct).ConfigureAwait(false);
-                var parsed = GuestNodeState.ParseExecJson(r.StandardOutput);
-                if (!r.Succeeded || parsed is not { ExitCode: 0 })
+                var r = await Run(GuestScripts.InstallToken, [], TimeSpan.FromMinutes(2), input: Encoding.UTF8.GetBytes(spec.LicenseToken)).ConfigureAwait(false);
+                if (r.ExitCode != 0)
                 {
-                    diagnostics.Error("Unable to install the licence token", $"The guest answered: {(r.StandardError + " " + parsed?.Err).Trim()}. " +
-                        (parsed?.ExitCode == 31 ? "nvidia-gridd could not be restarted: is the GRID guest driver installed?" : string.Empty), AttributePath.Of("license_token"));
+                    diagnostics.Error("Unable to install the licence token", $"The guest answered ({guest.Name}): {(r.Err + " " + (r.ExitCode < 0 ? r.Out : string.Empty)).Trim()}. " +
+                        (r.ExitCode == 31 ? "nvidia-gridd could not be restarted: is the GRID guest driver installed?" : string.Empty), AttributePath.Of("license_token"));
                     return false;
                 }
             }
 
             var log = "nvidia-gridd said:";
-            if (!await WaitForLicenceAsync(context, shell, spec, diagnostics, log, async () =>
-                    (await GuestExecAsync(shell, spec, GuestScripts.LicenseLog, [], ct, TimeSpan.FromMinutes(1)).ConfigureAwait(false)).Out, ct).ConfigureAwait(false))
+            if (!await WaitForLicenceAsync(context, guest, spec, diagnostics, log, async () =>
+                    (await Run(GuestScripts.LicenseLog, [], TimeSpan.FromMinutes(1), mutating: false).ConfigureAwait(false)).Out, ct).ConfigureAwait(false))
             {
                 return false;
             }
@@ -493,12 +543,12 @@ public sealed class GuestResource : IResource
     }
 
     /// <summary>Polls the guest's licence status until it says Licensed; after license_wait_timeout, an error with the guest's own log lines.</summary>
-    internal static async Task<bool> WaitForLicenceAsync(ResourceContext context, IRemoteShell shell, GuestSpec spec, DiagnosticBag diagnostics, string logIntro, Func<Task<string>> readLog, CancellationToken ct)
+    internal static async Task<bool> WaitForLicenceAsync(ResourceContext context, IGuestChannel guest, GuestSpec spec, DiagnosticBag diagnostics, string logIntro, Func<Task<string>> readLog, CancellationToken ct)
     {
         var deadline = context.Time.GetUtcNow() + spec.LicenseWait;
         while (true)
         {
-            var status = (await ReadNodeAsync(shell, spec, ct).ConfigureAwait(false)).GuestValue("license_status") ?? string.Empty;
+            var status = (await guest.ReadAsync(ct).ConfigureAwait(false)).GuestValue("license_status") ?? string.Empty;
             if (status.StartsWith("Licensed", StringComparison.Ordinal))
             {
                 return true;
@@ -539,25 +589,6 @@ public sealed class GuestResource : IResource
         }
 
         return r.Succeeded;
-    }
-
-    /// <summary><c>qm guest exec VMID [--pass-stdin 1] --timeout N -- sh -c SCRIPT _ ARGS...</c>: a fixed script, arguments as $1...</summary>
-    private static RemoteCommand GuestCommand(GuestSpec spec, string script, string[] args, TimeSpan? timeout = null, bool passStdin = false) =>
-        new()
-        {
-            Program = "qm",
-            Arguments =
-            [
-                "guest", "exec", spec.VmidText, .. passStdin ? ["--pass-stdin", "1"] : Array.Empty<string>(),
-                "--timeout", ((int)(timeout ?? TimeSpan.FromMinutes(1)).TotalSeconds).ToString(CultureInfo.InvariantCulture),
-                "--", "sh", "-c", script, "_", .. args,
-            ],
-        };
-
-    private static async Task<(int ExitCode, string Out, string Err)> GuestExecAsync(IRemoteShell shell, GuestSpec spec, string script, string[] args, CancellationToken ct, TimeSpan timeout)
-    {
-        var r = await shell.RunAsync(GuestCommand(spec, script, args, timeout).AsMutating().WithTimeout(timeout + TimeSpan.FromSeconds(30)), ct).ConfigureAwait(false);
-        return GuestNodeState.ParseExecJson(r.StandardOutput) ?? (r.ExitCode == 0 ? -1 : r.ExitCode, r.StandardOutput, r.StandardError);
     }
 
     private static bool NeedsSet(GuestNodeState node, GuestSpec spec, string? gpu)
@@ -632,7 +663,7 @@ public sealed class GuestResource : IResource
         var spec = GuestSpec.From(request.State);
         var (found, state) = await NodeCall.RunAsync(request.Context, request.State, "read the VM", diagnostics, async shell =>
         {
-            var node = await ReadNodeAsync(shell, spec, cancellationToken).ConfigureAwait(false);
+            var node = await Channel(request.Context, shell, spec).ReadAsync(cancellationToken).ConfigureAwait(false);
             return node.Exists ? (true, ToState(node, request.State)) : (false, (Value?)null);
         }).ConfigureAwait(false);
         if (diagnostics.HasErrors)
@@ -677,14 +708,15 @@ public sealed class GuestResource : IResource
 
     internal static async Task<GuestNodeState> ReadNodeAsync(IRemoteShell shell, GuestSpec spec, CancellationToken ct)
     {
-        var setup = spec.GuestSetup != "agent" ? "none" : spec.IsWindows ? "agent-windows" : "agent";
+        // with guest_ssh the guest's facts come over SSH (SshGuestChannel); the agent, when it answers, still gives the addresses
+        var setup = spec.GuestSetup != "agent" ? "none" : spec.Ssh is not null ? "net" : spec.IsWindows ? "agent-windows" : "agent";
         var r = await shell.RunAsync(RemoteCommand.Script(GuestScripts.Read, spec.VmidText, setup, GuestScripts.GuestProbe, GuestScripts.WindowsNvidiaSmi, GuestScripts.WindowsTokenPath)
             .WithTimeout(TimeSpan.FromMinutes(2)), ct).ConfigureAwait(false);
         return GuestNodeState.Parse(r.StandardOutput);
     }
 
-    private async Task<Value> ReadStateAsync(IRemoteShell shell, GuestSpec spec, Value basis, CancellationToken ct) =>
-        ToState(await ReadNodeAsync(shell, spec, ct).ConfigureAwait(false), basis);
+    private async Task<Value> ReadStateAsync(ResourceContext context, IRemoteShell shell, GuestSpec spec, Value basis, CancellationToken ct) =>
+        ToState(await Channel(context, shell, spec).ReadAsync(ct).ConfigureAwait(false), basis);
 
     /// <summary>State from what the node says; attributes the node cannot tell (driver source, token, timeouts) come from what was applied.</summary>
     private Value ToState(GuestNodeState node, Value basis)

@@ -19,7 +19,7 @@ internal static class GuestScripts
     /// <summary>
     /// Read-only, on the node: args vmid setup probe windows-nvidia-smi windows-token. setup is <c>agent</c> (Linux guest:
     /// the probe runs under sh), <c>agent-windows</c> (Windows guest: nvidia-smi.exe -q and certutil's SHA-256 of the
-    /// token, each its own agent exec) or <c>none</c>. Prints ### sections for <see cref="GuestNodeState.Parse"/>.
+    /// token, each its own agent exec), <c>net</c> (the guest is read over SSH: only the agent's addresses) or <c>none</c>. Prints ### sections for <see cref="GuestNodeState.Parse"/>.
     /// </summary>
     public const string Read = """
         set -u
@@ -31,7 +31,7 @@ internal static class GuestScripts
           if [ "$setup" = agent-windows ]; then
             echo "### guest-windows-smi"; qm guest exec "$vmid" -- "$winsmi" -q 2>&1
             echo "### guest-windows-token"; qm guest exec "$vmid" -- certutil.exe -hashfile "$wintoken" SHA256 2>&1
-          else
+          elif [ "$setup" = agent ]; then
             echo "### guest"; qm guest exec "$vmid" -- sh -c "$probe" 2>&1
           fi
           echo "### net"; qm agent "$vmid" network-get-interfaces 2>/dev/null

@@ -64,6 +64,9 @@ public sealed record GuestSpec
 
     public required TimeSpan LicenseWait { get; init; }
 
+    /// <summary>SSH straight into the guest (guest_ssh_*); null: setup goes through the QEMU guest agent.</summary>
+    public GuestSshTarget? Ssh { get; init; }
+
     public bool WantsDriver => DriverUrl is not null || DriverSource is not null;
 
     public string VmidText => Vmid.ToString(CultureInfo.InvariantCulture);
@@ -124,6 +127,7 @@ public sealed record GuestSpec
         HostDriverVersion = v["host_driver_version"].StringOrNull,
         LicenseToken = v["license_token"].StringOrNull,
         LicenseWait = Schema.DurationText.Parse(v["license_wait_timeout"].StringOrNull ?? "3m", TimeSpan.FromMinutes(3)),
+        Ssh = GuestSshTarget.From(v),
     };
 
     /// <summary>The <c>hostpci0</c> property string PVE stores for this vGPU.</summary>

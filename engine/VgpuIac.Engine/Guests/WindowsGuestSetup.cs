@@ -60,7 +60,7 @@ internal static class WindowsGuestSetup
             return false;
         }
 
-        return await GuestResource.WaitForLicenceAsync(context, shell, spec, diagnostics, $"The licensing log ({GuestScripts.WindowsLicensingLog}) says:", async () =>
+        return await GuestResource.WaitForLicenceAsync(context, new AgentGuestChannel(shell, spec), spec, diagnostics, $"The licensing log ({GuestScripts.WindowsLicensingLog}) says:", async () =>
         {
             var log = await ExecAsync(shell, spec, "cmd.exe", ["/d", "/c", "type", GuestScripts.WindowsLicensingLog], TimeSpan.FromMinutes(1), mutating: false, ct).ConfigureAwait(false);
             return log.ExitCode == 0 ? log.Out : $"(no licensing log: {log.Err.Trim()})";
@@ -175,23 +175,9 @@ internal static class WindowsGuestSetup
     private static Task DeleteInstallerAsync(IRemoteShell shell, GuestSpec spec, CancellationToken ct) =>
         ExecAsync(shell, spec, "cmd.exe", ["/d", "/c", "del", "/f", "/q", GuestScripts.WindowsDriverPath], TimeSpan.FromMinutes(1), mutating: true, ct);
 
-    /// <summary><c>qm guest exec VMID [--pass-stdin 1] --timeout N -- PROGRAM ARGS...</c>: each argument its own word.</summary>
     private static RemoteCommand Command(GuestSpec spec, string program, string[] args, TimeSpan timeout, bool passStdin = false) =>
-        new()
-        {
-            Program = "qm",
-            Arguments =
-            [
-                "guest", "exec", spec.VmidText, .. passStdin ? ["--pass-stdin", "1"] : Array.Empty<string>(),
-                "--timeout", ((int)timeout.TotalSeconds).ToString(CultureInfo.InvariantCulture),
-                "--", program, .. args,
-            ],
-        };
+        AgentGuestChannel.Command(spec, program, args, timeout, passStdin);
 
-    private static async Task<(int ExitCode, string Out, string Err)> ExecAsync(IRemoteShell shell, GuestSpec spec, string program, string[] args, TimeSpan timeout, bool mutating, CancellationToken ct)
-    {
-        var command = Command(spec, program, args, timeout).WithTimeout(timeout + TimeSpan.FromSeconds(30));
-        var r = await shell.RunAsync(mutating ? command.AsMutating() : command, ct).ConfigureAwait(false);
-        return GuestNodeState.ParseExecJson(r.StandardOutput) ?? (r.ExitCode == 0 ? -1 : r.ExitCode, r.StandardOutput, r.StandardError);
-    }
+    private static Task<(int ExitCode, string Out, string Err)> ExecAsync(IRemoteShell shell, GuestSpec spec, string program, string[] args, TimeSpan timeout, bool mutating, CancellationToken ct) =>
+        new AgentGuestChannel(shell, spec).ExecAsync(program, args, timeout, mutating, ct);
 }

@@ -60,7 +60,7 @@ public static class GuestDefinition
             Attr.Optional("clone_from", AttrType.Number, "Create the VM as a full clone of this template VM instead of from scratch.")
                 with { ForcesReplacement = true, Validators = [Validators.IntRange(100, 999_999_999)] },
             Attr.WithDefault("started", AttrType.Bool, Value.True, "Keep the VM running (it is started on create)."),
-            Attr.WithDefault("agent", AttrType.Bool, Value.True, "Enable the QEMU guest agent (needed for guest setup and for reading IP addresses)."),
+            Attr.WithDefault("agent", AttrType.Bool, Value.True, "Enable the QEMU guest agent (needed for guest setup unless `guest_ssh_host` is set, and for reading IP addresses)."),
             new AttributeDefinition
             {
                 Name = "mdev_type", Type = AttrType.String, Mode = AttributeMode.OptionalComputed,

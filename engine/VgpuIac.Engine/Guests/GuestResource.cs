@@ -781,6 +781,11 @@ public sealed class GuestResource : IResource
             fields["license_token"] = fields["license_token"].AsSensitive();
         }
 
+        if (!fields["guest_ssh_private_key"].IsNull)
+        {
+            fields["guest_ssh_private_key"] = fields["guest_ssh_private_key"].AsSensitive();
+        }
+
         return Value.Object(fields);
     }
 

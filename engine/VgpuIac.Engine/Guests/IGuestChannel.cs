@@ -22,7 +22,7 @@ internal interface IGuestChannel
     /// <summary>Runs <paramref name="program"/> with <paramref name="arguments"/> in the guest; <paramref name="input"/> (secret) goes to its stdin.</summary>
     Task<(int ExitCode, string Out, string Err)> ExecAsync(string program, IReadOnlyList<string> arguments, TimeSpan timeout, bool mutating, CancellationToken ct, ReadOnlyMemory<byte>? input = null);
 
-    /// <summary>Copies a local file into the guest at <paramref name="guestPath"/> (mode 0600 or the file's); the error text when it failed.</summary>
+    /// <summary>Copies a local file into the guest at <paramref name="guestPath"/>; null when it arrived, else what went wrong.</summary>
     Task<string?> CopyIntoAsync(string localPath, string sha256, string guestPath, IProgress<double> progress, CancellationToken ct);
 
     /// <summary>Reboots the guest and waits until it answers on this channel again.</summary>

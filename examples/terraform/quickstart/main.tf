@@ -30,13 +30,14 @@ resource "vgpu_host_driver" "main" {
 }
 
 resource "vgpu_profile_override" "p40_1q" {
-  node           = "pve1"
-  mdev_type      = "nvidia-46" # GRID P40-1Q
-  num_displays   = 1
-  display_width  = 1920
-  display_height = 1080
-  frl_enabled    = 0
-  framebuffer    = "896MiB"
+  node                    = "pve1"
+  mdev_type               = "nvidia-46" # GRID P40-1Q
+  num_displays            = 1
+  display_width           = 1920
+  display_height          = 1080
+  frl_enabled             = 0
+  framebuffer             = "896MiB" # 1 GiB profile: 1024 MiB minus the 128 MiB reservation
+  framebuffer_reservation = "128MiB"
 
   depends_on = [vgpu_host_driver.main]
 }

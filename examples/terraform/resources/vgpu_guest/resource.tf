@@ -33,3 +33,24 @@ resource "vgpu_guest" "windows" {
 
   license_token = vgpu_dls_license_server.dls.client_token
 }
+
+# A Linux VM cloned from a cloud-init template, set up over SSH instead of the guest agent (the guest's own network
+# must be reachable from where terraform runs). The guest's host key is pinned: it is never trusted on first use.
+resource "vgpu_guest" "ubuntu_ssh" {
+  node           = "pve1"
+  vmid           = 202
+  name           = "vgpu-ubuntu-ssh"
+  clone_from     = 9000
+  agent          = false
+  mdev_type_name = "GRID P40-1Q"
+
+  guest_ssh_host             = "192.0.2.60"
+  guest_ssh_private_key_file = "~/.ssh/id_ed25519"
+  guest_ssh_host_key_sha256  = "SHA256:qQ8lD7BmN7Yc2nY4hV2mI6c1qz3bX9a0fTn8XQ3Kp5E"
+
+  guest_driver_url    = "https://files.example.internal/nvidia/NVIDIA-Linux-x86_64-535.129.03-grid.run"
+  guest_driver_sha256 = "1c9a8b7d6e5f403122110ffeeddccbbaa99887766554433221100ffeeddccbba"
+  host_driver_version = vgpu_host_driver.pve1.installed_version
+
+  license_token = vgpu_dls_license_server.dls.client_token
+}

@@ -16,12 +16,6 @@ public sealed class GuestSshSetupTests
 {
     private const long Vmid = 200;
 
-    private static int FreePort()
-    {
-        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
-    }
 
     private static Value GuestConfig(GuestSshEndpoint ssh, string hostKey, string installer, string sha, Value token) => Value.Object(
         ("node", Value.String(NodeContext.NodeName)),
@@ -56,7 +50,7 @@ public sealed class GuestSshSetupTests
         var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
         var (server, _) = await dls.ApplyAsync(Value.Object(
             ("node", Value.String(NodeContext.NodeName)), ("vmid", Value.Number(250)), ("ip_address", Value.String("192.0.2.50/24")),
-            ("gateway", Value.String("192.0.2.1")), ("dls_url", Value.String("127.0.0.1")), ("dls_port", Value.Number(FreePort()))), null);
+            ("gateway", Value.String("192.0.2.1")), ("dls_url", Value.String("127.0.0.1")), ("dls_port", Value.Number(LocalPorts.Free()))), null);
 
         var ssh = await ctx.Node.PrepareGuestSshAsync(Vmid);
         var (installer, sha) = GuestDriver();

@@ -20,12 +20,6 @@ public sealed class WindowsGuestChainTests
 
     private const string NodeTree = "find /etc/pve/qemu-server /var/lib/nodesim/guests /sys/bus/mdev/devices 2>/dev/null | sort; cat /sys/bus/pci/devices/0000:01:00.0/mdev_supported_types/*/available_instances";
 
-    private static int FreePort()
-    {
-        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
-    }
 
     private static Value DlsConfig(int port) => Value.Object(
         ("node", Value.String(NodeContext.NodeName)),
@@ -62,7 +56,7 @@ public sealed class WindowsGuestChainTests
         await using var ctx = await NodeContext.StartAsync();
         await HostDriverSetup.InstallAsync(ctx.Node);
         var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
-        var (server, _) = await dls.ApplyAsync(DlsConfig(FreePort()), null);
+        var (server, _) = await dls.ApplyAsync(DlsConfig(LocalPorts.Free()), null);
         var before = await ctx.Node.ExecCheckedAsync(NodeTree);
 
         // 2.5 MiB: more than PVE passes on one `qm guest exec --pass-stdin` (1 MiB), so it goes in three pieces
@@ -137,7 +131,7 @@ public sealed class WindowsGuestChainTests
         await using var ctx = await NodeContext.StartAsync();
         await HostDriverSetup.InstallAsync(ctx.Node);
         var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
-        var (server, _) = await dls.ApplyAsync(DlsConfig(FreePort()), null);
+        var (server, _) = await dls.ApplyAsync(DlsConfig(LocalPorts.Free()), null);
         await ctx.Node.ExecCheckedAsync("pct stop 250");
 
         var (installer, sha) = WriteInstaller();
@@ -161,34 +155,9 @@ public sealed class WindowsGuestChainTests
         await using var ctx = await NodeContext.StartAsync();
         await HostDriverSetup.InstallAsync(ctx.Node);
         var (installer, sha) = WriteInstaller();
-        var bytes = await File.ReadAllBytesAsync(installer);
-        var port = FreePort();
-        using var http = new System.Net.HttpListener();
-        http.Prefixes.Add($"http://127.0.0.1:{port}/");
-        http.Start();
-        var requests = 0;
-        var serve = Task.Run(async () =>
-        {
-            while (http.IsListening)
-            {
-                System.Net.HttpListenerContext c;
-                try
-                {
-                    c = await http.GetContextAsync();
-                }
-                catch (Exception e) when (e is System.Net.HttpListenerException or ObjectDisposedException or InvalidOperationException)
-                {
-                    return;
-                }
-
-                Interlocked.Increment(ref requests);
-                c.Response.ContentLength64 = bytes.Length;
-                await c.Response.OutputStream.WriteAsync(bytes);
-                c.Response.Close();
-            }
-        });
+        await using var files = new FileServer(await File.ReadAllBytesAsync(installer));
         var guests = new ResourceDriver(new GuestResource(), ctx.Context);
-        var url = $"http://127.0.0.1:{port}/vgpu/{FakeWindowsGuestDriver.FileName(WindowsDriver)}";
+        var url = files.Url($"vgpu/{FakeWindowsGuestDriver.FileName(WindowsDriver)}");
         var config = WindowsGuest(303, installer, sha, Value.Null).With("guest_driver_source", Value.Null).With("guest_driver_url", Value.String(url));
 
         // a checksum that does not match: nothing is installed and the downloaded file is deleted
@@ -205,11 +174,9 @@ public sealed class WindowsGuestChainTests
         // the right checksum: downloaded inside the guest (curl.exe), checked, installed
         var (state, _) = await guests.ApplyAsync(config, partial);
         Assert.Equal(WindowsDriver, state!["guest_driver_version"].AsString());
-        Assert.Equal(2, Volatile.Read(ref requests));
+        Assert.Equal(2, files.Requests);
         Assert.Contains($"curl.exe -fsSL --proto =https,http --create-dirs -o C:\\\\Windows\\\\Temp\\\\vgpuiac\\\\nvidia-grid-driver.exe {url}",
             await ctx.Node.ExecCheckedAsync("cut -f5 /var/lib/nodesim/guests/303/root/var/lib/nodesim/commands.log"), StringComparison.Ordinal);
-        http.Stop();
-        await serve;
     }
 
     [NodeFact]

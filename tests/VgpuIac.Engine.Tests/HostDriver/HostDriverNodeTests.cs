@@ -252,34 +252,9 @@ public sealed class HostDriverNodeTests : IDisposable
     {
         await using var ctx = await NodeContext.StartAsync();
         var installer = Installer("535.129.03");
-        var bytes = await File.ReadAllBytesAsync(installer);
-        var port = FreePort();
-        using var http = new System.Net.HttpListener();
-        http.Prefixes.Add($"http://127.0.0.1:{port}/");
-        http.Start();
-        var requests = 0;
-        var serve = Task.Run(async () =>
-        {
-            while (http.IsListening)
-            {
-                System.Net.HttpListenerContext c;
-                try
-                {
-                    c = await http.GetContextAsync();
-                }
-                catch (Exception e) when (e is System.Net.HttpListenerException or ObjectDisposedException or InvalidOperationException)
-                {
-                    return;
-                }
-
-                Interlocked.Increment(ref requests);
-                c.Response.ContentLength64 = bytes.Length;
-                await c.Response.OutputStream.WriteAsync(bytes);
-                c.Response.Close();
-            }
-        });
+        await using var files = new FileServer(await File.ReadAllBytesAsync(installer));
         var config = HostDriverRun.Config(
-            ("installer_url", Value.String($"http://127.0.0.1:{port}/files/NVIDIA-Linux-x86_64-535.129.03-vgpu-kvm.run")),
+            ("installer_url", Value.String(files.Url("files/NVIDIA-Linux-x86_64-535.129.03-vgpu-kvm.run"))),
             ("installer_sha256", Value.String(FakeInstaller.Sha256(installer))));
 
         var (plan, apply) = await HostDriverRun.PlanApplyAsync(ctx.Context, config, null);
@@ -287,10 +262,8 @@ public sealed class HostDriverNodeTests : IDisposable
         Assert.Equal("535.129.03", plan.Planned!["version"].AsString());
         Assert.False(apply!.Diagnostics.Any(d => d.IsError), HostDriverRun.Errors(apply.Diagnostics));
         Assert.Equal("ok", apply.NewState!["health"].AsString());
-        Assert.Equal(1, Volatile.Read(ref requests));
+        Assert.Equal(1, files.Requests);
         Assert.Equal(FakeInstaller.Sha256(installer), (await ctx.Node.ExecCheckedAsync("sha256sum /var/lib/vgpu-iac/installers/NVIDIA-Linux-x86_64-535.129.03-vgpu-kvm.run")).Split(' ')[0]);
-        http.Stop();
-        await serve;
     }
 
     [NodeFact]
@@ -314,10 +287,4 @@ public sealed class HostDriverNodeTests : IDisposable
         Assert.Equal("pve1", apply.NewState["id"].AsString());
     }
 
-    private static int FreePort()
-    {
-        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
-    }
 }

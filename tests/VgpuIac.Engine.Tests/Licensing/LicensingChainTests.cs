@@ -21,19 +21,13 @@ public sealed class LicensingChainTests
         ("dls_url", Value.String("127.0.0.1")),
         ("dls_port", Value.Number(port)));
 
-    private static int FreePort()
-    {
-        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
-    }
 
     [NodeFact]
     public async Task Licence_server_in_lxc_is_created_idempotent_repaired_imported_and_deleted()
     {
         await using var ctx = await NodeContext.StartAsync();
         var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
-        var port = FreePort();
+        var port = LocalPorts.Free();
         var config = DlsConfig(port);
 
         var (state, _) = await dls.ApplyAsync(config, null);
@@ -84,13 +78,13 @@ public sealed class LicensingChainTests
     {
         await using var ctx = await NodeContext.StartAsync();
         var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
-        var (state, _) = await dls.ApplyAsync(DlsConfig(FreePort()), null);
+        var (state, _) = await dls.ApplyAsync(DlsConfig(LocalPorts.Free()), null);
 
-        var moved = await dls.PlanAsync(DlsConfig(FreePort()), state);
+        var moved = await dls.PlanAsync(DlsConfig(LocalPorts.Free()), state);
         Assert.True(moved.Planned!["client_token"].IsUnknown);
         Assert.Contains(moved.Diagnostics, d => d.Summary.Contains("tokens will be replaced", StringComparison.Ordinal));
 
-        var clash = await dls.PlanAsync(DlsConfig(FreePort()), null);
+        var clash = await dls.PlanAsync(DlsConfig(LocalPorts.Free()), null);
         Assert.Contains(clash.Diagnostics, d => d.IsError && d.Path!.ToString() == "vmid" && d.Detail.Contains("already exists", StringComparison.Ordinal));
     }
 
@@ -110,7 +104,7 @@ public sealed class LicensingChainTests
         await using var ctx = await NodeContext.StartAsync();
         await HostDriverSetup.InstallAsync(ctx.Node);
         var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
-        var (server, _) = await dls.ApplyAsync(DlsConfig(FreePort()), null);
+        var (server, _) = await dls.ApplyAsync(DlsConfig(LocalPorts.Free()), null);
 
         var dir = Directory.CreateTempSubdirectory("vgpuiac-guest-");
         var installer = Path.Combine(dir.FullName, FakeGuestDriver.FileName("535.129.03"));

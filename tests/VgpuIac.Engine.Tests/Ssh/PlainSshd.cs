@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using VgpuIac.Engine.Nodes;
+using VgpuIac.Engine.Tests.Support;
 
 namespace VgpuIac.Engine.Tests.Ssh;
 
@@ -78,7 +79,7 @@ internal sealed class PlainSshd : IAsyncDisposable
         await Run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "client", "-f", Path.Combine(dir, "client"));
         File.Copy(Path.Combine(dir, "client.pub"), Path.Combine(dir, "authorized_keys"));
         File.WriteAllText(Path.Combine(dir, "bashrc"), "# clean test .bashrc\n");
-        var sshd = new PlainSshd(dir, FreePort(), allowPassword);
+        var sshd = new PlainSshd(dir, LocalPorts.Free(), allowPassword);
         if (allowPassword)
         {
             var hash = (await Run("openssl", "passwd", "-6", sshd.Password)).Trim();
@@ -215,12 +216,6 @@ internal sealed class PlainSshd : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static async Task<string> Run(string program, params string[] args)
     {

@@ -130,32 +130,9 @@ public sealed class UnlockNodeTests
         await using var ctx = await NodeContext.StartAsync(ConsumerGpu);
         var bytes = RandomNumberGenerator.GetBytes(2048);
         var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        var port = Random.Shared.Next(20000, 40000);
-        using var listener = new HttpListener();
-        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        listener.Start();
-        using var serving = new CancellationTokenSource();
-        var server = Task.Run(async () =>
-        {
-            while (!serving.IsCancellationRequested)
-            {
-                HttpListenerContext request;
-                try
-                {
-                    request = await listener.GetContextAsync();
-                }
-                catch (Exception) when (serving.IsCancellationRequested)
-                {
-                    return;
-                }
-
-                request.Response.ContentLength64 = bytes.Length;
-                await request.Response.OutputStream.WriteAsync(bytes);
-                request.Response.Close();
-            }
-        });
+        await using var files = new FileServer(bytes);
         var driver = new ResourceDriver(new UnlockResource(), ctx.Context);
-        var url = $"http://127.0.0.1:{port}/libvgpu_unlock_rs.so";
+        var url = files.Url("libvgpu_unlock_rs.so");
 
         var (_, wrongSum) = await driver.ApplyAsync(Config(("library_url", Value.String(url)), ("library_sha256", Value.String(new string('a', 64)))), null, expectErrors: true);
         Assert.Contains(wrongSum, d => d.IsError && d.Detail.Contains("SHA-256", StringComparison.Ordinal));
@@ -173,9 +150,7 @@ public sealed class UnlockNodeTests
         Assert.Equal(Value.False, state["effective"]);
         Assert.True(await ExistsAsync(ctx.Node, VgpudDropIn));
 
-        await serving.CancelAsync();
-        listener.Stop();
-        await server;
+        Assert.Equal(2, files.Requests); // the rejected download and the verified one
     }
 
     [NodeFact]

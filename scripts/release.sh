@@ -7,7 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 VERSION=${1:?usage: release.sh VERSION}
 OUT=$PWD/artifacts/release
-TARGETS=${RELEASE_TARGETS:-"linux-x64 linux-arm64 osx-x64 osx-arm64 win-x64 win-arm64"}
+# win-arm64 is left out by default: its runtime packs (Microsoft.NETCore.App.Runtime.win-arm64 and the ASP.NET Core
+# one) are not served by the NuGet feed our build machines use; add it with RELEASE_TARGETS where they are.
+TARGETS=${RELEASE_TARGETS:-"linux-x64 linux-arm64 osx-x64 osx-arm64 win-x64"}
 rm -rf "$OUT"; mkdir -p "$OUT"
 os_arch() { case $1 in linux-x64) echo linux_amd64;; linux-arm64) echo linux_arm64;; osx-x64) echo darwin_amd64;; osx-arm64) echo darwin_arm64;; win-x64) echo windows_amd64;; win-arm64) echo windows_arm64;; esac; }
 for rid in $TARGETS; do

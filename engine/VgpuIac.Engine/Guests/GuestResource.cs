@@ -217,7 +217,8 @@ public sealed class GuestResource : IResource
                     var existing = await ReadNodeAsync(shell, spec, cancellationToken).ConfigureAwait(false);
                     if (existing.Exists)
                     {
-                        diagnostics.Error("Unable to create the VM", $"VM {spec.Vmid} already exists on the node. Choose a free vmid, or import it: terraform import <address> {planned["id"].StringOrNull ?? "<node>/" + spec.VmidText}", AttributePath.Of("vmid"));
+                        diagnostics.Add(Diagnostic.Error("Unable to create the VM", $"VM {spec.Vmid} already exists on the node. Choose a free vmid, or bring the existing VM under management.", AttributePath.Of("vmid"))
+                            with { Import = new ImportHint(Definition, planned["id"].StringOrNull ?? "<node>/" + spec.VmidText) });
                     }
                 }
 

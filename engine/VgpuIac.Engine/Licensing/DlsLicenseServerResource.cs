@@ -91,10 +91,10 @@ public sealed class DlsLicenseServerResource : IResource
                 shell => ReadNodeAsync(shell, spec, cancellationToken)).ConfigureAwait(false);
             if (state is { Exists: true } && spec.IsLxc)
             {
-                diagnostics.Error(
+                diagnostics.Add(Diagnostic.Error(
                     "Unable to create the licence server container",
-                    $"Container {spec.Vmid} already exists on the node. Choose a free vmid, or bring the existing one under management: terraform import <address> <node>/lxc/{spec.Vmid}",
-                    AttributePath.Of("vmid"));
+                    $"Container {spec.Vmid} already exists on the node. Choose a free vmid, or bring the existing container under management.",
+                    AttributePath.Of("vmid")) with { Import = new ImportHint(Definition, $"{planned["node"].StringOrNull ?? "<node>"}/lxc/{spec.Vmid}") });
             }
         }
 

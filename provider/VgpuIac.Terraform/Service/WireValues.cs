@@ -35,7 +35,7 @@ public static class WireValues
         {
             Severity = diagnostic.Severity == EngineSeverity.Warning ? Protocol.Diagnostic.Types.Severity.Warning : Protocol.Diagnostic.Types.Severity.Error,
             Summary = diagnostic.Summary,
-            Detail = diagnostic.Detail,
+            Detail = diagnostic.Import is { } import ? diagnostic.Detail + ImportAdvice(import) : diagnostic.Detail,
         };
         if (diagnostic.Path is { Steps.Length: > 0 } path)
         {
@@ -43,6 +43,14 @@ public static class WireValues
         }
 
         return wire;
+    }
+
+    /// <summary>The Terraform way to adopt an existing object: <c>terraform import</c> or an <c>import</c> block.</summary>
+    public static string ImportAdvice(ImportHint import)
+    {
+        var type = Schemas.TerraformCatalog.PrimaryTypeName(import.Resource);
+        return $" To manage the existing object with Terraform, import it: terraform import {type}.<name> {import.Id}"
+            + $" (or add an import block: import {{ to = {type}.<name>, id = \"{import.Id}\" }}).";
     }
 
     public static Protocol.AttributePath ToWire(Engine.Diagnostics.AttributePath path)

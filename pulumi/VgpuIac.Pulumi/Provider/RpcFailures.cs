@@ -15,9 +15,10 @@ public static class RpcFailures
     public static string Describe(Diagnostic d)
     {
         var sb = new StringBuilder(d.Summary);
-        if (d.Detail.Length > 0)
+        var detail = DetailOf(d);
+        if (detail.Length > 0)
         {
-            sb.Append(": ").Append(d.Detail);
+            sb.Append(": ").Append(detail);
         }
 
         var path = PropertyPath.From(d.Path);
@@ -38,8 +39,19 @@ public static class RpcFailures
     public static CheckFailure ToCheckFailure(Diagnostic d) => new()
     {
         Property = PropertyPath.From(d.Path),
-        Reason = d.Detail.Length > 0 ? $"{d.Summary}: {d.Detail}" : d.Summary,
+        Reason = DetailOf(d) is { Length: > 0 } detail ? $"{d.Summary}: {detail}" : d.Summary,
     };
+
+    /// <summary>The engine's detail plus, when an existing object can be adopted, the Pulumi way to do it.</summary>
+    public static string DetailOf(Diagnostic d) => d.Import is { } import ? d.Detail + ImportAdvice(import) : d.Detail;
+
+    /// <summary><c>pulumi import</c> with the type token and the import ID.</summary>
+    public static string ImportAdvice(ImportHint import)
+    {
+        var token = Model.PulumiDefinition.TokenOf(import.Resource.PulumiName);
+        return $" To manage the existing object with Pulumi, import it: pulumi import {token} <name> {import.Id}"
+            + " (or set the import resource option to that ID).";
+    }
 
     /// <summary>
     /// The resource exists (or partly exists) but the operation failed: the engine records <paramref name="properties"/>

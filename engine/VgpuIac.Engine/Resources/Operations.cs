@@ -17,6 +17,14 @@ public sealed record PlanRequest
 
     /// <summary>Config merged with prior computed values by the door; null when destroying.</summary>
     public Value? ProposedNewState { get; init; }
+
+    /// <summary>
+    /// Set on a create (<see cref="Prior"/> null) that is the second half of a replacement: the ID of the object in state
+    /// that this create replaces. The door knows it (Terraform plans a replacement's create with no prior state and
+    /// destroys the old object first); the resource uses it to tell "the object being replaced" from a stranger's object
+    /// at the same place (same vmid, same section).
+    /// </summary>
+    public string? Replacing { get; init; }
 }
 
 public sealed record PlanResult

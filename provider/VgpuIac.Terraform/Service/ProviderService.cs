@@ -222,7 +222,7 @@ public sealed class ProviderService(TerraformCatalog catalog, ProviderConfigurat
 
     public override Task<PlanResourceChange.Types.Response> PlanResourceChange(PlanResourceChange.Types.Request request, ServerCallContext context)
     {
-        var response = new PlanResourceChange.Types.Response { PlannedPrivate = request.PriorPrivate };
+        var response = new PlanResourceChange.Types.Response();
         return Handle(nameof(PlanResourceChange), request.TypeName, context, response.Diagnostics, response, async call =>
         {
             if (FindResource(request.TypeName, call) is not { } entry)
@@ -233,7 +233,17 @@ public sealed class ProviderService(TerraformCatalog catalog, ProviderConfigurat
             var prior = ValueShape.MarkSensitive(WireValues.Decode(request.PriorState, entry.Type), entry.Block);
             var proposed = ValueShape.MarkSensitive(WireValues.Decode(request.ProposedNewState, entry.Type), entry.Block);
             var config = ValueShape.MarkSensitive(WireValues.Decode(request.Config, entry.Type), entry.Block);
-            var outcome = await PlanAsync(entry, prior, proposed, config, call).ConfigureAwait(false);
+
+            // Terraform plans a replacement twice: with the prior state, then as a create with no prior state and, as
+            // private data, what the first call returned. The first call records the object's ID there, so the second
+            // knows which object it replaces (ReplacementPrivate).
+            var replacing = prior.IsNull ? ReplacementPrivate.Read(request.PriorPrivate) : null;
+            if (!prior.IsNull && prior[DoorAttributes.IdAttributeName].StringOrNull is { } priorId)
+            {
+                response.PlannedPrivate = ReplacementPrivate.Mark(priorId);
+            }
+
+            var outcome = await PlanAsync(entry, prior, proposed, config, call, replacing).ConfigureAwait(false);
             if (outcome.Planned is { } planned)
             {
                 response.PlannedState = WireValues.Encode(planned, entry.Type);
@@ -244,7 +254,7 @@ public sealed class ProviderService(TerraformCatalog catalog, ProviderConfigurat
     }
 
     /// <summary>The door's whole planning step (public for tests): engine plan wrapped in Terraform's rules.</summary>
-    public async Task<(Value? Planned, ImmutableArray<EnginePath> RequiresReplace)> PlanAsync(ResourceEntry entry, Value prior, Value proposed, Value config, RpcCall call)
+    public async Task<(Value? Planned, ImmutableArray<EnginePath> RequiresReplace)> PlanAsync(ResourceEntry entry, Value prior, Value proposed, Value config, RpcCall call, string? replacing = null)
     {
         if (proposed.IsNull)
         {
@@ -264,6 +274,7 @@ public sealed class ProviderService(TerraformCatalog catalog, ProviderConfigurat
                 Prior = ToEngineOrNull(entry, prior),
                 Config = ToEngine(entry, config),
                 ProposedNewState = ToEngine(entry, prepared),
+                Replacing = replacing,
             },
             call.Cancellation).ConfigureAwait(false);
         call.Diagnostics.AddRange(result.Diagnostics);
@@ -284,7 +295,8 @@ public sealed class ProviderService(TerraformCatalog catalog, ProviderConfigurat
 
     public override Task<ApplyResourceChange.Types.Response> ApplyResourceChange(ApplyResourceChange.Types.Request request, ServerCallContext context)
     {
-        var response = new ApplyResourceChange.Types.Response { Private = request.PlannedPrivate };
+        // the replacement mark in the planned private data is for planning only: nothing is kept in state
+        var response = new ApplyResourceChange.Types.Response();
         return Handle(nameof(ApplyResourceChange), request.TypeName, context, response.Diagnostics, response, async call =>
         {
             if (FindResource(request.TypeName, call) is not { } entry)

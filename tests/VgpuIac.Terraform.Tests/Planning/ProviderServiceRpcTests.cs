@@ -68,6 +68,49 @@ public sealed class ProviderServiceRpcTests
     }
 
     [Fact]
+    public async Task A_replacement_create_is_told_which_object_it_replaces_through_private_data()
+    {
+        // Terraform's first call: with the prior state (the name change forces replacement)
+        var prior = _door.Widget_(("id", Value.String("w1")), ("name", Value.String("w1")), ("mode", Value.String("fast")), ("uid", Value.String("u1")), ("status", Value.String("ready")));
+        var config = _door.Widget_(("name", Value.String("w2")));
+        var first = await _door.Service.PlanResourceChange(new PlanResourceChange.Types.Request
+        {
+            TypeName = "vgpu_widget",
+            PriorState = Encode(prior),
+            ProposedNewState = Encode(config),
+            Config = Encode(config),
+        }, _context);
+        Assert.Empty(first.Diagnostics);
+        Assert.Null(_door.Widget.LastPlan!.Replacing);
+        Assert.False(first.PlannedPrivate.IsEmpty);
+
+        // its second call: a create with a null prior state and the first call's private data
+        var second = await _door.Service.PlanResourceChange(new PlanResourceChange.Types.Request
+        {
+            TypeName = "vgpu_widget",
+            PriorState = Encode(Value.Null),
+            ProposedNewState = Encode(config),
+            Config = Encode(config),
+            PriorPrivate = first.PlannedPrivate,
+        }, _context);
+        Assert.Empty(second.Diagnostics);
+        Assert.Equal("w1", _door.Widget.LastPlan!.Replacing);
+
+        // a plain create has no private data and replaces nothing
+        await _door.Service.PlanResourceChange(new PlanResourceChange.Types.Request
+        {
+            TypeName = "vgpu_widget",
+            PriorState = Encode(Value.Null),
+            ProposedNewState = Encode(config),
+            Config = Encode(config),
+        }, _context);
+        Assert.Null(_door.Widget.LastPlan!.Replacing);
+
+        // foreign private data is not taken for a mark
+        Assert.Null(ReplacementPrivate.Read(ByteString.CopyFromUtf8("opaque")));
+    }
+
+    [Fact]
     public async Task ReadResource_keeps_the_timeouts_the_state_had()
     {
         var timeouts = Value.Object(("create", Value.String("1m")), ("read", Value.Null), ("update", Value.Null), ("delete", Value.Null));

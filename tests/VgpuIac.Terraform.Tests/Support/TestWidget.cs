@@ -54,6 +54,9 @@ public sealed class TestWidget : IResource
     /// <summary>How long apply takes (observing cancellation), to test timeouts and StopProvider.</summary>
     public TimeSpan ApplyDelay { get; set; }
 
+    /// <summary>The last plan request the door made (to assert what the door passed to the engine).</summary>
+    public PlanRequest? LastPlan { get; private set; }
+
     public ResourceDefinition Definition => WidgetDefinition;
 
     public IEnumerable<Diagnostic> Validate(Value config)
@@ -66,6 +69,7 @@ public sealed class TestWidget : IResource
 
     public Task<PlanResult> PlanAsync(PlanRequest request, CancellationToken cancellationToken)
     {
+        LastPlan = request;
         var planned = request.ProposedNewState is { } proposed && PlanOverride is { } plan ? plan(proposed) : request.ProposedNewState;
         return Task.FromResult(new PlanResult { Planned = planned, RequiresReplace = ExtraReplace });
     }

@@ -52,21 +52,27 @@ dls_gateway            = "192.0.2.1"
 dls_url                = "127.0.0.1"
 dls_port               = $DLS_PORT
 TFVARS
+# The provider is installed the way a user installs a release: from a local filesystem mirror (no registry, no
+# network, no dev_overrides warning), so `init` is the real thing and its lock file records the binary's checksum.
+MIRROR=$WORK/mirror/registry.terraform.io/vgpuiac/vgpu/0.1.0/linux_amd64
+mkdir -p "$MIRROR" "$WORK/mirror/registry.opentofu.org/vgpuiac"
+cp "$PROVIDER_DIR/terraform-provider-vgpu" "$MIRROR/terraform-provider-vgpu_v0.1.0"
+cp -r "$WORK/mirror/registry.terraform.io/vgpuiac/vgpu" "$WORK/mirror/registry.opentofu.org/vgpuiac/"
 cat > "$WORK/dev.tfrc" <<RC
 provider_installation {
-  dev_overrides {
-    "registry.terraform.io/vgpuiac/vgpu" = "$PROVIDER_DIR"
-    "registry.opentofu.org/vgpuiac/vgpu" = "$PROVIDER_DIR"
+  filesystem_mirror {
+    path    = "$WORK/mirror"
+    include = ["registry.terraform.io/vgpuiac/vgpu", "registry.opentofu.org/vgpuiac/vgpu"]
   }
-  direct {}
 }
 RC
 export TF_CLI_CONFIG_FILE=$WORK/dev.tfrc TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
 cd "$WORK"
 tfv=$("$TF" version); echo "${tfv%%$'\n'*}"
 
-step "$(basename "$TF") init"
-"$TF" init -no-color 2>&1 | grep -v '^$' | tail -n 5 || true
+step "$(basename "$TF") init (from the local mirror)"
+"$TF" init -no-color > init.txt 2>&1 || { cat init.txt >&2; exit 1; }
+grep -E "Installed vgpuiac/vgpu|has been successfully initialized" init.txt
 
 step "$(basename "$TF") plan"
 "$TF" plan -no-color -out=tfplan
@@ -85,6 +91,7 @@ grep -E "No changes|Plan:" plan2.txt || true
 if [ "$rc" != 0 ]; then echo "demo: the second plan was not empty (exit $rc):" >&2; cat plan2.txt >&2; exit 1; fi
 
 step "$(basename "$TF") destroy"
-"$TF" destroy -no-color -auto-approve | tail -n 3
+"$TF" destroy -no-color -auto-approve > destroy.txt 2>&1 || { cat destroy.txt >&2; exit 1; }
+grep -E "^Destroy complete" destroy.txt
 
 step "Done: the node is stopped and its sandbox removed"

@@ -43,7 +43,7 @@ public static class Scenarios
 
 public sealed class ProfileOverrideScenario : ConvergenceScenario
 {
-    public override string FailOnceDuringCreate => "^mdevctl types";
+    public override string FailOnceDuringCreate => "vgpuiac-write"; // its one atomic write of profile_override.toml
 
     private const string File = "pve1:file/etc/vgpu_unlock/profile_override.toml";
     private static readonly string[] Targets = ["mdev_type", "mdev_type_name", "vmid", "mdev_uuid"];

@@ -1,0 +1,66 @@
+using VgpuIac.NodeSim;
+using VgpuIac.Terraform.Tests.EndToEnd;
+using VgpuIac.Terraform.Tests.Support;
+
+namespace VgpuIac.Terraform.Tests.Convergence;
+
+/// <summary>
+/// Two applies at once on one node, from two Terraform working directories (two teams, two states): edits of one shared
+/// file (<c>profile_override.toml</c>, different sections) are serialised by the node lock, so neither loses the
+/// other's section, and both converge.
+/// </summary>
+[Trait("Category", "E2E")]
+public sealed class ConcurrentApplyTests : IDisposable
+{
+    private readonly TerraformLifecycle _one = new();
+    private readonly TerraformLifecycle _two = new();
+
+    private static string Override(string provider, string type, int width) => provider + $$"""
+        resource "vgpu_profile_override" "o" {
+          node          = "pve1"
+          mdev_type     = "{{type}}"
+          display_width = {{width}}
+          display_height = 1080
+        }
+        """;
+
+    [Fact]
+    public async Task Two_applies_editing_different_sections_of_one_file_at_once_both_land()
+    {
+        Assert.True(TerraformCli.Available, "terraform must be on PATH for the end-to-end tests");
+        if (await SimulatedNodes.StartOrExplainAsync(new NodeOptions { Hostname = "pve1", RebootDelay = 0.5 }) is not { } node)
+        {
+            return;
+        }
+
+        await using (node)
+        {
+            await HandMadeNode.InstallHostDriverAsync(node);
+            var provider = ProviderHcl.For(("pve1", node));
+            for (var round = 0; round < 3; round++)
+            {
+                _one.WriteConfig(Override(provider, "nvidia-46", 1920 + round));
+                _two.WriteConfig(Override(provider, "nvidia-47", 1280 + round));
+                await Task.WhenAll(_one.ApplyAsync(), _two.ApplyAsync());
+
+                var file = await node.ExecCheckedAsync("cat /etc/vgpu_unlock/profile_override.toml");
+                Assert.Contains("[profile.nvidia-46]", file, StringComparison.Ordinal);
+                Assert.Contains("[profile.nvidia-47]", file, StringComparison.Ordinal);
+                Assert.Contains($"display_width = {1920 + round}", file, StringComparison.Ordinal);
+                Assert.Contains($"display_width = {1280 + round}", file, StringComparison.Ordinal);
+                await _one.AssertNoChangesAsync("first state after concurrent applies");
+                await _two.AssertNoChangesAsync("second state after concurrent applies");
+            }
+
+            await Task.WhenAll(_one.DestroyAsync(), _two.DestroyAsync());
+            var left = await node.ExecAsync("cat /etc/vgpu_unlock/profile_override.toml 2>/dev/null");
+            Assert.DoesNotContain("[profile.nvidia-4", left.StandardOutput, StringComparison.Ordinal);
+        }
+    }
+
+    public void Dispose()
+    {
+        _one.Dispose();
+        _two.Dispose();
+    }
+}

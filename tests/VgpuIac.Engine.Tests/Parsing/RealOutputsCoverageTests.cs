@@ -22,7 +22,7 @@ public sealed class RealOutputsCoverageTests
         ["nvidia-smi-query-csv"] = "NvidiaSmi.NvidiaSmiCsvParserTests",
         ["nvidia-smi-vgpu"] = "NvidiaSmi.NvidiaSmiVgpuParserTests",
         ["nvidia-smi-xml"] = "NvidiaSmi.NvidiaSmiXmlParserTests",
-        ["profile-override"] = "ProfileOverride.ProfileOverrideDocumentTests (outside Parsing)",
+        ["profile-override"] = "../ProfileOverride.ProfileOverrideDocumentTests",
         ["pve-api-error"] = "Pve.PveApiErrorParserTests",
         ["qm-config"] = "Pve.QmConfigParserTests",
         ["qm-start"] = "Pve.QmStartParserTests",
@@ -37,6 +37,21 @@ public sealed class RealOutputsCoverageTests
         var kinds = Directory.GetDirectories(RealOutputs.Directory).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToArray();
         Assert.NotEmpty(kinds);
         Assert.All(kinds, k => Assert.True(Readers.ContainsKey(k), $"no parser test reads the real-output kind '{k}'"));
+    }
+
+    [Fact]
+    public void Every_named_reader_test_exists_and_has_tests()
+    {
+        foreach (var (kind, name) in Readers)
+        {
+            // names are relative to VgpuIac.Engine.Tests.Parsing; "../X.Y" is relative to VgpuIac.Engine.Tests
+            var full = name.StartsWith("../", StringComparison.Ordinal) ? "VgpuIac.Engine.Tests." + name[3..] : "VgpuIac.Engine.Tests.Parsing." + name;
+            var type = typeof(RealOutputsCoverageTests).Assembly.GetType(full);
+            Assert.True(type is not null, $"the reader test named for '{kind}' does not exist: {full}");
+            Assert.True(
+                type!.GetMethods().Any(m => m.GetCustomAttributes(typeof(FactAttribute), inherit: true).Length > 0),
+                $"{full} (named for '{kind}') has no tests");
+        }
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public sealed class ConcurrentApplyTests : IDisposable
         }
         """;
 
-    [Fact]
+    [NodeFact]
     public async Task Two_applies_editing_different_sections_of_one_file_at_once_both_land()
     {
         Assert.True(TerraformCli.Available, "terraform must be on PATH for the end-to-end tests");

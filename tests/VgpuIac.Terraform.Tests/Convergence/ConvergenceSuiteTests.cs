@@ -68,7 +68,7 @@ public sealed class ConvergenceSuiteTests : IDisposable
         Assert.Contains(ProviderSchema.NodeAttribute.Name, Scenarios.All.SelectMany(s => s.Cases("/nonexistent")).Select(c => c.Attribute));
     }
 
-    [Theory]
+    [NodeTheory]
     [MemberData(nameof(Resources))]
     public async Task Changing_each_attribute_converges_and_changes_only_what_it_governs(string resourceType)
     {
@@ -90,7 +90,7 @@ public sealed class ConvergenceSuiteTests : IDisposable
         }
     }
 
-    [Theory]
+    [NodeTheory]
     [MemberData(nameof(Resources))]
     public async Task A_create_that_failed_midway_is_finished_by_a_plain_apply(string resourceType)
     {

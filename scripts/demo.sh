@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make demo: a simulated Proxmox VE node with a Tesla P40, the provider built from this checkout, and the quickstart
-# (examples/terraform/quickstart) planned and applied with terraform (tofu when installed) through dev_overrides.
+# (examples/terraform/quickstart) planned and applied with terraform (tofu when installed), the provider installed from a local filesystem mirror.
 # It shows what landed on the node, shows that a second plan has nothing to do, then destroys and cleans up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,7 +37,7 @@ HOST_RUN=$("${NODESIM[@]}" write-host-installer --version 535.129.03 --out "$WOR
 GUEST_RUN=$("${NODESIM[@]}" write-guest-driver --version 535.129.03 --out "$WORK/files")
 ls -l "$WORK/files"
 
-step "Terraform configuration: the quickstart, with dev_overrides pointing at the freshly built provider"
+step "Terraform configuration: the quickstart; the provider built from this checkout, installed from a local mirror"
 cp examples/terraform/quickstart/*.tf "$WORK/"
 DLS_PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 18443)
 cat > "$WORK/terraform.tfvars" <<TFVARS

@@ -42,6 +42,9 @@ public sealed class DemoTests
         await p.WaitForExitAsync(cts.Token);
         var output = await stdout + await stderr;
         Assert.True(p.ExitCode == 0, "make demo failed:\n" + output);
+        Assert.Contains("Installed vgpuiac/vgpu v", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("no such host", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("development overrides are in effect", output, StringComparison.Ordinal);
         Assert.Contains("Apply complete! Resources: 4 added", output, StringComparison.Ordinal);
         Assert.Contains("License Status                    : Licensed (Expiry:", output, StringComparison.Ordinal);
         Assert.Contains("No changes. Your infrastructure matches the configuration.", output, StringComparison.Ordinal);

@@ -11,6 +11,8 @@
 //   update {type, name, news, preview} | delete {type, name} | invoke {tok, args, preview}
 //   construct {type, name, inputs, dryRun, providers, inputDependencies, protect}
 //   sigint {} | waitExit {timeoutMs}
+//   replace {type, name, news}: the engine's replacement (diff, check, then delete+create or create+delete as the
+//     provider's deleteBeforeReplace says); one result {rpc: 'replace', ok, order, deleteBeforeReplace, steps: [...]}
 // Result: { portLine, startupMs, steps: [{rpc, name, ok, startedAt, endedAt (epoch ms), code, details, initFailed, response}], logs, monitor, stderr }
 const fs = require('fs');
 const { grpc, providerPb, pluginPb, statusPb, Empty, Struct } = require('./lib/stubs');
@@ -56,7 +58,7 @@ async function main() {
   result.startupMs = startupMs;
   const state = {};
 
-  for (const step of plan.steps) {
+  async function runStep(step) {
     const name = step.name || '';
     const type = step.type || '';
     const urn = step.urn || urnOf(type, name);
@@ -135,14 +137,12 @@ async function main() {
         const sent = Date.now();
         plugin.child.kill('SIGINT');
         const exit = await Promise.race([plugin.exited, new Promise((r) => setTimeout(() => r(null), step.timeoutMs || 10000))]);
-        result.steps.push({ rpc: 'sigint', ok: !!exit, exitCode: exit ? exit.code : null, signal: exit ? exit.signal : null, exitMs: exit ? exit.at - sent : null });
-        continue;
+        return { rpc: 'sigint', ok: !!exit, exitCode: exit ? exit.code : null, signal: exit ? exit.signal : null, exitMs: exit ? exit.at - sent : null };
       }
       case 'waitExit': {
         const from = Date.now();
         const exit = await Promise.race([plugin.exited, new Promise((r) => setTimeout(() => r(null), step.timeoutMs || 10000))]);
-        result.steps.push({ rpc: 'waitExit', ok: !!exit, exitCode: exit ? exit.code : null, exitMs: exit ? exit.at - from : null });
-        continue;
+        return { rpc: 'waitExit', ok: !!exit, exitCode: exit ? exit.code : null, exitMs: exit ? exit.at - from : null };
       }
       default:
         throw new Error(`unknown step ${step.rpc}`);
@@ -159,7 +159,38 @@ async function main() {
       out.response = describe(step.rpc, res);
       remember(step, name, res, state);
     }
-    result.steps.push(out);
+    return out;
+  }
+
+  // A replacement the way the engine runs it (step_generator.go): Diff; when it replaces, Check the new inputs with no
+  // olds, then Delete the old object before Creating the new one if the provider said deleteBeforeReplace, else Create
+  // the new one first and Delete the old one last. One result entry with the sub-steps in the order they ran.
+  async function runReplace(step) {
+    const { type, name } = step;
+    const started = Date.now();
+    const steps = [];
+    const run = async (s) => { const out = await runStep({ type, name, ...s }); steps.push(out); return out; };
+    const entry = () => ({ rpc: 'replace', name, ok: steps.every((x) => x.ok), order: steps.map((x) => x.rpc), steps,
+      deleteBeforeReplace: diff.ok ? diff.response.deleteBeforeReplace : null, startedAt: started, endedAt: Date.now() });
+    const diff = await run({ rpc: 'diff', news: step.news });
+    if (!diff.ok || diff.response.replaces.length === 0) return entry();
+    const check = await run({ rpc: 'check', news: step.news, olds: {} });
+    if (!check.ok || check.response.failures.length > 0) return entry();
+    const old = { ...state[name] };
+    const deleteOld = () => run({ rpc: 'delete', id: old.id, properties: old.outputs, oldInputs: old.inputs });
+    if (diff.response.deleteBeforeReplace) {
+      if ((await deleteOld()).ok) await run({ rpc: 'create', properties: check.response.inputs });
+    } else {
+      const created = await run({ rpc: 'create', properties: check.response.inputs });
+      const fresh = state[name];
+      if (created.ok) await deleteOld();
+      if (fresh) state[name] = fresh; // the old object's Delete does not forget the new one
+    }
+    return entry();
+  }
+
+  for (const step of plan.steps) {
+    result.steps.push(step.rpc === 'replace' ? await runReplace(step) : await runStep(step));
   }
 
   result.monitor = monitor ? { registrations: monitor.registrations, outputs: monitor.outputs, invokes: monitor.invokes, features: monitor.features } : null;

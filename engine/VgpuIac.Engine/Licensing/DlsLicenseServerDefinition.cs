@@ -17,6 +17,7 @@ public static class DlsLicenseServerDefinition
         Name = "dls_license_server",
         PulumiName = "DlsLicenseServer",
         Kind = ObjectKind.Resource,
+        DeleteBeforeReplace = true,
         Aliases = ["dls_license_server"],
         ImportIdFormat = "<node>/lxc/<vmid> or <node>/docker",
         Description =

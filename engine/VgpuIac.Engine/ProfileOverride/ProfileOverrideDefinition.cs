@@ -29,6 +29,7 @@ public static class ProfileOverrideDefinition
         Name = "profile_override",
         PulumiName = "ProfileOverride",
         Kind = ObjectKind.Resource,
+        DeleteBeforeReplace = true,
         ImportIdFormat = "<node>/profile.<mdev type> | <node>/vm.<vmid> | <node>/mdev.<uuid>",
         Description = $"""
             One section of `{FilePath}`, the file vgpu_unlock-rs reads to change a vGPU type's properties (displays, resolution,

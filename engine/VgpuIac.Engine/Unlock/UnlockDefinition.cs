@@ -34,6 +34,7 @@ public static class UnlockDefinition
         Name = "unlock",
         PulumiName = "Unlock",
         Kind = ObjectKind.Resource,
+        DeleteBeforeReplace = true,
         ImportIdFormat = "<node>",
         Description = $"""
             Installs [vgpu_unlock-rs](https://github.com/mbilker/vgpu_unlock-rs) on a node so that a consumer GPU (GeForce or

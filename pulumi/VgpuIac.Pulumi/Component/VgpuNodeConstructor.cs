@@ -146,6 +146,16 @@ public sealed class VgpuNodeConstructor
                 dependencies[key] = [.. guests.Select(g => g.Urn)];
             }
 
+            if (!_request.DryRun)
+            {
+                // After a deployment every declared output is known or null: nothing is left unknown, nothing is missing.
+                outputs = KnownOrNull(outputs);
+                foreach (var declared in _owner._shape.Outputs.Properties.Where(p => !outputs.Fields.ContainsKey(p.CamelName)))
+                {
+                    outputs.Fields[declared.CamelName] = ProtoValue.ForNull();
+                }
+            }
+
             await _monitor.RegisterResourceOutputsAsync(new RegisterResourceOutputsRequest { Urn = _componentUrn, Outputs = outputs }, cancellationToken: _cancel).ConfigureAwait(false);
             var response = new ConstructResponse { Urn = _componentUrn, State = outputs };
             foreach (var (key, urns) in dependencies)
@@ -157,6 +167,26 @@ public sealed class VgpuNodeConstructor
 
             return response;
         }
+
+        /// <summary>A copy with every unknown (at any depth, also inside secrets) replaced by null.</summary>
+        private static Struct KnownOrNull(Struct value)
+        {
+            var result = new Struct();
+            foreach (var (key, v) in value.Fields)
+            {
+                result.Fields[key] = KnownOrNull(v);
+            }
+
+            return result;
+        }
+
+        private static ProtoValue KnownOrNull(ProtoValue value) => value.KindCase switch
+        {
+            ProtoValue.KindOneofCase.StringValue when Sentinels.AllUnknowns.Contains(value.StringValue) => ProtoValue.ForNull(),
+            ProtoValue.KindOneofCase.StructValue => ProtoValue.ForStruct(KnownOrNull(value.StructValue)),
+            ProtoValue.KindOneofCase.ListValue => ProtoValue.ForList([.. value.ListValue.Values.Select(KnownOrNull)]),
+            _ => value,
+        };
 
         private RegisterResourceRequest ComponentRegistration()
         {
@@ -381,7 +411,7 @@ public sealed class VgpuNodeConstructor
                 _childUrns.Add(response.Urn);
             }
 
-            return new Registered(name, response.Urn, response.Object ?? new Struct());
+            return new Registered(name, response.Urn, response.Object ?? new Struct(), _request.DryRun);
         }
 
         private async Task<ProtoValue> NodeFactsAsync(ProtoValue? node)
@@ -414,7 +444,12 @@ public sealed class VgpuNodeConstructor
                     throw new RpcException(new Grpc.Core.Status(StatusCode.Unknown, "Unable to read the node's facts: " + string.Join("; ", result.Failures.Select(f => f.Reason))));
                 }
 
-                return result.Unknown || result.Return is null ? Unknown() : ProtoValue.ForStruct(result.Return);
+                if (result.Unknown || result.Return is null)
+                {
+                    return _request.DryRun ? Unknown() : ProtoValue.ForNull();
+                }
+
+                return ProtoValue.ForStruct(result.Return);
             }
             catch (RpcException) when (_request.DryRun)
             {
@@ -426,10 +461,13 @@ public sealed class VgpuNodeConstructor
         private string PulumiDefinitionToken() => _owner._shape.NodeFacts!.Token;
     }
 
-    private sealed record Registered(string Name, string Urn, Struct Outputs)
+    private sealed record Registered(string Name, string Urn, Struct Outputs, bool Preview)
     {
-        /// <summary>An output of the child, or unknown when the engine has not computed it (preview).</summary>
+        /// <summary>
+        /// An output of the child. One the engine has not given is unknown during a preview (not computed yet) and null
+        /// after a deployment (the child has no such value).
+        /// </summary>
         public ProtoValue Output(string camelName) =>
-            Outputs.Fields.TryGetValue(camelName, out var v) ? v : Unknown();
+            Outputs.Fields.TryGetValue(camelName, out var v) ? v : Preview ? Unknown() : ProtoValue.ForNull();
     }
 }

@@ -27,7 +27,7 @@ public sealed class PulumiEngineLog : IEngineLog
 
     public void Write(LogLevel level, string message, IReadOnlyList<KeyValuePair<string, object?>>? fields = null)
     {
-        var text = WithFields(message, fields);
+        var text = Provider.PulumiWording.Neutral(WithFields(message, fields));
         switch (level)
         {
             case LogLevel.Trace or LogLevel.Debug:
@@ -54,7 +54,7 @@ public sealed class PulumiEngineLog : IEngineLog
         var text = fraction is { } f
             ? $"{operation}: {message} ({(f * 100).ToString("0", CultureInfo.InvariantCulture)}%)"
             : $"{operation}: {message}";
-        _sink.Send(new LogRequest { Severity = LogSeverity.Info, Message = text, Urn = Urn, Ephemeral = true });
+        _sink.Send(new LogRequest { Severity = LogSeverity.Info, Message = Provider.PulumiWording.Neutral(text), Urn = Urn, Ephemeral = true });
     }
 
     private static string WithFields(string message, IReadOnlyList<KeyValuePair<string, object?>>? fields)

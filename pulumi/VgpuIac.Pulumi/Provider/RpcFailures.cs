@@ -11,10 +11,10 @@ namespace VgpuIac.Pulumi.Provider;
 /// <summary>Turns engine diagnostics into what the Pulumi engine shows: RPC errors, check failures, partial-failure details.</summary>
 public static class RpcFailures
 {
-    /// <summary>"summary: detail" with the property path, for one diagnostic.</summary>
+    /// <summary>"summary: detail" with the property path, for one diagnostic, worded for Pulumi users.</summary>
     public static string Describe(Diagnostic d)
     {
-        var sb = new StringBuilder(d.Summary);
+        var sb = new StringBuilder(PulumiWording.Neutral(d.Summary));
         var detail = DetailOf(d);
         if (detail.Length > 0)
         {
@@ -34,16 +34,16 @@ public static class RpcFailures
         new(new Grpc.Core.Status(code, string.Join("\n", errors.Select(Describe))));
 
     public static RpcException InvalidInputs(IEnumerable<PropertyFailure> failures) =>
-        new(new Grpc.Core.Status(StatusCode.InvalidArgument, string.Join("\n", failures.Select(f => $"{f.Path}: {f.Reason}"))));
+        new(new Grpc.Core.Status(StatusCode.InvalidArgument, PulumiWording.Neutral(string.Join("\n", failures.Select(f => $"{f.Path}: {f.Reason}")))));
 
     public static CheckFailure ToCheckFailure(Diagnostic d) => new()
     {
         Property = PropertyPath.From(d.Path),
-        Reason = DetailOf(d) is { Length: > 0 } detail ? $"{d.Summary}: {detail}" : d.Summary,
+        Reason = PulumiWording.Neutral(DetailOf(d) is { Length: > 0 } detail ? $"{d.Summary}: {detail}" : d.Summary),
     };
 
     /// <summary>The engine's detail plus, when an existing object can be adopted, the Pulumi way to do it.</summary>
-    public static string DetailOf(Diagnostic d) => d.Import is { } import ? d.Detail + ImportAdvice(import) : d.Detail;
+    public static string DetailOf(Diagnostic d) => PulumiWording.Neutral(d.Import is { } import ? d.Detail + ImportAdvice(import) : d.Detail);
 
     /// <summary><c>pulumi import</c> with the type token and the import ID.</summary>
     public static string ImportAdvice(ImportHint import)

@@ -8,6 +8,7 @@ using VgpuIac.Engine.Schema;
 using VgpuIac.Engine.Values;
 using VgpuIac.Pulumi.Component;
 using VgpuIac.Pulumi.Model;
+using VgpuIac.Pulumi.Provider;
 
 namespace VgpuIac.Pulumi.Schema;
 
@@ -21,6 +22,12 @@ public static class PulumiSchema
     public static string Version { get; } = typeof(PulumiSchema).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion is { } v
         ? v.Split('+')[0]
         : "0.1.0";
+
+    /// <summary>
+    /// Where a release's plugin archives live. The CLI fills in <c>${VERSION}</c> and appends
+    /// <c>/pulumi-resource-vgpu-v&lt;version&gt;-&lt;os&gt;-&lt;arch&gt;.tar.gz</c>; <c>scripts/release.sh</c> builds those archives.
+    /// </summary>
+    public const string PluginDownloadUrl = "https://github.com/vgpuiac/vgpuiac/releases/download/v${VERSION}";
 
     public static string Render() => Render(EngineCatalog.Provider, EngineCatalog.Resources, EngineCatalog.DataSources);
 
@@ -46,6 +53,7 @@ public static class PulumiSchema
             w.WriteEndArray();
             w.WriteString("publisher", "VgpuIac");
             w.WriteString("license", "Apache-2.0");
+            w.WriteString("pluginDownloadURL", PluginDownloadUrl);
 
             var providerModel = PulumiDefinition.For(provider);
             w.WriteStartObject("config");
@@ -53,25 +61,25 @@ public static class PulumiSchema
             foreach (var p in providerModel.Inputs)
             {
                 w.WritePropertyName(p.CamelName);
-                WriteProperty(w, p, types);
+                WriteProperty(w, p, types, "Config");
             }
 
             w.WriteEndObject();
             w.WriteEndObject();
 
             w.WriteStartObject("provider");
-            w.WriteString("description", provider.Description);
-            WriteProperties(w, "inputProperties", providerModel.Inputs, types);
+            w.WriteString("description", PulumiWording.Neutral(provider.Description));
+            WriteProperties(w, "inputProperties", providerModel.Inputs, types, "Provider");
             w.WriteEndObject();
 
             w.WriteStartObject("resources");
             foreach (var resource in resourceList.Select(r => PulumiDefinition.For(r.Definition)).OrderBy(r => r.Token, StringComparer.Ordinal))
             {
                 w.WriteStartObject(resource.Token);
-                w.WriteString("description", Describe(resource.Definition));
-                WriteProperties(w, "inputProperties", resource.Inputs, types);
+                w.WriteString("description", PulumiWording.Neutral(Describe(resource.Definition)));
+                WriteProperties(w, "inputProperties", resource.Inputs, types, CSharpNames.ClassOf(resource.Token));
                 WriteNames(w, "requiredInputs", resource.Inputs.Where(p => p.IsRequired));
-                WriteProperties(w, "properties", resource.Shape.Properties, types);
+                WriteProperties(w, "properties", resource.Shape.Properties, types, CSharpNames.ClassOf(resource.Token));
                 WriteNames(w, "required", resource.Shape.Properties.Where(AlwaysInOutputs));
                 w.WriteEndObject();
             }
@@ -83,8 +91,8 @@ public static class PulumiSchema
                 "licence server and the vGPU guests as child resources (names `<name>-driver`, `<name>-guest-<vmid>`, ...), in dependency order. " +
                 "The component itself never touches the node; its children do.");
             w.WriteBoolean("isComponent", true);
-            WriteProperties(w, "inputProperties", component.Inputs.Properties, types);
-            WriteProperties(w, "properties", component.Outputs.Properties, types);
+            WriteProperties(w, "inputProperties", component.Inputs.Properties, types, CSharpNames.ClassOf(VgpuNodeShape.Token));
+            WriteProperties(w, "properties", component.Outputs.Properties, types, CSharpNames.ClassOf(VgpuNodeShape.Token));
             w.WriteEndObject();
             w.WriteEndObject();
 
@@ -92,13 +100,13 @@ public static class PulumiSchema
             foreach (var function in dataSourceList.Select(d => PulumiDefinition.For(d.Definition)).OrderBy(f => f.Token, StringComparer.Ordinal))
             {
                 w.WriteStartObject(function.Token);
-                w.WriteString("description", Describe(function.Definition));
+                w.WriteString("description", PulumiWording.Neutral(Describe(function.Definition)));
                 w.WriteStartObject("inputs");
-                WriteProperties(w, "properties", function.Inputs, types);
+                WriteProperties(w, "properties", function.Inputs, types, CSharpNames.ClassOf(function.Token));
                 WriteNames(w, "required", function.Inputs.Where(p => p.IsRequired));
                 w.WriteEndObject();
                 w.WriteStartObject("outputs");
-                WriteProperties(w, "properties", function.Shape.Properties, types);
+                WriteProperties(w, "properties", function.Shape.Properties, types, CSharpNames.ClassOf(function.Token));
                 WriteNames(w, "required", function.Shape.Properties.Where(AlwaysInOutputs));
                 w.WriteEndObject();
                 w.WriteEndObject();
@@ -115,7 +123,7 @@ public static class PulumiSchema
                 var type = types[token];
                 w.WriteStartObject(token);
                 w.WriteString("type", "object");
-                WriteProperties(w, "properties", type.Properties, types);
+                WriteProperties(w, "properties", type.Properties, types, CSharpNames.ClassOf(token));
                 WriteNames(w, "required", type.Properties.Where(p => p.IsRequired));
                 w.WriteEndObject();
             }
@@ -147,13 +155,14 @@ public static class PulumiSchema
             ? $"{definition.Description}\n\n## Import\n\n```sh\npulumi import {PulumiDefinition.TokenOf(definition.PulumiName)} <name> '{format}'\n```"
             : definition.Description;
 
-    private static void WriteProperties(Utf8JsonWriter w, string name, IEnumerable<PulumiProperty> properties, SortedDictionary<string, PulumiObject> types)
+    /// <summary>Properties of the C# class <paramref name="owner"/> (for the codegen's naming rules).</summary>
+    private static void WriteProperties(Utf8JsonWriter w, string name, IEnumerable<PulumiProperty> properties, SortedDictionary<string, PulumiObject> types, string owner)
     {
         w.WriteStartObject(name);
         foreach (var p in properties.OrderBy(p => p.CamelName, StringComparer.Ordinal))
         {
             w.WritePropertyName(p.CamelName);
-            WriteProperty(w, p, types);
+            WriteProperty(w, p, types, owner);
         }
 
         w.WriteEndObject();
@@ -176,13 +185,13 @@ public static class PulumiSchema
         w.WriteEndArray();
     }
 
-    private static void WriteProperty(Utf8JsonWriter w, PulumiProperty p, SortedDictionary<string, PulumiObject> types)
+    private static void WriteProperty(Utf8JsonWriter w, PulumiProperty p, SortedDictionary<string, PulumiObject> types, string owner)
     {
         w.WriteStartObject();
         WriteTypeFields(w, p.Type, types);
         if (p.Description.Length > 0)
         {
-            w.WriteString("description", p.Description);
+            w.WriteString("description", PulumiWording.Neutral(p.Description));
         }
 
         if (p.Default is { } d && p.Type is PulumiPrimitive)
@@ -207,7 +216,16 @@ public static class PulumiSchema
 
         if (p.Deprecation is { } deprecation)
         {
-            w.WriteString("deprecationMessage", deprecation);
+            w.WriteString("deprecationMessage", PulumiWording.Neutral(deprecation));
+        }
+
+        if (CSharpNames.OverrideFor(owner, p.CamelName) is { } csharpName)
+        {
+            w.WriteStartObject("language");
+            w.WriteStartObject("csharp");
+            w.WriteString("name", csharpName);
+            w.WriteEndObject();
+            w.WriteEndObject();
         }
 
         w.WriteEndObject();

@@ -136,4 +136,35 @@ public sealed class ConstructTests
         Assert.Contains("n1-guest-101", run.Step(1)["details"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.DoesNotContain(run.Monitor!["registrations"]!.AsArray(), r => r!["custom"]!.GetValue<bool>() && r["name"]!.GetValue<string>() == "n1-guest-101" && r["object"]!["name"]!.GetValue<string>() == "b");
     }
+
+    [EngineFact]
+    public async Task After_a_deployment_every_declared_output_is_known_or_null_even_when_a_child_lacks_a_value()
+    {
+        // The children report no url, no licence status and the facts function returns nothing: outside a preview the
+        // component must not answer unknown for them (the engine rejects unknowns after an update).
+        var declared = JsonNode.Parse(PulumiSchema.Render())!["resources"]!["vgpu:index:VgpuNode"]!["properties"]!.AsObject().Select(kv => kv.Key).ToList();
+        var withoutDls = Inputs();
+        withoutDls.Remove("licenseServer");
+        var run = await PulumiEngine.RunAsync([Construct(Inputs(), dryRun: false), Construct(withoutDls, dryRun: false), Construct(Inputs(), dryRun: true)], new JsonObject());
+
+        foreach (var step in new[] { 0, 1 })
+        {
+            var state = run.Ok(step)["state"]!.AsObject();
+            Assert.Equal(declared.Order(StringComparer.Ordinal), state.Select(kv => kv.Key).Order(StringComparer.Ordinal));
+            Assert.DoesNotContain(PulumiEngine.Unknown, state.ToJsonString(), StringComparison.Ordinal);
+            Assert.Equal("pve1", state["node"]!.GetValue<string>());
+            Assert.Null(state["licenseServerUrl"]);
+        }
+
+        var first = run.Ok(0)["state"]!.AsObject();
+        Assert.Null(first["guestLicenseStatuses"]!["n1-guest-101"]);
+        Assert.True(first["guestLicenseStatuses"]!.AsObject().ContainsKey("n1-guest-102"));
+        var registered = run.Monitor!["outputs"]!.AsArray();
+        Assert.DoesNotContain(PulumiEngine.Unknown, registered[0]!["outputs"]!.ToJsonString(), StringComparison.Ordinal);
+
+        // The same component in a preview: what the children have not computed yet is unknown.
+        var preview = run.Ok(2)["state"]!.AsObject();
+        Assert.Equal(PulumiEngine.Unknown, preview["licenseServerUrl"]!.GetValue<string>());
+        Assert.Equal(PulumiEngine.Unknown, preview["guestLicenseStatuses"]!["n1-guest-101"]!.GetValue<string>());
+    }
 }

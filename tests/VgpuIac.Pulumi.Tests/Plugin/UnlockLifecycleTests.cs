@@ -111,7 +111,7 @@ public sealed class UnlockLifecycleTests : IAsyncLifetime
         var replace = run.Ok(9);
         Assert.Equal(["libraryPath"], Names(replace["replaces"]));
         Assert.EndsWith("REPLACE", replace["detailedDiff"]!["libraryPath"]!["kind"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.False(replace["deleteBeforeReplace"]!.GetValue<bool>());
+        Assert.True(replace["deleteBeforeReplace"]!.GetValue<bool>()); // one unlock per node: the old one goes first
 
         var log = await node.ReadCommandLogAsync();
         Assert.Contains(log.During(run, 4), NodeConfig.IsMutating);

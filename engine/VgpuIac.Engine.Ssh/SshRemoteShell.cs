@@ -27,7 +27,10 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
     // Fixed scripts: user input only ever arrives as positional arguments ($1, $2, ...).
     private const string ReadScript = "if [ -e \"$1\" ]; then exec cat -- \"$1\"; fi; echo vgpuiac-missing >&2; exit 3";
 
-    private const string Sha256Script = "[ -f \"$1\" ] || exit 3; sha256sum -- \"$1\" | cut -d' ' -f1";
+    // Prints "<sha256> <owner>:<group> <octal mode>" of an existing file.
+    private const string Sha256Script = "[ -f \"$1\" ] || exit 3; sha=$(sha256sum -- \"$1\" | cut -d' ' -f1) || exit 1; printf '%s %s\\n' \"$sha\" \"$(stat -c '%U:%G %a' -- \"$1\")\"";
+
+    private const string OwnerModeScript = "chown -- \"$2\" \"$1\" && chmod -- \"$3\" \"$1\"";
 
     private const string WriteScript = """
         set -eu
@@ -54,7 +57,7 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
 
     private const string StopSessionScript = "pkill -TERM -s \"$1\" || exit 0; sleep 1; pkill -KILL -s \"$1\"; exit 0";
 
-    private const string LockScript = "mkdir -p /run/lock && exec flock -x \"$1\" sh -c 'echo locked; read -r _ || true'";
+    private const string LockScript = "mkdir -p /run/lock && exec flock -x -E 75 -w \"$2\" \"$1\" sh -c 'echo locked; read -r _ || true'";
 
     private readonly NodeSettings _node;
     private readonly SshTransportOptions _options;
@@ -140,22 +143,40 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
         throw OperationFailed($"Unable to read {path}: {FirstLine(error, raw.ExitCode)}.", "Check that the path is a readable file on the node.");
     }
 
-    public async Task<bool> UploadAsync(string localPath, string remotePath, string sha256, IProgress<double>? progress, CancellationToken cancellationToken)
+    public Task<bool> UploadAsync(string localPath, string remotePath, string sha256, IProgress<double>? progress, CancellationToken cancellationToken) =>
+        UploadAsync(localPath, remotePath, sha256, RemoteFile.ExecutableMode, progress, cancellationToken);
+
+    public async Task<bool> UploadAsync(string localPath, string remotePath, string sha256, int mode, IProgress<double>? progress, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(localPath);
         ArgumentException.ThrowIfNullOrEmpty(remotePath);
         ArgumentException.ThrowIfNullOrEmpty(sha256);
         var want = sha256.Trim().ToLowerInvariant();
+
+        // The node's file gets our owner and mode, never the local file's: a local 0666 must not land world-writable.
+        var wantMode = Convert.ToString(mode & 0xFFF, 8);
         var existing = await RunAsync(RemoteCommand.Of("sh", "-c", Sha256Script, "vgpuiac-sha256", remotePath), cancellationToken).ConfigureAwait(false);
-        if (existing.Succeeded && string.Equals(existing.StandardOutput.Trim(), want, StringComparison.Ordinal))
+        var fields = existing.StandardOutput.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (existing.Succeeded && fields.Length == 3 && string.Equals(fields[0], want, StringComparison.Ordinal))
         {
+            if (fields[1] != "root:root" || fields[2] != wantMode)
+            {
+                // Same bytes, wrong owner or mode (changed on the node, or placed by an older version): correct them.
+                var fix = await RunAsync(RemoteCommand.Of("sh", "-c", OwnerModeScript, "vgpuiac-chmod", remotePath, "root:root", wantMode.PadLeft(4, '0')).AsMutating(), cancellationToken).ConfigureAwait(false);
+                if (!fix.Succeeded)
+                {
+                    throw OperationFailed($"Unable to set owner root:root and mode {wantMode} on {remotePath}: {FirstLine(fix.StandardError, fix.ExitCode)}.", "Check the file on the node, then run apply again.");
+                }
+
+                _log.Write(LogLevel.Info, $"ssh {NodeName}: {remotePath} had owner {fields[1]} and mode {fields[2]}; set to root:root {wantMode}");
+            }
+
             _log.Write(LogLevel.Debug, $"ssh {NodeName}: {remotePath} already has SHA-256 {want}; upload skipped");
             progress?.Report(1.0);
             return false;
         }
 
         var length = new FileInfo(localPath).Length;
-        var mode = OperatingSystem.IsWindows() ? 0x1A4 : (int)File.GetUnixFileMode(localPath) & 0x1FF;
         var command = WriteCommand(remotePath, mode, "root", "root", createParents: true, expectedSha256: want)
             .WithTimeout(TimeSpan.FromTicks(Math.Max(_options.DefaultCommandTimeout.Ticks, TimeSpan.FromHours(2).Ticks)));
         var operation = $"upload {Path.GetFileName(localPath)} to {NodeName}:{remotePath}";
@@ -245,7 +266,7 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
         }
 
         // Wait until the old connection is gone (a real node keeps sshd up for a few seconds while it shuts down).
-        while (Remaining() > TimeSpan.Zero && await IsAliveAsync(connection, cancellationToken).ConfigureAwait(false))
+        while (Remaining() > TimeSpan.Zero && await IsAliveAsync(connection, Clamp(Remaining(), TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5)), cancellationToken).ConfigureAwait(false))
         {
             await Task.Delay(Clamp(Remaining(), TimeSpan.Zero, _options.RebootPollInterval), _time, cancellationToken).ConfigureAwait(false);
         }
@@ -289,7 +310,8 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
         try
         {
             var lockPath = $"/run/lock/vgpuiac-{name}.lock";
-            var command = RemoteCommand.Of("sh", "-c", LockScript, "vgpuiac-lock", lockPath);
+            var lockTimeout = _options.NodeLockTimeout;
+            var command = RemoteCommand.Of("sh", "-c", LockScript, "vgpuiac-lock", lockPath, Math.Max(1, (long)lockTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture));
             var connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
             SshCommand ssh;
             Task execution;
@@ -322,6 +344,13 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
                     catch (Exception e) when (e is SshException or ObjectDisposedException or InvalidOperationException)
                     {
                         error = e.Message;
+                    }
+
+                    if (ssh.ExitStatus == 75)
+                    {
+                        throw OperationFailed(
+                            $"Unable to take the node lock {lockPath}: another apply (or an operation it started) has held it for more than {lockTimeout.TotalMinutes:F0} min.",
+                            $"Check what runs on the node (`fuser -v {lockPath}`, `ps -ef`); wait for it to finish or stop it, then run apply again.");
                     }
 
                     throw OperationFailed($"Unable to take the node lock {lockPath}: {FirstLine(error, ssh.ExitStatus ?? -1)}.", "Check that `flock` (util-linux) is installed on the node.");
@@ -642,7 +671,7 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
         }
     }
 
-    private async Task<bool> IsAliveAsync(SshConnection connection, CancellationToken cancellationToken)
+    private async Task<bool> IsAliveAsync(SshConnection connection, TimeSpan probeTimeout, CancellationToken cancellationToken)
     {
         if (!connection.IsConnected)
         {
@@ -651,10 +680,10 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
 
         try
         {
-            using var probeTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            probeTimeout.CancelAfter(TimeSpan.FromSeconds(5));
+            using var probeCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            probeCts.CancelAfter(probeTimeout);
             using var probe = connection.Client.CreateCommand("true");
-            await probe.ExecuteAsync(probeTimeout.Token).ConfigureAwait(false);
+            await probe.ExecuteAsync(probeCts.Token).ConfigureAwait(false);
             return probe.ExitStatus is not null && connection.IsConnected;
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested)

@@ -261,7 +261,8 @@ public sealed class SimulatedNode : IAsyncDisposable
     public Task ClearFaultsAsync(string? id = null, CancellationToken ct = default) =>
         ExecCheckedAsync(id is null ? "rm -f /etc/nodesim/faults/*" : "rm -f /etc/nodesim/faults/" + id, ct);
 
-    /// <summary>The next reboot never brings sshd back (until the node is disposed).</summary>
+    /// <summary>The next reboot never brings sshd back, until this is called with <paramref name="never"/> false: then a
+    /// node that is down after such a reboot comes back (sshd starts), as a slow boot would.</summary>
     public Task RebootNeverReturnsAsync(bool never = true, CancellationToken ct = default) =>
         ExecCheckedAsync(never ? "touch /etc/nodesim/reboot_never" : "rm -f /etc/nodesim/reboot_never", ct);
 

@@ -119,9 +119,9 @@ public static class HostDriverCommands
             ? RemoteCommand.Of("systemctl", "enable", "--now", "nvidia-vgpud.service", "nvidia-vgpu-mgr.service")
             : RemoteCommand.Of("systemctl", "enable", "--now", "nvidia-vgpu-mgr.service")).AsMutating();
 
-    /// <summary>Removes VgpuIac's marker and staged installers.</summary>
+    /// <summary>Removes VgpuIac's marker, staged installers and the status files of the last install/uninstall operation.</summary>
     public static RemoteCommand RemoveMarkers { get; } =
-        RemoteCommand.Of("rm", "-rf", "--", InstalledDriverMarker.FilePath, HostDriverPlanner.InstallerDirectory).AsMutating();
+        RemoteCommand.Of("rm", "-rf", "--", InstalledDriverMarker.FilePath, HostDriverPlanner.InstallerDirectory, $"{RemoteOperation.StateDirectory}/{OperationName}").AsMutating();
 
     public static RemoteCommand InstallerLogTail { get; } = RemoteCommand.Of("tail", "-n", "60", InstallerLogPath);
 

@@ -125,7 +125,8 @@ public sealed class HostDriverResource : IResource
             return new PlanResult { Planned = planned, Diagnostics = diagnostics.ToImmutable() };
         }
 
-        if (request.Prior is null && request.Replacing is not null)
+        var replacingHere = request.Prior is null && string.Equals(request.Replacing, nodeFacts.NodeName, StringComparison.Ordinal);
+        if (replacingHere)
         {
             // The second half of a replacement: the destroy of the old object runs first and uninstalls the driver (its
             // module stays loaded until a reboot), so plan the create on the node as it will be then.
@@ -134,7 +135,7 @@ public sealed class HostDriverResource : IResource
 
         var plan = HostDriverPlanner.Plan(config, nodeFacts);
         diagnostics.AddRange(plan.Diagnostics);
-        var alreadyThere = request.Prior is null && request.Replacing is null && nodeFacts.Driver.InstalledVersion is not null;
+        var alreadyThere = request.Prior is null && !replacingHere && nodeFacts.Driver.InstalledVersion is not null;
         if (alreadyThere)
         {
             diagnostics.Warning($"Host driver {nodeFacts.Driver.InstalledVersion} is already on node \"{nodeFacts.NodeName}\"",

@@ -190,7 +190,11 @@ public sealed class HostDriverNodeTests : IDisposable
         var config = HostDriverRun.FromFile(Installer("535.129.03"), ("reboot_timeout", Value.String("6s")));
 
         var (_, apply) = await HostDriverRun.PlanApplyAsync(ctx.Context, config, null);
+        var ended = DateTimeOffset.UtcNow;
 
+        // reboot_timeout is the whole wait: from the reboot command to the end of the apply (no extra connect timeout)
+        var reboot = (await ctx.Node.ReadCommandLogAsync()).Last(e => e.Kind == CommandLogKind.Exec && e.Text.EndsWith("reboot </dev/null", StringComparison.Ordinal));
+        Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"reboot_timeout 6s: the apply ended {(ended - reboot.Timestamp).TotalSeconds:F1} s after the reboot command"));
         var error = Assert.Single(apply!.Diagnostics, d => d.IsError);
         Assert.Contains("did not come back", error.Detail, StringComparison.Ordinal);
         Assert.Contains("console", error.Detail, StringComparison.Ordinal);

@@ -22,39 +22,10 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
     /// <summary>Exit code reported for a command that ran past its timeout (as coreutils <c>timeout</c> does).</summary>
     public const int TimedOutExitCode = 124;
 
-    private const string MissingMarker = "vgpuiac-missing";
-
-    // Fixed scripts: user input only ever arrives as positional arguments ($1, $2, ...).
-    private const string ReadScript = "if [ -e \"$1\" ]; then exec cat -- \"$1\"; fi; echo vgpuiac-missing >&2; exit 3";
-
-    private const string Sha256Script = "[ -f \"$1\" ] || exit 3; sha256sum -- \"$1\" | cut -d' ' -f1";
-
-    private const string WriteScript = """
-        set -eu
-        dest=$1 mode=$2 owner=$3 group=$4 parents=$5 want=${6:-}
-        dir=$(dirname -- "$dest")
-        if [ "$parents" = 1 ] && [ ! -d "$dir" ]; then mkdir -p -m 0755 -- "$dir"; fi
-        umask 077
-        tmp=$(mktemp -- "$dir/.vgpuiac-tmp.XXXXXX")
-        trap 'rm -f -- "$tmp"' EXIT
-        cat > "$tmp"
-        if [ -n "$want" ]; then
-          have=$(sha256sum -- "$tmp" | cut -d' ' -f1)
-          if [ "$have" != "$want" ]; then echo "SHA-256 of the uploaded bytes is $have, expected $want" >&2; exit 65; fi
-        fi
-        chown -- "$owner:$group" "$tmp"
-        chmod -- "$mode" "$tmp"
-        sync -- "$tmp" 2>/dev/null || true
-        mv -f -- "$tmp" "$dest"
-        trap - EXIT
-        """;
-
     // Prints this command's session id (field 6 of /proc/$$/stat) as the first stderr line; stripped from results.
     private const string SessionIdPrefix = "read -r _ _ _ _ _ vgpuiac_sid _ </proc/$$/stat; echo \"vgpuiac-sid:$vgpuiac_sid\" >&2; ";
 
     private const string StopSessionScript = "pkill -TERM -s \"$1\" || exit 0; sleep 1; pkill -KILL -s \"$1\"; exit 0";
-
-    private const string LockScript = "mkdir -p /run/lock && exec flock -x \"$1\" sh -c 'echo locked; read -r _ || true'";
 
     private readonly NodeSettings _node;
     private readonly SshTransportOptions _options;
@@ -62,16 +33,7 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _connectGate = new(1, 1);
 
-    /// <summary>Set while a reboot is under way: other operations' commands wait for it instead of dying with the connection.</summary>
-    private TaskCompletionSource? _reboot;
-
-    /// <summary>True in the async flow that performs the reboot (its own commands must not wait for it).</summary>
-    private readonly AsyncLocal<bool> _inReboot = new();
-
-    /// <summary>Commands running now, outside the rebooting flow.</summary>
-    private int _inFlight;
     private readonly SemaphoreSlim _channels;
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
     private SshConnection? _connection;
     private int _connectionsOpened;
     private bool _disposed;
@@ -106,242 +68,6 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(command);
         var raw = await ExecuteAsync(command, null, cancellationToken).ConfigureAwait(false);
         return new RemoteResult(raw.ExitCode, Decode(raw.StandardOutput), Decode(raw.StandardError), raw.Duration);
-    }
-
-    public async Task WriteFileAsync(RemoteFile file, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(file);
-        var command = WriteCommand(file.Path, file.Mode, file.Owner, file.Group, file.CreateParents, expectedSha256: null)
-            .WithInput(file.Content, sensitive: file.Sensitive);
-        var raw = await ExecuteAsync(command, null, cancellationToken).ConfigureAwait(false);
-        if (raw.ExitCode != 0)
-        {
-            throw OperationFailed(
-                $"Unable to write {file.Path}: {FirstLine(Decode(raw.StandardError), raw.ExitCode)} (the previous content, if any, is unchanged).",
-                "Check free space (`df -h`) and permissions on the node, then run apply again.");
-        }
-    }
-
-    public async Task<byte[]?> ReadFileAsync(string path, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        var raw = await ExecuteAsync(RemoteCommand.Of("sh", "-c", ReadScript, "vgpuiac-read", path), null, cancellationToken).ConfigureAwait(false);
-        if (raw.ExitCode == 0)
-        {
-            return raw.StandardOutput;
-        }
-
-        var error = Decode(raw.StandardError);
-        if (raw.ExitCode == 3 && error.Contains(MissingMarker, StringComparison.Ordinal))
-        {
-            return null;
-        }
-
-        throw OperationFailed($"Unable to read {path}: {FirstLine(error, raw.ExitCode)}.", "Check that the path is a readable file on the node.");
-    }
-
-    public async Task<bool> UploadAsync(string localPath, string remotePath, string sha256, IProgress<double>? progress, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(localPath);
-        ArgumentException.ThrowIfNullOrEmpty(remotePath);
-        ArgumentException.ThrowIfNullOrEmpty(sha256);
-        var want = sha256.Trim().ToLowerInvariant();
-        var existing = await RunAsync(RemoteCommand.Of("sh", "-c", Sha256Script, "vgpuiac-sha256", remotePath), cancellationToken).ConfigureAwait(false);
-        if (existing.Succeeded && string.Equals(existing.StandardOutput.Trim(), want, StringComparison.Ordinal))
-        {
-            _log.Write(LogLevel.Debug, $"ssh {NodeName}: {remotePath} already has SHA-256 {want}; upload skipped");
-            progress?.Report(1.0);
-            return false;
-        }
-
-        var length = new FileInfo(localPath).Length;
-        var mode = OperatingSystem.IsWindows() ? 0x1A4 : (int)File.GetUnixFileMode(localPath) & 0x1FF;
-        var command = WriteCommand(remotePath, mode, "root", "root", createParents: true, expectedSha256: want)
-            .WithTimeout(TimeSpan.FromTicks(Math.Max(_options.DefaultCommandTimeout.Ticks, TimeSpan.FromHours(2).Ticks)));
-        var operation = $"upload {Path.GetFileName(localPath)} to {NodeName}:{remotePath}";
-        async Task SendAsync(Stream input, CancellationToken token)
-        {
-            var buffer = new byte[_options.UploadChunkBytes];
-            long sent = 0;
-            var lastReported = -1.0;
-            await using var source = new FileStream(localPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
-            int read;
-            while ((read = await source.ReadAsync(buffer, token).ConfigureAwait(false)) > 0)
-            {
-                await input.WriteAsync(buffer.AsMemory(0, read), token).ConfigureAwait(false);
-                sent += read;
-                var fraction = length == 0 ? 1.0 : (double)sent / length;
-                if (fraction - lastReported >= 0.01 || sent == length)
-                {
-                    lastReported = fraction;
-                    progress?.Report(fraction);
-                    _log.Progress(operation, $"{sent / (1024 * 1024)} of {length / (1024 * 1024)} MiB", fraction);
-                }
-            }
-        }
-
-        var raw = await ExecuteAsync(command, SendAsync, cancellationToken).ConfigureAwait(false);
-        if (raw.ExitCode != 0)
-        {
-            var error = FirstLine(Decode(raw.StandardError), raw.ExitCode);
-            throw OperationFailed(
-                $"Unable to upload {localPath} to {remotePath}: {error}.",
-                raw.ExitCode == 65
-                    ? "The local file does not have the expected SHA-256: check that the file and the configured sha256 belong together."
-                    : "Check free space (`df -h`) and permissions on the node, then run apply again.");
-        }
-
-        return true;
-    }
-
-    public async Task RebootAsync(RemoteCommand rebootCommand, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(rebootCommand);
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        while (Interlocked.CompareExchange(ref _reboot, gate, null) is { } other)
-        {
-            await other.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        _inReboot.Value = true;
-        try
-        {
-            // let commands of other operations finish before the connection goes away
-            var drainStart = _time.GetTimestamp();
-            while (Volatile.Read(ref _inFlight) > 0 && _time.GetElapsedTime(drainStart) < timeout)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(50), _time, cancellationToken).ConfigureAwait(false);
-            }
-
-            await RebootCoreAsync(rebootCommand, timeout, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _inReboot.Value = false;
-            Volatile.Write(ref _reboot, null);
-            gate.TrySetResult();
-        }
-    }
-
-    private async Task RebootCoreAsync(RemoteCommand rebootCommand, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var start = _time.GetTimestamp();
-        TimeSpan Remaining() => timeout - _time.GetElapsedTime(start);
-        _log.Progress($"reboot {NodeName}", "rebooting");
-        var connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var issued = await RunAsync(rebootCommand.WithTimeout(Clamp(Remaining(), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60))), cancellationToken).ConfigureAwait(false);
-            if (!issued.Succeeded && issued.ExitCode != TimedOutExitCode && connection.IsConnected)
-            {
-                throw OperationFailed(
-                    $"Unable to reboot: `{rebootCommand.RenderForLog()}` failed with exit code {issued.ExitCode}: {FirstLine(issued.StandardError, issued.ExitCode)}.",
-                    "Reboot the node by hand, then run apply again.");
-            }
-        }
-        catch (NodeConnectionException e) when (e.DroppedMidCommand)
-        {
-            // Expected: the node went down under us.
-        }
-
-        // Wait until the old connection is gone (a real node keeps sshd up for a few seconds while it shuts down).
-        while (Remaining() > TimeSpan.Zero && await IsAliveAsync(connection, cancellationToken).ConfigureAwait(false))
-        {
-            await Task.Delay(Clamp(Remaining(), TimeSpan.Zero, _options.RebootPollInterval), _time, cancellationToken).ConfigureAwait(false);
-        }
-
-        Invalidate(connection);
-        _log.Progress($"reboot {NodeName}", "waiting for the node to come back");
-        Exception? last = null;
-        while (Remaining() > TimeSpan.Zero)
-        {
-            try
-            {
-                await GetConnectionAsync(Remaining(), cancellationToken).ConfigureAwait(false);
-                _log.Write(LogLevel.Info, $"ssh {NodeName}: back after reboot in {_time.GetElapsedTime(start).TotalSeconds:F1} s");
-                return;
-            }
-            catch (NodeConnectionException e) when (!e.HostKeyMismatch && !e.OperationFailed)
-            {
-                last = e;
-            }
-        }
-
-        throw new NodeConnectionException(
-            $"Node did not come back within {timeout.TotalSeconds:F0} s after `{rebootCommand.RenderForLog()}` ({_node.Host}:{_node.Port} does not accept SSH connections).",
-            last ?? new TimeoutException())
-        {
-            NodeName = NodeName,
-            RebootTimedOut = true,
-            Remedy = "Check the node's console (it may wait at a boot prompt or have failed to boot the new kernel). Once it is up, run apply again; every step checks what is already done.",
-        };
-    }
-
-    public async Task<IAsyncDisposable> LockAsync(string name, CancellationToken cancellationToken)
-    {
-        if (string.IsNullOrEmpty(name) || !LockName().IsMatch(name))
-        {
-            throw new ArgumentException("Lock names are 1-64 letters, digits, '.', '_' or '-'.", nameof(name));
-        }
-
-        var gate = _locks.GetOrAdd(name, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var lockPath = $"/run/lock/vgpuiac-{name}.lock";
-            var command = RemoteCommand.Of("sh", "-c", LockScript, "vgpuiac-lock", lockPath);
-            var connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
-            SshCommand ssh;
-            Task execution;
-            try
-            {
-                ssh = connection.Client.CreateCommand(command.Render());
-                execution = ssh.ExecuteAsync(CancellationToken.None);
-            }
-            catch (Exception e) when (IsConnectionLoss(e))
-            {
-                Invalidate(connection);
-                connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
-                ssh = connection.Client.CreateCommand(command.Render());
-                execution = ssh.ExecuteAsync(CancellationToken.None);
-            }
-
-            var input = ssh.CreateInputStream();
-            var started = _time.GetTimestamp();
-            try
-            {
-                var locked = await WaitForLineAsync(ssh.OutputStream, "locked", execution, cancellationToken).ConfigureAwait(false);
-                if (!locked)
-                {
-                    string error;
-                    try
-                    {
-                        await execution.ConfigureAwait(false);
-                        error = ssh.Error;
-                    }
-                    catch (Exception e) when (e is SshException or ObjectDisposedException or InvalidOperationException)
-                    {
-                        error = e.Message;
-                    }
-
-                    throw OperationFailed($"Unable to take the node lock {lockPath}: {FirstLine(error, ssh.ExitStatus ?? -1)}.", "Check that `flock` (util-linux) is installed on the node.");
-                }
-            }
-            catch
-            {
-                await input.DisposeAsync().ConfigureAwait(false);
-                ssh.Dispose();
-                throw;
-            }
-
-            _log.Write(LogLevel.Debug, $"ssh {NodeName}: lock {name} taken after {_time.GetElapsedTime(started).TotalMilliseconds:F0} ms");
-            return new NodeLock(this, name, gate, ssh, input, execution);
-        }
-        catch
-        {
-            gate.Release();
-            throw;
-        }
     }
 
     public async ValueTask DisposeAsync()
@@ -415,133 +141,141 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
         var text = SessionIdPrefix + command.Render() + (hasInput ? string.Empty : " </dev/null");
         var timeout = command.Timeout ?? _options.DefaultCommandTimeout;
         var start = _time.GetTimestamp();
+        using var timeoutCts = new CancellationTokenSource(timeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutCts.Token);
+        var (connection, ssh, execution) = await StartCommandAsync(text, command.RenderForLog(), linked.Token, cancellationToken).ConfigureAwait(false);
+        using (ssh)
+        {
+            var stderr = new StreamCollector(ssh.ExtendedOutputStream);
+            var stdout = new StreamCollector(ssh.OutputStream);
+            var inputTask = Task.CompletedTask;
+            if (hasInput)
+            {
+                var input = ssh.CreateInputStream();
+                inputTask = Task.Run(
+                    async () =>
+                    {
+                        try
+                        {
+                            if (writeInput is not null)
+                            {
+                                await writeInput(input, linked.Token).ConfigureAwait(false);
+                            }
+                            else
+                            {
+                                await input.WriteAsync(command.StandardInput!.Value, linked.Token).ConfigureAwait(false);
+                            }
+                        }
+                        finally
+                        {
+                            await input.DisposeAsync().ConfigureAwait(false);
+                        }
+                    },
+                    CancellationToken.None);
+            }
+
+            var timedOut = false;
+            try
+            {
+                await execution.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                _log.Write(LogLevel.Debug, $"ssh {NodeName}: cancelled `{command.RenderForLog()}` after {_time.GetElapsedTime(start).TotalMilliseconds:F0} ms");
+                await ObserveAsync(inputTask).ConfigureAwait(false);
+                if (stopOnCancel)
+                {
+                    await StopSessionAsync(stderr.SessionId()).ConfigureAwait(false);
+                }
+
+                throw;
+            }
+            catch (Exception e) when (e is OperationCanceledException or SshOperationTimeoutException && timeoutCts.IsCancellationRequested)
+            {
+                timedOut = true;
+                if (stopOnCancel)
+                {
+                    await StopSessionAsync(stderr.SessionId()).ConfigureAwait(false);
+                }
+            }
+            catch (Exception e) when (IsConnectionLoss(e) || !connection.IsConnected)
+            {
+                Invalidate(connection);
+                await ObserveAsync(inputTask).ConfigureAwait(false);
+                throw Dropped(command, e);
+            }
+
+            var inputError = await ObserveAsync(inputTask).ConfigureAwait(false);
+            if (writeInput is not null && inputError is not null and not OperationCanceledException && ssh.ExitStatus == 0)
+            {
+                // The command finished although we could not send all input: report it rather than pretend success.
+                throw OperationFailed($"Unable to send input to `{command.RenderForLog()}`: {inputError.Message}", "Run apply again.");
+            }
+
+            if (!timedOut && ssh.ExitStatus is null && ssh.ExitSignal is null)
+            {
+                // The channel closed without an exit status: the session died under the command.
+                Invalidate(connection);
+                throw Dropped(command, null);
+            }
+
+            var outputBytes = await stdout.CompleteAsync().ConfigureAwait(false);
+            var errorBytes = StripSessionId(await stderr.CompleteAsync().ConfigureAwait(false));
+            var exitCode = timedOut ? TimedOutExitCode : ssh.ExitStatus ?? 128 + SignalNumber(ssh.ExitSignal);
+            if (timedOut)
+            {
+                errorBytes = [.. errorBytes, .. Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"\nvgpuiac: command timed out after {timeout.TotalSeconds:F0} s and was stopped\n"))];
+            }
+
+            var duration = _time.GetElapsedTime(start);
+            if (_log.IsEnabled(LogLevel.Debug))
+            {
+                _log.Write(
+                    LogLevel.Debug,
+                    $"ssh {NodeName}: {command.RenderForLog()}",
+                    [
+                        new("node", NodeName),
+                        new("exit_code", exitCode),
+                        new("duration_ms", (long)duration.TotalMilliseconds),
+                        new("mutating", command.Mutating),
+                    ]);
+            }
+
+            return new RawResult(exitCode, outputBytes, errorBytes, duration);
+        }
+    }
+
+    /// <summary>
+    /// Starts <paramref name="text"/> on the shared connection. When the connection turns out to be gone before the command
+    /// started (so nothing ran on the node), reconnects once and starts it again: the transport's one reconnect-once rule,
+    /// used by every command and by node locks. A connection lost after the start is the caller's to report.
+    /// </summary>
+    private async Task<(SshConnection Connection, SshCommand Command, Task Execution)> StartCommandAsync(
+        string text, string shownAs, CancellationToken executionToken, CancellationToken cancellationToken)
+    {
         for (var attempt = 0; ; attempt++)
         {
             var connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
-            using var timeoutCts = new CancellationTokenSource(timeout, _time);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutCts.Token);
-            SshCommand ssh;
-            Task execution;
+            SshCommand? ssh = null;
             try
             {
                 ssh = connection.Client.CreateCommand(text, Encoding.UTF8);
-                execution = ssh.ExecuteAsync(linked.Token);
+                return (connection, ssh, ssh.ExecuteAsync(executionToken));
             }
             catch (Exception e) when (IsConnectionLoss(e))
             {
-                // Nothing started on the node: the connection was already gone. Reconnect once and try again.
+                ssh?.Dispose();
                 Invalidate(connection);
-                if (attempt == 0)
+                if (attempt > 0)
                 {
-                    _log.Write(LogLevel.Debug, $"ssh {NodeName}: connection lost between commands ({e.Message}); reconnecting");
-                    continue;
-                }
-
-                throw new NodeConnectionException($"Unable to start `{command.RenderForLog()}` on {_node.Endpoint}: {e.Message}", e)
-                {
-                    NodeName = NodeName,
-                    Remedy = "Check that the node is up and reachable, then run apply again.",
-                };
-            }
-
-            using (ssh)
-            {
-                var stderr = new StreamCollector(ssh.ExtendedOutputStream);
-                var stdout = new StreamCollector(ssh.OutputStream);
-                var inputTask = Task.CompletedTask;
-                if (hasInput)
-                {
-                    var input = ssh.CreateInputStream();
-                    inputTask = Task.Run(
-                        async () =>
-                        {
-                            try
-                            {
-                                if (writeInput is not null)
-                                {
-                                    await writeInput(input, linked.Token).ConfigureAwait(false);
-                                }
-                                else
-                                {
-                                    await input.WriteAsync(command.StandardInput!.Value, linked.Token).ConfigureAwait(false);
-                                }
-                            }
-                            finally
-                            {
-                                await input.DisposeAsync().ConfigureAwait(false);
-                            }
-                        },
-                        CancellationToken.None);
-                }
-
-                var timedOut = false;
-                try
-                {
-                    await execution.ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                {
-                    _log.Write(LogLevel.Debug, $"ssh {NodeName}: cancelled `{command.RenderForLog()}` after {_time.GetElapsedTime(start).TotalMilliseconds:F0} ms");
-                    await ObserveAsync(inputTask).ConfigureAwait(false);
-                    if (stopOnCancel)
+                    throw new NodeConnectionException($"Unable to start `{shownAs}` on {_node.Endpoint}: {e.Message}", e)
                     {
-                        await StopSessionAsync(stderr.SessionId()).ConfigureAwait(false);
-                    }
-
-                    throw;
-                }
-                catch (Exception e) when (e is OperationCanceledException or SshOperationTimeoutException && timeoutCts.IsCancellationRequested)
-                {
-                    timedOut = true;
-                    if (stopOnCancel)
-                    {
-                        await StopSessionAsync(stderr.SessionId()).ConfigureAwait(false);
-                    }
-                }
-                catch (Exception e) when (IsConnectionLoss(e) || !connection.IsConnected)
-                {
-                    Invalidate(connection);
-                    await ObserveAsync(inputTask).ConfigureAwait(false);
-                    throw Dropped(command, e);
+                        NodeName = NodeName,
+                        Remedy = "Check that the node is up and reachable, then run apply again.",
+                    };
                 }
 
-                var inputError = await ObserveAsync(inputTask).ConfigureAwait(false);
-                if (writeInput is not null && inputError is not null and not OperationCanceledException && ssh.ExitStatus == 0)
-                {
-                    // The command finished although we could not send all input: report it rather than pretend success.
-                    throw OperationFailed($"Unable to send input to `{command.RenderForLog()}`: {inputError.Message}", "Run apply again.");
-                }
-
-                if (!timedOut && ssh.ExitStatus is null && ssh.ExitSignal is null)
-                {
-                    // The channel closed without an exit status: the session died under the command.
-                    Invalidate(connection);
-                    throw Dropped(command, null);
-                }
-
-                var outputBytes = await stdout.CompleteAsync().ConfigureAwait(false);
-                var errorBytes = StripSessionId(await stderr.CompleteAsync().ConfigureAwait(false));
-                var exitCode = timedOut ? TimedOutExitCode : ssh.ExitStatus ?? 128 + SignalNumber(ssh.ExitSignal);
-                if (timedOut)
-                {
-                    errorBytes = [.. errorBytes, .. Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"\nvgpuiac: command timed out after {timeout.TotalSeconds:F0} s and was stopped\n"))];
-                }
-
-                var duration = _time.GetElapsedTime(start);
-                if (_log.IsEnabled(LogLevel.Debug))
-                {
-                    _log.Write(
-                        LogLevel.Debug,
-                        $"ssh {NodeName}: {command.RenderForLog()}",
-                        [
-                            new("node", NodeName),
-                            new("exit_code", exitCode),
-                            new("duration_ms", (long)duration.TotalMilliseconds),
-                            new("mutating", command.Mutating),
-                        ]);
-                }
-
-                return new RawResult(exitCode, outputBytes, errorBytes, duration);
+                _log.Write(LogLevel.Debug, $"ssh {NodeName}: connection lost between commands ({e.Message}); reconnecting");
             }
         }
     }
@@ -576,23 +310,6 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
 
         var newline = stderr.AsSpan().IndexOf((byte)'\n');
         return newline < 0 ? [] : stderr[(newline + 1)..];
-    }
-
-    private RemoteCommand WriteCommand(string path, int mode, string owner, string group, bool createParents, string? expectedSha256)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        return RemoteCommand.Of(
-                "sh",
-                "-c",
-                WriteScript,
-                "vgpuiac-write",
-                path,
-                Convert.ToString(mode & 0xFFF, 8).PadLeft(4, '0'),
-                owner,
-                group,
-                createParents ? "1" : "0",
-                expectedSha256 ?? string.Empty)
-            .AsMutating();
     }
 
     private Task<SshConnection> GetConnectionAsync(CancellationToken cancellationToken) =>
@@ -642,27 +359,6 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
         }
     }
 
-    private async Task<bool> IsAliveAsync(SshConnection connection, CancellationToken cancellationToken)
-    {
-        if (!connection.IsConnected)
-        {
-            return false;
-        }
-
-        try
-        {
-            using var probeTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            probeTimeout.CancelAfter(TimeSpan.FromSeconds(5));
-            using var probe = connection.Client.CreateCommand("true");
-            await probe.ExecuteAsync(probeTimeout.Token).ConfigureAwait(false);
-            return probe.ExitStatus is not null && connection.IsConnected;
-        }
-        catch (Exception) when (!cancellationToken.IsCancellationRequested)
-        {
-            return false;
-        }
-    }
-
     private NodeConnectionException Dropped(RemoteCommand command, Exception? inner) =>
         new($"The connection to {_node.Endpoint} dropped while `{command.RenderForLog()}` was running{(inner is null ? string.Empty : ": " + inner.Message)}.", inner ?? new SshConnectionException("channel closed without exit status"))
         {
@@ -689,50 +385,6 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
         catch (Exception e)
         {
             return e;
-        }
-    }
-
-    /// <summary>Reads stream lines until <paramref name="line"/>; false when the stream ends or the command exits first.</summary>
-    private static async Task<bool> WaitForLineAsync(Stream stream, string line, Task execution, CancellationToken cancellationToken)
-    {
-        var seen = new StringBuilder();
-        var buffer = new byte[256];
-        while (true)
-        {
-            var read = Task.Run(() => stream.Read(buffer, 0, buffer.Length), CancellationToken.None);
-            var cancelled = Task.Delay(Timeout.Infinite, cancellationToken);
-            var first = await Task.WhenAny(read, cancelled).ConfigureAwait(false);
-            if (first == cancelled)
-            {
-                _ = read.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-                cancellationToken.ThrowIfCancellationRequested();
-            }
-
-            int count;
-            try
-            {
-                count = await read.ConfigureAwait(false);
-            }
-            catch (ObjectDisposedException)
-            {
-                count = 0;
-            }
-
-            if (count == 0)
-            {
-                return false;
-            }
-
-            seen.Append(Encoding.UTF8.GetString(buffer, 0, count));
-            if (seen.ToString().Split('\n').Any(l => string.Equals(l.Trim(), line, StringComparison.Ordinal)))
-            {
-                return true;
-            }
-
-            if (execution.IsCompleted && count == 0)
-            {
-                return false;
-            }
         }
     }
 
@@ -765,40 +417,6 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
     private static TimeSpan Clamp(TimeSpan value, TimeSpan min, TimeSpan max) =>
         value < min ? min : value > max ? max : value;
 
-    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
-    private static partial Regex LockName();
-
     private sealed record RawResult(int ExitCode, byte[] StandardOutput, byte[] StandardError, TimeSpan Duration);
 
-    /// <summary>A held node lock: the in-process gate plus an open <c>flock</c> session on the node.</summary>
-    private sealed class NodeLock(SshRemoteShell shell, string name, SemaphoreSlim gate, SshCommand command, Stream input, Task execution) : IAsyncDisposable
-    {
-        private int _released;
-
-        public async ValueTask DisposeAsync()
-        {
-            if (Interlocked.Exchange(ref _released, 1) != 0)
-            {
-                return;
-            }
-
-            try
-            {
-                // A line on stdin ends `read`, so the node-side flock is released (SSH.NET sends no EOF without data).
-                await input.WriteAsync("release\n"u8.ToArray()).ConfigureAwait(false);
-                await input.DisposeAsync().ConfigureAwait(false);
-                await execution.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is SshException or TimeoutException or ObjectDisposedException or IOException or InvalidOperationException or OperationCanceledException)
-            {
-                // Connection gone: the node released the lock with the session.
-                shell._log.Write(LogLevel.Debug, $"ssh {shell.NodeName}: lock {name} released with the session ({e.Message})");
-            }
-            finally
-            {
-                command.Dispose();
-                gate.Release();
-            }
-        }
-    }
 }

@@ -31,6 +31,12 @@ public sealed record SshTransportOptions
     /// </summary>
     public int MaxConcurrentChannels { get; init; } = 6;
 
+    /// <summary>
+    /// How long to wait for a node lock held by another process (another apply, or an operation it left running) before
+    /// giving up with a message saying so. Longer than the installer's own timeout (30 min).
+    /// </summary>
+    public TimeSpan NodeLockTimeout { get; init; } = TimeSpan.FromMinutes(40);
+
     /// <summary>Chunk size for streaming uploads (progress is reported per chunk).</summary>
     public int UploadChunkBytes { get; init; } = 256 * 1024;
 }

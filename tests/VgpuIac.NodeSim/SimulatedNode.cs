@@ -257,11 +257,28 @@ public sealed class SimulatedNode : IAsyncDisposable
     public Task<string> DropConnectionAsync(string pattern, double afterSeconds = 0, bool once = true, CancellationToken ct = default) =>
         AddFaultAsync(pattern, "drop", 255, "", afterSeconds, once, ct);
 
+    /// <summary>
+    /// Holds the next matching exec / shim call before it runs until <see cref="ReleaseAsync"/> (an event-driven "long
+    /// command", e.g. an installer a test kills the provider under). Returns the rule id; <see cref="IsHeldAsync"/> says
+    /// when a call is being held.
+    /// </summary>
+    public Task<string> HoldAsync(string pattern, bool once = true, CancellationToken ct = default) =>
+        AddFaultAsync(pattern, "hold", 0, "", 0, once, ct);
+
+    /// <summary>True once a call matching the hold rule <paramref name="id"/> is being held (or was).</summary>
+    public async Task<bool> IsHeldAsync(string id, CancellationToken ct = default) =>
+        (await ExecAsync($"test -e /etc/nodesim/holds/{id}.held", ct).ConfigureAwait(false)).ExitCode == 0;
+
+    /// <summary>Lets the calls held by the hold rule <paramref name="id"/> run (and later ones pass).</summary>
+    public Task ReleaseAsync(string id, CancellationToken ct = default) =>
+        ExecCheckedAsync($"mkdir -p /etc/nodesim/holds && touch /etc/nodesim/holds/{id}.released", ct);
+
     /// <summary>Removes a fault rule (or all of them when <paramref name="id"/> is null).</summary>
     public Task ClearFaultsAsync(string? id = null, CancellationToken ct = default) =>
         ExecCheckedAsync(id is null ? "rm -f /etc/nodesim/faults/*" : "rm -f /etc/nodesim/faults/" + id, ct);
 
-    /// <summary>The next reboot never brings sshd back (until the node is disposed).</summary>
+    /// <summary>The next reboot never brings sshd back, until this is called with <paramref name="never"/> false: then a
+    /// node that is down after such a reboot comes back (sshd starts), as a slow boot would.</summary>
     public Task RebootNeverReturnsAsync(bool never = true, CancellationToken ct = default) =>
         ExecCheckedAsync(never ? "touch /etc/nodesim/reboot_never" : "rm -f /etc/nodesim/reboot_never", ct);
 

@@ -30,10 +30,13 @@ public sealed record HostDriverFacts
 
     /// <summary>
     /// The installed host driver version, whatever installed it: the loaded module, else nvidia-smi, else DKMS, else our marker
-    /// (when the installer's files are still present). Null when no driver is installed.
+    /// (when the installer's files are still present). Null when no driver is installed, also when an uninstalled driver's
+    /// module is still loaded (no installer files, no nvidia-smi, no DKMS module left).
     /// </summary>
     public string? InstalledVersion =>
-        LoadedModuleVersion
+        !HasUninstaller && !HasVgpuManager && SmiVersion is null && !Dkms.Any(d => d.Module == "nvidia" && d.IsInstalled)
+            ? null // uninstalled, though its module may stay loaded until the next reboot
+            : LoadedModuleVersion
         ?? SmiVersion
         ?? Dkms.FirstOrDefault(d => d.Module == "nvidia" && d.IsInstalled)?.Version
         ?? (HasUninstaller || HasVgpuManager ? Marker?.Version ?? Dkms.FirstOrDefault(d => d.Module == "nvidia")?.Version : null);

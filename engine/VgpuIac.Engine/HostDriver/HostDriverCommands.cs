@@ -74,6 +74,36 @@ public static class HostDriverCommands
         (dkms ? RemoteCommand.Of("sh", installerPath, "--dkms", "-s") : RemoteCommand.Of("sh", installerPath, "-s"))
             .AsMutating().WithTimeout(InstallerTimeout);
 
+    /// <summary>Name of the detached node operation (and its lock) for installs and uninstalls: see <see cref="RemoteOperation"/>.</summary>
+    public const string OperationName = "host-driver";
+
+    // $1 installer, $2 marker text, $3 marker path, $4... installer options. The operation itself writes the marker once
+    // the installer succeeded, so an install that finishes after the provider is gone still leaves the node readable.
+    private const string InstallAndMarkScript = """
+        set -u
+        f=$1 marker=$2 dest=$3; shift 3
+        sh "$f" "$@" || exit $?
+        umask 022
+        mkdir -p -m 0755 -- "$(dirname -- "$dest")" || exit 1
+        printf '%s' "$marker" > "$dest.vgpuiac-new" && chmod 0644 -- "$dest.vgpuiac-new" && mv -f -- "$dest.vgpuiac-new" "$dest"
+        """;
+
+    /// <summary>
+    /// The installer and, when it succeeds, VgpuIac's marker of what was installed, as one command for a detached
+    /// <see cref="RemoteOperation"/>.
+    /// </summary>
+    public static RemoteCommand InstallAndMark(string installerPath, bool dkms, InstalledDriverMarker marker)
+    {
+        ArgumentNullException.ThrowIfNull(marker);
+        var command = RemoteCommand.Of("bash", "-c", InstallAndMarkScript, "vgpuiac-install", installerPath, marker.Render(), InstalledDriverMarker.FilePath);
+        foreach (var a in Install(installerPath, dkms).Arguments.Skip(1))
+        {
+            command = command.WithArgument(a);
+        }
+
+        return command.AsMutating().WithTimeout(InstallerTimeout);
+    }
+
     /// <summary>Uninstalls whatever .run driver is installed: its own nvidia-uninstall, else the staged installer's <c>--uninstall</c>.</summary>
     public static RemoteCommand Uninstall(bool hasUninstaller, string? installerPath) =>
         (hasUninstaller || installerPath is null
@@ -89,9 +119,9 @@ public static class HostDriverCommands
             ? RemoteCommand.Of("systemctl", "enable", "--now", "nvidia-vgpud.service", "nvidia-vgpu-mgr.service")
             : RemoteCommand.Of("systemctl", "enable", "--now", "nvidia-vgpu-mgr.service")).AsMutating();
 
-    /// <summary>Removes VgpuIac's marker and staged installers.</summary>
+    /// <summary>Removes VgpuIac's marker, staged installers and the status files of the last install/uninstall operation.</summary>
     public static RemoteCommand RemoveMarkers { get; } =
-        RemoteCommand.Of("rm", "-rf", "--", InstalledDriverMarker.FilePath, HostDriverPlanner.InstallerDirectory).AsMutating();
+        RemoteCommand.Of("rm", "-rf", "--", InstalledDriverMarker.FilePath, HostDriverPlanner.InstallerDirectory, $"{RemoteOperation.StateDirectory}/{OperationName}").AsMutating();
 
     public static RemoteCommand InstallerLogTail { get; } = RemoteCommand.Of("tail", "-n", "60", InstallerLogPath);
 

@@ -36,23 +36,59 @@ internal sealed class HostDriverConvergence(
             var nodeLock = await shell.LockAsync(LockName, cancellationToken).ConfigureAwait(false);
             await using (nodeLock.ConfigureAwait(false))
             {
+                if (!await AwaitEarlierOperationAsync(shell, context, diagnostics, "install host driver", cancellationToken).ConfigureAwait(false))
+                {
+                    return prior ?? State();
+                }
+
                 return await ConvergeAsync().ConfigureAwait(false);
             }
         }
         catch (NodeConnectionException e)
         {
             diagnostics.Add(NodeCall.ToDiagnostic(e, $"install host driver {_config.Version}", Node));
-            try
+            if (!e.RebootTimedOut)
             {
-                await RefreshAsync().ConfigureAwait(false);
-            }
-            catch (NodeConnectionException)
-            {
-                // The node is still unreachable: report what we knew last.
+                try
+                {
+                    await RefreshAsync().ConfigureAwait(false);
+                }
+                catch (NodeConnectionException)
+                {
+                    // The node is still unreachable: report what we knew last.
+                }
             }
 
+            // After a reboot that did not come back within reboot_timeout: no second wait for a connection (the wait
+            // takes reboot_timeout in total); what the node said last is the state, the next apply reads the node again.
             return State();
         }
+    }
+
+    /// <summary>
+    /// Waits for a host driver install or uninstall that an earlier apply started on the node and that still runs there
+    /// (that apply was killed, or its connection dropped). False (and an error) when it still runs after the installer
+    /// timeout; nothing is started then.
+    /// </summary>
+    internal static async Task<bool> AwaitEarlierOperationAsync(IRemoteShell shell, ResourceContext context, DiagnosticBag diagnostics, string verbAndThing, CancellationToken cancellationToken)
+    {
+        if (await RemoteOperation.AwaitIdleAsync(shell, HostDriverCommands.OperationName, TimeSpan.FromSeconds(1), context.Time, cancellationToken).ConfigureAwait(false))
+        {
+            return true;
+        }
+
+        context.Log.Progress($"vgpu_host_driver {shell.NodeName}", "an install or uninstall started by an earlier apply still runs on the node; waiting for it to finish");
+        NodeFactsCache.Shared.Invalidate(shell);
+        var idle = await RemoteOperation.AwaitIdleAsync(shell, HostDriverCommands.OperationName, HostDriverCommands.InstallerTimeout, context.Time, cancellationToken).ConfigureAwait(false);
+        NodeFactsCache.Shared.Invalidate(shell);
+        if (!idle)
+        {
+            diagnostics.Error($"Unable to {verbAndThing}: an earlier install or uninstall still runs on the node",
+                $"Node \"{shell.NodeName}\": the host driver operation started by an earlier apply (see {RemoteOperation.StateDirectory}/{HostDriverCommands.OperationName}/id and `ps -ef | grep vgpu-kvm`) is still running after {HostDriverCommands.InstallerTimeout.TotalMinutes:F0} min. Nothing else was started. Wait for it to end (or stop it), then run apply again.",
+                AttributePath.Of("node"));
+        }
+
+        return idle;
     }
 
     private async Task<Value> ConvergeAsync()
@@ -160,7 +196,12 @@ internal sealed class HostDriverConvergence(
                 Progress($"uninstalling host driver {old}");
                 await RunAsync(HostDriverCommands.StopServices).ConfigureAwait(false);
                 var uninstall = HostDriverCommands.Uninstall(facts.Driver.HasUninstaller, path);
-                var u = await RunAsync(uninstall).ConfigureAwait(false);
+                var u = await RunOperationAsync(uninstall).ConfigureAwait(false);
+                if (RemoteOperation.StillRunning(u))
+                {
+                    return Fail($"Unable to uninstall host driver {old} in time", StillRunningDetail(uninstall, u), "version");
+                }
+
                 if (!u.Succeeded)
                 {
                     var log = await ReadAsync(RemoteCommand.Of("tail", "-n", "40", "/var/log/nvidia-uninstall.log")).ConfigureAwait(false);
@@ -171,7 +212,13 @@ internal sealed class HostDriverConvergence(
 
             Progress($"running the installer for {plan.Version}");
             var install = HostDriverCommands.Install(path, _config.Dkms);
-            var result = await RunAsync(install).ConfigureAwait(false);
+            var marker = new InstalledDriverMarker(plan.Version!, _config.InstallerSha256?.ToLowerInvariant(), plan.RemoteFileName, _config.Dkms);
+            var result = await RunOperationAsync(HostDriverCommands.InstallAndMark(path, _config.Dkms, marker)).ConfigureAwait(false);
+            if (RemoteOperation.StillRunning(result))
+            {
+                return Fail($"Unable to install host driver {plan.Version} in time", StillRunningDetail(install, result), "version");
+            }
+
             if (!result.Succeeded)
             {
                 var log = await ReadAsync(HostDriverCommands.InstallerLogTail).ConfigureAwait(false);
@@ -182,7 +229,6 @@ internal sealed class HostDriverConvergence(
                     $"`{install.RenderForLog()}` exited with {result.ExitCode}: {why}\n{InstallerFailure.RelevantLines(text)}", "version");
             }
 
-            await shell.WriteFileAsync(HostDriverCommands.Marker(new InstalledDriverMarker(plan.Version!, _config.InstallerSha256?.ToLowerInvariant(), plan.RemoteFileName, _config.Dkms)), cancellationToken).ConfigureAwait(false);
             facts = await RefreshAsync().ConfigureAwait(false);
         }
 
@@ -234,7 +280,7 @@ internal sealed class HostDriverConvergence(
         if (_config.InstallerUrl is { } url)
         {
             Progress($"downloading the installer to {path}");
-            var download = RemoteDownload.Command(url, path, sha, Convert.ToInt32("755", 8));
+            var download = RemoteDownload.Command(url, path, sha, RemoteFile.ExecutableMode);
             var r = await RunAsync(download).ConfigureAwait(false);
             if (RemoteDownload.FailureMessage(r, url, path) is { } message)
             {
@@ -261,7 +307,7 @@ internal sealed class HostDriverConvergence(
 
         Progress($"uploading {Path.GetFileName(source)}");
         var progress = new Progress<double>(f => context.Log.Progress($"vgpu_host_driver {Node}", "uploading the installer", f));
-        await shell.UploadAsync(source, path, sha, progress, cancellationToken).ConfigureAwait(false);
+        await shell.UploadAsync(source, path, sha, RemoteFile.ExecutableMode, progress, cancellationToken).ConfigureAwait(false);
         NodeFactsCache.Shared.Invalidate(shell);
         return true;
     }
@@ -296,6 +342,22 @@ internal sealed class HostDriverConvergence(
 
         return result;
     }
+
+    /// <summary>Runs an installer or uninstaller as a detached node operation (see <see cref="RemoteOperation"/>) and waits for it.</summary>
+    private async Task<RemoteResult> RunOperationAsync(RemoteCommand command)
+    {
+        try
+        {
+            return await RemoteOperation.RunAsync(shell, HostDriverCommands.OperationName, command, context.Time, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            NodeFactsCache.Shared.Invalidate(shell);
+        }
+    }
+
+    private static string StillRunningDetail(RemoteCommand command, RemoteResult result) =>
+        $"`{command.RenderForLog()}` {result.StandardError.Trim().Replace(RemoteOperation.Marker + " ", string.Empty, StringComparison.Ordinal)}. It keeps running on the node; run apply again later: the next apply waits for it and continues from what it left.";
 
     /// <summary>Runs a read-only diagnostic command; its output, or empty when it fails.</summary>
     private async Task<string> ReadAsync(RemoteCommand command)

@@ -61,7 +61,9 @@ public sealed record HostDriverPlan
 
         if (FinishPendingReboot)
         {
-            reasons.Add("to finish what waits for a reboot: " + string.Join("; ", facts.RebootReasons));
+            reasons.Add(facts.RebootReasons.IsEmpty
+                ? $"to load host driver {facts.Driver.InstalledVersion} (installed, not loaded yet)"
+                : "to finish what waits for a reboot: " + string.Join("; ", facts.RebootReasons));
         }
 
         return reasons.ToImmutable();

@@ -171,8 +171,9 @@ public static partial class HostDriverPlanner
         }
 
         var missing = install ? MissingPackages(facts, config.Dkms) : (facts.HasPackage("mdevctl") ? [] : ["mdevctl"]);
-        var startServices = !install && facts.VgpuManager.Exists && !facts.VgpuManager.IsActive && !facts.RebootRequired;
-        var finishReboot = config.RebootIfNeeded && facts.RebootRequired && !install;
+        // Installed but not loaded (an install whose reboot did not happen or did not come back): a reboot loads it.
+        var startServices = !install && facts.VgpuManager.Exists && !facts.VgpuManager.IsActive && !facts.RebootRequired && !facts.Driver.InstalledButNotLoaded;
+        var finishReboot = config.RebootIfNeeded && (facts.RebootRequired || facts.Driver.InstalledButNotLoaded) && !install;
         return new HostDriverPlan
         {
             Version = version,

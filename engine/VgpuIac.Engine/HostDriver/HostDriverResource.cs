@@ -125,8 +125,27 @@ public sealed class HostDriverResource : IResource
             return new PlanResult { Planned = planned, Diagnostics = diagnostics.ToImmutable() };
         }
 
+        var replacingHere = request.Prior is null && string.Equals(request.Replacing, nodeFacts.NodeName, StringComparison.Ordinal);
+        if (replacingHere)
+        {
+            // The second half of a replacement: the destroy of the old object runs first and uninstalls the driver (its
+            // module stays loaded until a reboot), so plan the create on the node as it will be then.
+            nodeFacts = nodeFacts with { Driver = new HostDriverFacts { LoadedModuleVersion = nodeFacts.Driver.LoadedModuleVersion } };
+        }
+
         var plan = HostDriverPlanner.Plan(config, nodeFacts);
         diagnostics.AddRange(plan.Diagnostics);
+        var alreadyThere = request.Prior is null && !replacingHere && nodeFacts.Driver.InstalledVersion is not null;
+        if (alreadyThere)
+        {
+            diagnostics.Warning($"Host driver {nodeFacts.Driver.InstalledVersion} is already on node \"{nodeFacts.NodeName}\"",
+                (nodeFacts.Driver.Marker is { } ours && ours.Version == nodeFacts.Driver.InstalledVersion
+                    ? "An earlier apply installed it (its marker is on the node) and did not finish or lost its state. "
+                    : "It was installed outside this configuration. ") +
+                "This create takes it over and only does what is still missing; nothing that is in place is reinstalled.",
+                AttributePath.Of("node"));
+        }
+
         planned = planned.With("node", Value.String(nodeFacts.NodeName)).With("id", Value.String(nodeFacts.NodeName));
         if (plan.ChangesNode)
         {
@@ -158,6 +177,16 @@ public sealed class HostDriverResource : IResource
                 .With("reboot_planned", Value.False);
         }
 
+        if (alreadyThere)
+        {
+            // A create over a driver that is already there may be the create of a tainted object, which Terraform
+            // destroys first: what the node will report then is known only after apply.
+            foreach (var name in new[] { "installed_version", "health", "reboot_required", "reboot_planned" })
+            {
+                planned = planned.With(name, Value.Unknown);
+            }
+        }
+
         return new PlanResult
         {
             Planned = planned,
@@ -181,7 +210,13 @@ public sealed class HostDriverResource : IResource
             result = await new HostDriverConvergence(shell, request.Context, request.Planned, request.Prior, diagnostics, cancellationToken).RunAsync().ConfigureAwait(false);
             return true;
         }).ConfigureAwait(false);
-        return new ApplyResult { NewState = result ?? request.Prior, Diagnostics = diagnostics.ToImmutable() };
+
+        // A create that failed keeps nothing in state: a state saved with an error would be tainted, and the next apply
+        // would uninstall what did succeed (a driver whose reboot did not come back, an install that finished after the
+        // connection dropped). What got done is on the node (the marker written by the install itself); the next
+        // create reads it there and continues, as after timeouts.create.
+        var keep = request.Prior is null && diagnostics.HasErrors ? null : result ?? request.Prior;
+        return new ApplyResult { NewState = keep, Diagnostics = diagnostics.ToImmutable() };
     }
 
     public async Task<ReadResult> ReadAsync(ReadRequest request, CancellationToken cancellationToken)
@@ -243,7 +278,8 @@ public sealed class HostDriverResource : IResource
             var nodeLock = await shell.LockAsync(HostDriverConvergence.LockName, cancellationToken).ConfigureAwait(false);
             await using (nodeLock.ConfigureAwait(false))
             {
-                return await UninstallAsync(shell, request, prior, diagnostics, cancellationToken).ConfigureAwait(false);
+                return await HostDriverConvergence.AwaitEarlierOperationAsync(shell, request.Context, diagnostics, "uninstall host driver", cancellationToken).ConfigureAwait(false)
+                    && await UninstallAsync(shell, request, prior, diagnostics, cancellationToken).ConfigureAwait(false);
             }
         }).ConfigureAwait(false);
         return new ApplyResult { NewState = removed ? null : prior, Diagnostics = diagnostics.ToImmutable() };
@@ -267,7 +303,7 @@ public sealed class HostDriverResource : IResource
                 var staged = prior["version"].StringOrNull is { } v
                     ? HostDriverCommands.InstallerPath(HostDriverPlanner.RemoteFileName(HostDriverConfig.From(prior), v))
                     : null;
-                var result = await shell.RunAsync(HostDriverCommands.Uninstall(facts.Driver.HasUninstaller, staged), cancellationToken).ConfigureAwait(false);
+                var result = await RemoteOperation.RunAsync(shell, HostDriverCommands.OperationName, HostDriverCommands.Uninstall(facts.Driver.HasUninstaller, staged), request.Context.Time, cancellationToken).ConfigureAwait(false);
                 NodeFactsCache.Shared.Invalidate(shell);
                 if (!result.Succeeded)
                 {

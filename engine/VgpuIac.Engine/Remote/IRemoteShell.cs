@@ -18,10 +18,15 @@ public interface IRemoteShell
     Task<byte[]?> ReadFileAsync(string path, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Uploads a local file (atomically). When the remote file already has <paramref name="sha256"/> the upload is skipped.
+    /// Uploads a local file (atomically) as root:root with <paramref name="mode"/> (octal bits; never the local file's mode).
+    /// When the remote file already has <paramref name="sha256"/> nothing is sent, but its owner and mode are still set.
     /// Returns true when bytes were sent.
     /// </summary>
-    Task<bool> UploadAsync(string localPath, string remotePath, string sha256, IProgress<double>? progress, CancellationToken cancellationToken);
+    Task<bool> UploadAsync(string localPath, string remotePath, string sha256, int mode, IProgress<double>? progress, CancellationToken cancellationToken);
+
+    /// <summary>Uploads an executable or library: <see cref="UploadAsync(string, string, string, int, IProgress{double}?, CancellationToken)"/> with mode 0755.</summary>
+    Task<bool> UploadAsync(string localPath, string remotePath, string sha256, IProgress<double>? progress, CancellationToken cancellationToken) =>
+        UploadAsync(localPath, remotePath, sha256, RemoteFile.ExecutableMode, progress, cancellationToken);
 
     /// <summary>
     /// Issues the reboot command, waits for the connection to drop, then reconnects within <paramref name="timeout"/>.

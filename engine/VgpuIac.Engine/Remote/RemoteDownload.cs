@@ -22,22 +22,30 @@ public static class RemoteDownload
     /// <summary>First line of standard output after a verified download.</summary>
     public const string DownloadedMarker = "vgpuiac-download: downloaded";
 
+    // Run as `bash -c SCRIPT vgpuiac-download DEST SHA MODE` with the URL as the first line of standard input: the URL
+    // never appears in an argument list (`ps` on the node shows every process's arguments). curl reads it from its
+    // config on stdin (`--config -`), wget from its input file on stdin (`-i -`); printf is a shell builtin.
     private const string Script = """
         set -u
-        url=$1 dest=$2 want=$3 mode=$4
+        dest=$1 want=$2 mode=$3
+        IFS= read -r url || [ -n "${url:-}" ] || { echo "vgpuiac-download: no URL on standard input" >&2; exit 2; }
         case $want in *[!0-9a-f]*|'') echo "vgpuiac-download: expected SHA-256 must be 64 lowercase hex digits" >&2; exit 2;; esac
         if [ -f "$dest" ]; then
           have=$(sha256sum -- "$dest" | cut -d' ' -f1)
-          if [ "$have" = "$want" ]; then echo "vgpuiac-download: already present"; exit 0; fi
+          if [ "$have" = "$want" ]; then
+            chown root:root -- "$dest" && chmod "$mode" -- "$dest" || exit 1
+            echo "vgpuiac-download: already present"; exit 0
+          fi
         fi
         dir=$(dirname -- "$dest")
-        mkdir -p -- "$dir" || exit 1
+        mkdir -p -m 0755 -- "$dir" || exit 1
         tmp=$(mktemp -- "$dest.vgpuiac-XXXXXX") || exit 1
         trap 'rm -f -- "$tmp"' EXIT
         if command -v curl >/dev/null 2>&1; then
-          curl -fsSL --retry 3 --connect-timeout 30 -o "$tmp" --url "$url" || { echo "vgpuiac-download: curl failed (exit $?)" >&2; exit 3; }
+          esc=${url//\\/\\\\}; esc=${esc//\"/\\\"}
+          printf 'url = "%s"\n' "$esc" | curl -fsSL --retry 3 --connect-timeout 30 -o "$tmp" --config - || { echo "vgpuiac-download: curl failed (exit $?)" >&2; exit 3; }
         elif command -v wget >/dev/null 2>&1; then
-          wget -q --tries=3 -O "$tmp" -- "$url" || { echo "vgpuiac-download: wget failed (exit $?)" >&2; exit 3; }
+          printf '%s\n' "$url" | wget -q --tries=3 -O "$tmp" -i - || { echo "vgpuiac-download: wget failed (exit $?)" >&2; exit 3; }
         else
           echo "vgpuiac-download: neither curl nor wget is installed on the node" >&2; exit 127
         fi
@@ -46,26 +54,37 @@ public static class RemoteDownload
           echo "vgpuiac-download: SHA-256 mismatch: expected $want, got $have" >&2
           exit 65
         fi
-        chmod "$mode" -- "$tmp" || exit 1
+        chown root:root -- "$tmp" && chmod "$mode" -- "$tmp" || exit 1
         mv -f -- "$tmp" "$dest" || exit 1
         trap - EXIT
         echo "vgpuiac-download: downloaded"
         """;
 
     /// <summary>
-    /// The command that downloads <paramref name="url"/> to <paramref name="destination"/> (mode <paramref name="mode"/>, octal bits)
-    /// and checks it against <paramref name="sha256"/> (hex). Mark <paramref name="urlIsSensitive"/> when the URL carries a token.
+    /// The command that downloads <paramref name="url"/> to <paramref name="destination"/> (owner root, mode
+    /// <paramref name="mode"/>, octal bits; also set when the file is already there) and checks it against
+    /// <paramref name="sha256"/> (hex). The URL travels on standard input, never on a command line; mark
+    /// <paramref name="urlIsSensitive"/> when it carries a token (it is then never logged nor shown in messages).
     /// </summary>
-    public static RemoteCommand Command(string url, string destination, string sha256, int mode = 0x1A4, bool urlIsSensitive = false, TimeSpan? timeout = null)
+    public static RemoteCommand Command(string url, string destination, string sha256, int mode = RemoteFile.ConfigMode, bool urlIsSensitive = false, TimeSpan? timeout = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(url);
         ArgumentException.ThrowIfNullOrEmpty(destination);
         ArgumentException.ThrowIfNullOrEmpty(sha256);
-        var command = RemoteCommand.Script(Script)
-            .WithArgument(url, urlIsSensitive)
-            .WithArgument(destination)
-            .WithArgument(sha256.Trim().ToLowerInvariant())
-            .WithArgument(Convert.ToString(mode, 8).PadLeft(4, '0'))
+        if (url.Contains('\n', StringComparison.Ordinal) || url.Contains('\r', StringComparison.Ordinal))
+        {
+            throw new ArgumentException("A download URL is one line.", nameof(url));
+        }
+
+        var command = RemoteCommand.Of(
+                "bash",
+                "-c",
+                Script,
+                "vgpuiac-download",
+                destination,
+                sha256.Trim().ToLowerInvariant(),
+                Convert.ToString(mode, 8).PadLeft(4, '0'))
+            .WithInput(System.Text.Encoding.UTF8.GetBytes(url + "\n"), sensitive: urlIsSensitive)
             .AsMutating();
         return command.WithTimeout(timeout ?? TimeSpan.FromMinutes(30));
     }

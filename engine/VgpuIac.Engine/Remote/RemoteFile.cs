@@ -3,6 +3,15 @@ namespace VgpuIac.Engine.Remote;
 /// <summary>A file to write atomically on a node (temp file in the same folder, then rename).</summary>
 public sealed record RemoteFile
 {
+    /// <summary>0755: executables, installers and libraries.</summary>
+    public const int ExecutableMode = 0x1ED;
+
+    /// <summary>0644: configuration.</summary>
+    public const int ConfigMode = 0x1A4;
+
+    /// <summary>0600: secrets.</summary>
+    public const int SecretMode = 0x180;
+
     public required string Path { get; init; }
 
     public required ReadOnlyMemory<byte> Content { get; init; }

@@ -55,6 +55,38 @@ public sealed class HostDriverPlannerTests
     }
 
     [Fact]
+    public void InstalledButNotLoadedPlansTheRebootThatLoadsIt()
+    {
+        var loaded = NodeFactsParser.Parse("pve1", ProbeSamples.DriverNode());
+        var facts = loaded with { Driver = loaded.Driver with { LoadedModuleVersion = null, SmiVersion = null } };
+        var config = Url("535.129.03") with { InstallerSha256 = new string('a', 64) };
+
+        var plan = HostDriverPlanner.Plan(config, facts);
+
+        Assert.True(facts.Driver.InstalledButNotLoaded);
+        Assert.False(plan.Install);
+        Assert.True(plan.FinishPendingReboot);
+        Assert.False(plan.StartServices);
+        Assert.True(plan.RebootPlanned);
+        Assert.Contains(plan.RebootReasons(facts), r => r.Contains("not loaded yet", StringComparison.Ordinal));
+        Assert.False(HostDriverPlanner.Plan(config with { RebootIfNeeded = false }, facts).RebootPlanned);
+    }
+
+    [Fact]
+    public void UninstalledDriverWhoseModuleIsStillLoadedIsNotInstalled()
+    {
+        var loaded = NodeFactsParser.Parse("pve1", ProbeSamples.DriverNode());
+        var facts = loaded with { Driver = new HostDriverFacts { LoadedModuleVersion = "535.129.03" } };
+
+        var plan = HostDriverPlanner.Plan(Url("535.129.03"), facts);
+
+        Assert.Null(facts.Driver.InstalledVersion);
+        Assert.True(plan.Install);
+        Assert.Null(plan.UninstallVersion);
+        Assert.True(plan.RebootPlanned);
+    }
+
+    [Fact]
     public void InstalledSameFileChangesNothing()
     {
         var facts = NodeFactsParser.Parse("pve1", ProbeSamples.DriverNode());

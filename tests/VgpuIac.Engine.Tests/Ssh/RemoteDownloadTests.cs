@@ -23,7 +23,7 @@ public sealed class RemoteDownloadTests(SshdFixture fixture) : IClassFixture<Ssh
         var url = "file://" + source;
 
         var first = await shell.RunAsync(RemoteDownload.Command(url, destination, sha, mode: 0x1ED), Timeout());
-        var second = await shell.RunAsync(RemoteDownload.Command(url, destination, sha), Timeout());
+        var second = await shell.RunAsync(RemoteDownload.Command(url, destination, sha, mode: 0x1ED), Timeout());
 
         Assert.Null(RemoteDownload.FailureMessage(first, url, destination));
         Assert.True(RemoteDownload.Downloaded(first));
@@ -48,8 +48,10 @@ public sealed class RemoteDownloadTests(SshdFixture fixture) : IClassFixture<Ssh
         var command = RemoteDownload.Command("http://x/$(reboot)", "/opt/a b;rm -rf /", "ABC", urlIsSensitive: true);
 
         Assert.Equal("bash", command.Program);
-        Assert.DoesNotContain("reboot", System.Text.Encoding.UTF8.GetString(command.StandardInput!.Value.Span), StringComparison.Ordinal);
-        Assert.Equal(new[] { "-s", "--", "http://x/$(reboot)", "/opt/a b;rm -rf /", "abc", "0644" }, command.Arguments.ToArray());
+        Assert.DoesNotContain("reboot", command.Arguments[1], StringComparison.Ordinal);
+        Assert.Equal(new[] { "/opt/a b;rm -rf /", "abc", "0644" }, command.Arguments.Skip(3).ToArray());
+        Assert.Equal("http://x/$(reboot)\n", System.Text.Encoding.UTF8.GetString(command.StandardInput!.Value.Span));
+        Assert.True(command.StandardInputIsSensitive);
         Assert.DoesNotContain("reboot", command.RenderForLog(), StringComparison.Ordinal);
         Assert.True(command.Mutating);
     }

@@ -45,8 +45,11 @@ boot() {                                      # volatile dirs are fresh at each 
   t1=${EPOCHREALTIME/./}
   printf '%s\t%s\t0\tboot\tboot %s\n' "$((t0/1000))" "$(((t1-t0)/1000))" "$n" >> "$M/var/lib/nodesim/commands.log"
   if [ -e "$M/etc/nodesim/reboot_never" ]; then
-    echo "$(date +%T.%N) reboot_never: sshd stays down" >> "$LOG/boot.log"
-    sleep infinity & SSHD=$!
+    echo "$(date +%T.%N) reboot_never: sshd stays down until /etc/nodesim/reboot_never is removed" >> "$LOG/boot.log"
+    # "back later": once the test removes the file (RebootNeverReturnsAsync(false)), sshd starts as after a slow boot
+    ( while [ -e "$M/etc/nodesim/reboot_never" ]; do sleep 0.2; done
+      echo "$(date +%T.%N) reboot_never removed: sshd starts" >> "$LOG/boot.log"
+      exec chroot "$M" /usr/sbin/sshd -D -e -f /etc/nodesim/sshd_config >> "$LOG/sshd.log" 2>&1 ) & SSHD=$!
   else
     chroot "$M" /usr/sbin/sshd -D -e -f /etc/nodesim/sshd_config >> "$LOG/sshd.log" 2>&1 &
     SSHD=$!

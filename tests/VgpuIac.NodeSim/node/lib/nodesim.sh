@@ -57,6 +57,8 @@ nodesim_apply_faults() {
     export NODESIM_FAULTS_FIRED="${NODESIM_FAULTS_FIRED:-} $id"
     case $ACTION in
       delay) sleep "$DELAY";;
+      hold) mkdir -p /etc/nodesim/holds; : > "/etc/nodesim/holds/$id.held"
+            while [ ! -e "/etc/nodesim/holds/$id.released" ]; do sleep 0.1; done;;
       drop) [ "$DELAY" != 0 ] && sleep "$DELAY"; nodesim_drop_connection;;
       fail) [ -n "$STDERR" ] && printf '%s\n' "$STDERR" >&2; NODESIM_FAULT_EXIT=$EXIT; return 1;;
     esac

@@ -116,6 +116,7 @@ public static class DlsCommands
         end=$(( $(date +%s) + seconds ))
         while :; do
           out=$(curl -sS --max-time 3 --cacert "$tmp/cert.pem" "https://$url:$port/-/health" 2>&1) && { echo "$out"; exit 0; }
+          case $? in 51|60) echo "the server at $url:$port presents a certificate other than the pinned one: $out"; exit 42;; esac
           [ "$(date +%s)" -ge "$end" ] && break
           sleep 0.5
         done

@@ -190,7 +190,7 @@ public sealed class DlsLicenseServerResource : IResource
 
         var facts = node.KeyFacts();
         var keys = DlsPlanner.KeyWork(spec, facts);
-        var certificatePem = facts?.CertificatePem;
+        var certificatePem = DlsPlanner.PinnedCertificate(prior, facts);
         if (keys.Any)
         {
             context.Log.Progress(Progress, keys.NewSigningKeys
@@ -233,8 +233,10 @@ public sealed class DlsLicenseServerResource : IResource
         var wait = await shell.RunAsync(DlsCommands.WaitHealthy(spec, certificatePem), ct).ConfigureAwait(false);
         if (!wait.Succeeded)
         {
-            diagnostics.Error("Unable to reach the licence server",
-                $"{spec.Url}/-/health did not answer over TLS within {DlsCommands.HealthWait.TotalSeconds:F0} s. {Tail(wait)} Check that dls_url ({spec.DlsUrl}) is an address node \"{shell.NodeName}\" can reach and that the container's network is up.",
+            diagnostics.Error("Unable to reach the licence server", wait.ExitCode == 42
+                ? $"{Tail(wait)}. The recorded certificate has SHA-256 {DlsKeyMaterial.CertificateSha256(certificatePem)}; VgpuIac talks to the server only over TLS pinned to it. " +
+                  "If the certificate was replaced on purpose, refresh the state (it then records the new one) or rotate the keys with key_generation."
+                : $"{spec.Url}/-/health did not answer over TLS within {DlsCommands.HealthWait.TotalSeconds:F0} s. {Tail(wait)} Check that dls_url ({spec.DlsUrl}) is an address node \"{shell.NodeName}\" can reach and that the container's network is up.",
                 AttributePath.Of("dls_url"));
             return await ReadStateAsync(shell, spec, prior, planned, null, ct).ConfigureAwait(false);
         }

@@ -129,6 +129,23 @@ public static class DlsPlanner
         ];
     }
 
+    /// <summary>
+    /// The certificate TLS to the server is pinned to when no new one is made: the one recorded in state (its PEM must hash
+    /// to the recorded <c>certificate_sha256</c>), not whatever the container holds at that moment; with no state (a create
+    /// adopting a server, an import) the one on the node.
+    /// </summary>
+    public static string? PinnedCertificate(Value? prior, DlsKeyFacts? facts)
+    {
+        if (prior?["certificate_pem"].StringOrNull is { } recorded
+            && DlsKeyMaterial.CertificateSha256(recorded) is { } sha
+            && sha == prior["certificate_sha256"].StringOrNull)
+        {
+            return recorded;
+        }
+
+        return facts?.CertificatePem;
+    }
+
     /// <summary>The container status a read reports: <see cref="Running"/>, or what an apply will repair.</summary>
     public static string Status(bool lxc, DlsNodeState node)
     {

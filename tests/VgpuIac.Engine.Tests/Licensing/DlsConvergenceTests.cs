@@ -157,6 +157,27 @@ public sealed class DlsConvergenceTests
     }
 
     [NodeFact]
+    public async Task The_server_is_reached_only_over_tls_pinned_to_the_recorded_certificate_not_the_one_the_container_holds()
+    {
+        await using var ctx = await NodeContext.StartAsync();
+        var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
+        var port = LocalPorts.Free();
+        var (state, _) = await dls.ApplyAsync(DlsConfig(port), null);
+
+        // the certificate is swapped for another one that also names the address (so only the pin can tell)
+        await ctx.Node.ExecCheckedAsync(
+            "cd /tmp && openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout swap.key -out swap.crt -days 2 2>/dev/null" +
+            $" && cp swap.crt {CertDir250}/webserver.crt && cp swap.key {CertDir250}/webserver.key && pct exec 250 -- docker restart fastapi-dls >/dev/null");
+        const string IssuedTokens = "pct exec 250 -- docker logs fastapi-dls | grep -c 'client-token.*issued'";
+        Assert.Equal("1", (await ctx.Node.ExecCheckedAsync(IssuedTokens)).Trim());
+        var (_, diagnostics) = await dls.ApplyAsync(DlsConfig(port), state!.With("client_token", Value.Null), expectErrors: true);
+        var error = Assert.Single(diagnostics, d => d.IsError);
+        Assert.Contains("other than the pinned one", error.Detail, StringComparison.Ordinal);
+        Assert.Contains(state["certificate_sha256"].AsString(), error.Detail, StringComparison.Ordinal);
+        Assert.Equal("1", (await ctx.Node.ExecCheckedAsync(IssuedTokens)).Trim());
+    }
+
+    [NodeFact]
     public async Task A_pinned_1x_image_gets_the_instance_key_it_reads()
     {
         await using var ctx = await NodeContext.StartAsync();

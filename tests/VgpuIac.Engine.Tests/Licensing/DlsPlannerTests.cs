@@ -88,6 +88,16 @@ public sealed class DlsPlannerTests
     }
 
     [Fact]
+    public void The_pin_is_the_recorded_certificate_when_its_hash_matches_else_the_nodes()
+    {
+        var other = DlsKeyMaterial.WebServer("192.0.2.50", TimeProvider.System)[0].Content;
+        var facts = Facts() with { CertificatePem = other };
+        Assert.Equal(Certificate, DlsPlanner.PinnedCertificate(Prior(), facts));
+        Assert.Equal(other, DlsPlanner.PinnedCertificate(Prior().With("certificate_sha256", Value.String("00")), facts));
+        Assert.Equal(other, DlsPlanner.PinnedCertificate(null, facts));
+    }
+
+    [Fact]
     public void Status_names_what_the_next_apply_repairs()
     {
         var up = new DlsNodeState { Exists = true, CtRunning = true, ContainerExists = true, ContainerRunning = true, RestartPolicy = "always" };

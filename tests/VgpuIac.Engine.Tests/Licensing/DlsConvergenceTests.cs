@@ -79,6 +79,8 @@ public sealed class DlsConvergenceTests
         Assert.Equal(first["signing_key_sha256"].AsString(), DlsNodeFiles.SigningKeyOfToken(oldToken));
         Assert.Equal(200, await DlsNodeFiles.LeaseAsync(ctx.Node, port, oldToken));
         Assert.Equal(first["root_certificate_pem"].AsString().Trim(), (await ctx.Node.ExecCheckedAsync($"curl -sk https://127.0.0.1:{port}/-/config/root-certificate")).Trim());
+        Assert.Equal(["auth", "lease"], DlsNodeFiles.ServicesOfToken(oldToken));
+        Assert.Equal("1.1", (await ctx.Node.ExecCheckedAsync($"curl -sk --http2 -o /dev/null -w '%{{http_version}}' https://127.0.0.1:{port}/-/health")).Trim());
         AssertChain(first["root_certificate_pem"].AsString(), await ctx.Node.ExecCheckedAsync($"cat {CertDir250}/ca_certificate.pem"), await ctx.Node.ExecCheckedAsync($"cat {CertDir250}/si_certificate.pem"));
 
         var plan = await dls.PlanAsync(DlsConfig(port, keyGeneration: 1), first);
@@ -185,6 +187,7 @@ public sealed class DlsConvergenceTests
         var port = LocalPorts.Free();
         var (state, _) = await dls.ApplyAsync(DlsConfig(port, image: "collinwebdesigns/fastapi-dls:1.5.4"), null);
         Assert.True(state!["root_certificate_pem"].IsNull);
+        Assert.Equal(["auth"], DlsNodeFiles.ServicesOfToken(state["client_token"].AsString()));
         Assert.Equal(state["signing_key_sha256"].AsString(), DlsNodeFiles.SigningKeyOfToken(state["client_token"].AsString()));
         Assert.Contains("INSTANCE_KEY_RSA=/app/cert/instance.private.pem", await ctx.Node.ExecCheckedAsync("pct exec 250 -- docker inspect fastapi-dls"), StringComparison.Ordinal);
         await DlsNodeFiles.AssertKeyModesAsync(ctx.Node, CertDir250, major: 1);

@@ -55,6 +55,13 @@ public static class DlsNodeFiles
         return Convert.ToHexStringLower(SHA256.HashData(rsa.ExportSubjectPublicKeyInfo()));
     }
 
+    /// <summary>The services the token's first port set maps (2.x: auth and lease; 1.x: auth).</summary>
+    public static IReadOnlyList<string> ServicesOfToken(string token)
+    {
+        var payload = JsonNode.Parse(FromBase64Url(token.Split('.')[1]))!;
+        return [.. payload["service_instance_configuration"]!["svc_port_set_list"]![0]!["svc_port_map"]!.AsArray().Select(m => m!["service"]!.GetValue<string>())];
+    }
+
     private static byte[] FromBase64Url(string text)
     {
         var s = text.Replace('-', '+').Replace('_', '/');

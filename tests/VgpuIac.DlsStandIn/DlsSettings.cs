@@ -26,6 +26,12 @@ public sealed record DlsSettings
 
     public string AllotmentRef { get; init; } = "20000000-0000-0000-0000-000000000001";
 
+    /// <summary>Which FastAPI-DLS this behaves like: 2 (the CA chain in CERT_PATH signs tokens) or 1 (INSTANCE_KEY_RSA signs them).</summary>
+    public int Major { get; init; } = 2;
+
+    /// <summary>1.x only: the token signing key (INSTANCE_KEY_RSA, default &lt;cert&gt;/instance.private.pem).</summary>
+    public string? InstanceKeyRsa { get; init; }
+
     public static DlsSettings FromEnvironment(Func<string, string?> env)
     {
         var port = int.Parse(env("DLS_PORT") ?? "443", CultureInfo.InvariantCulture);
@@ -41,6 +47,8 @@ public sealed record DlsSettings
             SiteKeyXid = env("SITE_KEY_XID") ?? "00000000-0000-0000-0000-000000000000",
             InstanceRef = env("INSTANCE_REF") ?? "10000000-0000-0000-0000-000000000001",
             AllotmentRef = env("ALLOTMENT_REF") ?? "20000000-0000-0000-0000-000000000001",
+            Major = env("DLS_STANDIN_MAJOR") == "1" ? 1 : 2,
+            InstanceKeyRsa = env("INSTANCE_KEY_RSA"),
         };
     }
 }

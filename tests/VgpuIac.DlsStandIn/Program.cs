@@ -6,18 +6,24 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using VgpuIac.DlsStandIn;
 
 // A stand-in for FastAPI-DLS (which cannot be installed here): the endpoints VgpuIac and the simulated guest use,
 // with the same content types, attachment name and token shape (see shared/specs/node-sim.md §4). It refuses to
-// start without the web server certificate and the instance key, as the real image does.
+// start without the web server certificate, as the real image does (uvicorn is started with webserver.key/.crt).
+// DLS_STANDIN_MAJOR (set by the simulated docker from the image tag) selects the version it behaves like:
+// 2 (default): tokens are signed by the service-instance key of the CA chain in CERT_PATH, created on start when a
+//   file is missing (mode 0644, as the real server does); INSTANCE_KEY_RSA is ignored; /-/config/root-certificate.
+// 1: tokens are signed by INSTANCE_KEY_RSA (default <cert>/instance.private.pem), which must exist.
 var settings = DlsSettings.FromEnvironment(Environment.GetEnvironmentVariable);
 var certFile = Path.Combine(settings.CertPath, "webserver.crt");
 var keyFile = Path.Combine(settings.CertPath, "webserver.key");
-var instanceKeyFile = Path.Combine(settings.CertPath, "instance.private.pem");
-foreach (var f in new[] { certFile, keyFile, instanceKeyFile })
+string InContainer(string path) => path.StartsWith("/app/cert/", StringComparison.Ordinal) ? Path.Combine(settings.CertPath, path["/app/cert/".Length..]) : path;
+var instanceKeyFile = InContainer(settings.InstanceKeyRsa ?? "/app/cert/instance.private.pem");
+foreach (var f in settings.Major == 1 ? new[] { certFile, keyFile, instanceKeyFile } : [certFile, keyFile])
 {
     if (!File.Exists(f))
     {
@@ -27,15 +33,29 @@ foreach (var f in new[] { certFile, keyFile, instanceKeyFile })
 }
 
 using var webCert = X509Certificate2.CreateFromPemFile(certFile, keyFile);
+using var chain = settings.Major == 2 ? CaChain.LoadOrCreate(settings.CertPath, settings.InstanceRef) : null;
 using var instanceKey = RSA.Create();
-instanceKey.ImportFromPem(File.ReadAllText(instanceKeyFile));
-var instancePublicPem = instanceKey.ExportSubjectPublicKeyInfoPem();
+if (chain is null)
+{
+    instanceKey.ImportFromPem(File.ReadAllText(instanceKeyFile));
+}
+
+var signingKey = chain?.SiKey ?? instanceKey;
+var signingPublicPem = signingKey.ExportSubjectPublicKeyInfoPem();
+if (chain is { Created: true })
+{
+    Console.WriteLine($"[startup   ]: created the CA chain in {settings.CertPath}");
+}
+
 var leases = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
 
 var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { Args = args });
-builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, settings.ListenPort, l => l.UseHttps(
+builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, settings.ListenPort, l =>
+{
+    l.Protocols = HttpProtocols.Http1; // uvicorn speaks HTTP/1.1 only
     // Export/import so the key is usable by SslStream on Linux
-    X509CertificateLoader.LoadPkcs12(webCert.Export(X509ContentType.Pkcs12), null))));
+    l.UseHttps(X509CertificateLoader.LoadPkcs12(webCert.Export(X509ContentType.Pkcs12), null));
+}));
 builder.Services.AddRoutingCore();
 var app = builder.Build();
 
@@ -47,7 +67,7 @@ app.MapGet("/-/health", () => Json(new JsonObject { ["status"] = "up" }));
 
 app.MapGet("/-/config", () => Json(new JsonObject
 {
-    ["VERSION"] = "stand-in",
+    ["VERSION"] = settings.Major == 2 ? "2.0.3 (stand-in)" : "1.5.4 (stand-in)",
     ["COMMIT"] = "unknown",
     ["DEBUG"] = "False",
     ["DLS_URL"] = settings.DlsUrl,
@@ -62,10 +82,21 @@ app.MapGet("/-/config", () => Json(new JsonObject
     ["TZ"] = settings.TimeZone,
 }));
 
+if (chain is not null)
+{
+    app.MapGet("/-/config/root-certificate", () => Results.Text(chain.RootCertificatePem, "text/plain"));
+}
+
 app.MapGet("/-/client-token", async (HttpContext http) =>
 {
     var now = DateTimeOffset.UtcNow;
-    var parameters = instanceKey.ExportParameters(false);
+    var parameters = signingKey.ExportParameters(false);
+    var portMap = new JsonArray(new JsonObject { ["service"] = "auth", ["port"] = settings.DlsPort });
+    if (settings.Major == 2)
+    {
+        portMap.Add(new JsonObject { ["service"] = "lease", ["port"] = settings.DlsPort });
+    }
+
     var payload = new JsonObject
     {
         ["jti"] = Guid.NewGuid().ToString(),
@@ -85,18 +116,18 @@ app.MapGet("/-/client-token", async (HttpContext http) =>
             {
                 ["idx"] = 0,
                 ["d_name"] = "DLS",
-                ["svc_port_map"] = new JsonArray(new JsonObject { ["service"] = "auth", ["port"] = settings.DlsPort }),
+                ["svc_port_map"] = portMap,
             }),
             ["node_url_list"] = new JsonArray(new JsonObject { ["idx"] = 0, ["url"] = settings.DlsUrl, ["url_qr"] = settings.DlsUrl, ["svc_port_set_idx"] = 0 }),
         },
         ["service_instance_public_key_configuration"] = new JsonObject
         {
             ["service_instance_public_key_me"] = new JsonObject { ["mod"] = Convert.ToHexStringLower(parameters.Modulus!), ["exp"] = 65537 },
-            ["service_instance_public_key_pem"] = instancePublicPem,
+            ["service_instance_public_key_pem"] = signingPublicPem,
             ["key_retention_mode"] = "LATEST_ONLY",
         },
     };
-    var token = Jws.Sign(payload, instanceKey);
+    var token = Jws.Sign(payload, signingKey);
     http.Response.ContentType = "text/plain; charset=utf-8";
     http.Response.Headers.ContentDisposition = $"attachment; filename=client_configuration_token_{now:dd-MM-yy-HH-mm-ss}.tok";
     await http.Response.StartAsync().ConfigureAwait(false); // no Content-Length: chunked, as FastAPI's streaming response
@@ -113,7 +144,7 @@ app.MapPost("/leasing/v1/lessor", async (HttpContext http) =>
     var token = body?["client_token"]?.GetValue<string>() ?? string.Empty;
     var origin = body?["origin_ref"]?.GetValue<string>() ?? "unknown";
     Log("origin", $"{origin}: {body?["environment"]?.ToJsonString() ?? "{}"}");
-    var claims = Jws.Verify(token, instanceKey, out var error);
+    var claims = Jws.Verify(token, signingKey, out var error);
     if (claims is null)
     {
         Log("lessor", $"{origin}: {error}");
@@ -180,6 +211,6 @@ app.MapGet("/-/leases", () =>
     return Json(arr);
 });
 
-Log("startup", $"listening on 127.0.0.1:{settings.ListenPort} for DLS_URL={settings.DlsUrl} DLS_PORT={settings.DlsPort}");
+Log("startup", $"FastAPI-DLS {settings.Major}.x stand-in listening on 127.0.0.1:{settings.ListenPort} for DLS_URL={settings.DlsUrl} DLS_PORT={settings.DlsPort}");
 await app.RunAsync().ConfigureAwait(false);
 return 0;

@@ -7,8 +7,8 @@ namespace VgpuIac.Engine.Licensing;
 /// <summary>Schema of <c>vgpu_dls_license_server</c>: a FastAPI-DLS licence server in Docker, in a new LXC or on an existing Docker host.</summary>
 public static class DlsLicenseServerDefinition
 {
-    /// <summary>The image VgpuIac documents and defaults to: a pinned tag, never <c>latest</c>.</summary>
-    public const string DefaultImage = "collinwebdesigns/fastapi-dls:2.0.2";
+    /// <summary>The image VgpuIac documents and defaults to: FastAPI-DLS 2.0.3 pinned by digest (see <see cref="DlsImage.Default"/>).</summary>
+    public const string DefaultImage = DlsImage.Default;
 
     public const string DefaultTemplate = "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst";
 
@@ -22,9 +22,23 @@ public static class DlsLicenseServerDefinition
         ImportIdFormat = "<node>/lxc/<vmid> or <node>/docker",
         Description =
             "A self-hosted licence server (FastAPI-DLS, a DLS-compatible service) running in Docker, either in a new " +
-            "unprivileged LXC container on the node (`nesting=1,keyctl=1`) or on an existing Docker host (`hosting = \"docker_host\"`). " +
-            "VgpuIac generates the web server certificate (its SAN is `dls_url`) and the instance key pair itself, uploads them " +
-            "(mode 0600) to a persistent volume, and fetches the client configuration token over TLS pinned to that certificate.\n\n" +
+            "unprivileged LXC container on the node (`nesting=1,keyctl=1`, tagged `vgpuiac`) or on an existing Docker host (`hosting = \"docker_host\"`; " +
+            "the container is labelled `vgpuiac.managed`). VgpuIac generates all key material itself and places it in the server's cert volume " +
+            "(owner root, private keys mode 0600, certificates 0644) before the server first starts, then fetches the client configuration token over " +
+            "TLS pinned to the certificate recorded in state (`certificate_sha256`).\n\n" +
+            "**FastAPI-DLS versions.** The default image is FastAPI-DLS " + DlsImage.DefaultTag + " pinned by digest. " +
+            "2.x (2.0.0 and later) signs tokens with the service-instance key of a root → intermediate CA → service instance chain in its cert " +
+            "directory; VgpuIac generates that chain (`root_*`, `ca_*`, `si_*`) and the web server key and certificate. " +
+            "1.x is supported when the image names its 1.x tag (e.g. `collinwebdesigns/fastapi-dls:1.5.4`, or `:1.5.4@sha256:…`): VgpuIac then " +
+            "generates the instance key pair that 1.x reads through `INSTANCE_KEY_RSA` / `INSTANCE_KEY_PUB`. An image referenced by digest alone is " +
+            "treated as 2.x. Other major versions are refused.\n\n" +
+            "**Guest driver branches.** Guests up to vGPU 17.x (R550 and older) license with the client token alone, from 1.x or 2.x. " +
+            "Guests with 18.x and newer drivers (R570+) need FastAPI-DLS 2.x **and** a `nvidia-gridd` (Linux) / `nvxdapix.dll` (Windows) patched " +
+            "with gridd-unlock-patcher to trust this server's root certificate (`root_certificate_pem`, also served at `/-/config/root-certificate`). " +
+            "VgpuIac does not patch guest driver binaries: patch them yourself with that certificate.\n\n" +
+            "**Stopped is not missing.** A stopped container (`pct stop`, `docker stop`) is read as `status` other than `running`; the state keeps " +
+            "its certificate, keys and token, and the next apply starts it. Keys and certificates change only when you ask (`key_generation`, " +
+            "`dls_url`), or when the image's major version needs other signing keys.\n\n" +
             "**Opt-in.** Guests can equally be licensed with a client token from NVIDIA's own licence service (`vgpu_guest.license_token`). " +
             "Running a licence server is subject to NVIDIA's licence terms, which are yours to keep.",
         Attributes =
@@ -50,7 +64,8 @@ public static class DlsLicenseServerDefinition
                 with { ForcesReplacement = true, Validators = [Validators.Pattern(@"^[0-9]{1,3}(\.[0-9]{1,3}){3}$", "an IPv4 address")] },
             Attr.WithDefault("memory_mb", AttrType.Integer, Value.Number(512), "Container memory in MiB (FastAPI-DLS needs about 256).") with { ForcesReplacement = true, Validators = [Validators.IntRange(128, 65536)] },
             Attr.WithDefault("image", AttrType.String, Value.String(DefaultImage),
-                $"Container image, pinned by tag or digest (`latest` is refused). Default `{DefaultImage}`.")
+                $"Container image, pinned by digest (a bare tag is accepted with a warning; `latest` is refused). Default: FastAPI-DLS {DlsImage.DefaultTag}, `{DefaultImage}`. " +
+                "The tag's major version selects the configuration VgpuIac writes (1.x or 2.x; a digest without a tag is taken as 2.x).")
                 with { Validators = [Validators.PinnedImage()] },
             Attr.Required("dls_url", AttrType.String, "Address guests use to reach the licence server (IP or DNS name). Written into every client token and into the certificate's SAN.")
                 with { Validators = [Validators.Pattern(@"^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,251}[a-zA-Z0-9])?$", "an IP address or DNS name")] },
@@ -60,13 +75,23 @@ public static class DlsLicenseServerDefinition
             Attr.WithDefault("lease_renewal_period", AttrType.Number, Value.Number(0.15m), "Fraction of the lease after which clients renew (0.15 = after 15 %).") with { Validators = [Validators.NumberRange(0.01m, 0.99m)] },
             Attr.WithDefault("timezone", AttrType.String, Value.String("UTC"), "Time zone of the licence server (`TZ`). Guest clocks must agree with the server's.")
                 with { Validators = [Validators.Pattern(@"^[A-Za-z0-9_+\-/]{1,64}$", "a tz database name such as Europe/Berlin")] },
-            Attr.Optional("key_generation", AttrType.Integer, "Increase to generate a new certificate and instance key. Every issued client token becomes invalid: guests receive the new token on their next apply."),
+            Attr.Optional("key_generation", AttrType.Integer,
+                "Change it to rotate all key material: a new web server certificate and new signing keys (2.x: a new root, CA and service-instance " +
+                "chain; 1.x: a new instance key pair). New tokens are signed by the new key and every client token issued before stops leasing: " +
+                "guests that use `client_token` receive the new token on their next apply; 18.x+ guests must also be patched with the new " +
+                "`root_certificate_pem`. Nothing else ever replaces keys: not a restart, a repair or an image update within one major version."),
             Attr.Computed("url", AttrType.String, "`https://<dls_url>:<dls_port>`.") with { StableComputed = false },
             Attr.Computed("client_token_url", AttrType.String, "Where guests download a client configuration token."),
             Attr.Computed("certificate_pem", AttrType.String, "The web server certificate (PEM), for pinning by clients."),
             Attr.Computed("certificate_sha256", AttrType.String, "SHA-256 of the certificate (DER), lowercase hex, for pinning."),
             Attr.Computed("client_token", AttrType.String, "A client configuration token (`.tok` content), fetched over TLS pinned to `certificate_pem`.") with { Sensitive = true },
             Attr.Computed("container_name", AttrType.String, "Name of the Docker container (`fastapi-dls`).") with { StableComputed = true },
+            Attr.Computed("status", AttrType.String,
+                "`running`, or what the next apply repairs: `stopped` (the LXC), `container stopped`, `container missing`, `restart policy <name>`."),
+            Attr.Computed("signing_key_sha256", AttrType.String,
+                "SHA-256 of the public key that signs client tokens (SubjectPublicKeyInfo DER, lowercase hex): 2.x the service-instance key, 1.x the instance key. Changes only with `key_generation` or a change of major version."),
+            Attr.Computed("root_certificate_pem", AttrType.String,
+                "2.x: the root certificate of the signing chain (what `/-/config/root-certificate` serves), for patching 18.x+ guest drivers with gridd-unlock-patcher. Null for 1.x."),
         ],
     };
 }

@@ -10,6 +10,15 @@ public sealed record DlsLicenseServerSpec
     public const string CertDir = "/opt/fastapi-dls/cert";
     public const string DatabaseDir = "/opt/fastapi-dls/database";
 
+    /// <summary>The PVE tag VgpuIac puts on the LXC it creates (its ownership mark).</summary>
+    public const string OwnerTag = "vgpuiac";
+
+    /// <summary>The Docker label VgpuIac puts on the container it runs (its ownership mark on a Docker host).</summary>
+    public const string OwnerLabel = "vgpuiac.managed";
+
+    /// <summary>FastAPI-DLS's default INSTANCE_REF: the service instance's CN in the 2.x chain.</summary>
+    public const string InstanceRef = "10000000-0000-0000-0000-000000000001";
+
     public required string Hosting { get; init; }
 
     public long? Vmid { get; init; }
@@ -42,9 +51,15 @@ public sealed record DlsLicenseServerSpec
 
     public required string TimeZone { get; init; }
 
-    public long KeyGeneration { get; init; }
+    public long? KeyGeneration { get; init; }
 
     public bool IsLxc => Hosting == "lxc";
+
+    /// <summary>The FastAPI-DLS major version the image runs (which configuration it reads).</summary>
+    public int Major => DlsImage.Major(Image);
+
+    /// <summary>The resource ID on <paramref name="nodeName"/>: <c>&lt;node&gt;/lxc/&lt;vmid&gt;</c> or <c>&lt;node&gt;/docker</c>.</summary>
+    public string Id(string nodeName) => IsLxc ? $"{nodeName}/lxc/{(Vmid ?? 0).ToString(CultureInfo.InvariantCulture)}" : $"{nodeName}/docker";
 
     public string Url => $"https://{DlsUrl}:{DlsPort.ToString(CultureInfo.InvariantCulture)}";
 
@@ -63,16 +78,19 @@ public sealed record DlsLicenseServerSpec
         IpAddress = v["ip_address"].StringOrNull,
         Gateway = v["gateway"].StringOrNull,
         MemoryMb = v["memory_mb"].Int64OrNull ?? 512,
-        Image = v["image"].StringOrNull ?? DlsLicenseServerDefinition.DefaultImage,
+        Image = v["image"].StringOrNull ?? DlsImage.Default,
         DlsUrl = v["dls_url"].StringOrNull ?? string.Empty,
         DlsPort = v["dls_port"].Int64OrNull ?? 443,
         LeaseExpireDays = v["lease_expire_days"].Int64OrNull ?? 90,
         LeaseRenewalPeriod = v["lease_renewal_period"].NumberOrNull ?? 0.15m,
         TimeZone = v["timezone"].StringOrNull ?? "UTC",
-        KeyGeneration = v["key_generation"].Int64OrNull ?? 0,
+        KeyGeneration = v["key_generation"].Int64OrNull,
     };
 
-    /// <summary>The container's environment, as FastAPI-DLS reads it.</summary>
+    /// <summary>
+    /// The container's environment, as the image's FastAPI-DLS version reads it. 2.x reads its signing chain from its cert
+    /// directory (no variable names it); 1.x needs INSTANCE_KEY_RSA / INSTANCE_KEY_PUB.
+    /// </summary>
     public IReadOnlyList<string> Environment =>
     [
         $"DLS_URL={DlsUrl}",
@@ -81,7 +99,8 @@ public sealed record DlsLicenseServerSpec
         $"LEASE_RENEWAL_PERIOD={LeaseRenewalPeriod.ToString(CultureInfo.InvariantCulture)}",
         $"TZ={TimeZone}",
         "DATABASE=sqlite:////app/database/db.sqlite",
-        "INSTANCE_KEY_RSA=/app/cert/instance.private.pem",
-        "INSTANCE_KEY_PUB=/app/cert/instance.public.pem",
+        .. Major == 1
+            ? new[] { "INSTANCE_KEY_RSA=/app/cert/instance.private.pem", "INSTANCE_KEY_PUB=/app/cert/instance.public.pem" }
+            : [],
     ];
 }

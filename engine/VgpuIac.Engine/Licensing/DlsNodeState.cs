@@ -4,12 +4,17 @@ using System.Text.Json;
 
 namespace VgpuIac.Engine.Licensing;
 
-/// <summary>What the node says about a licence server: the container (LXC config), the Docker container, the certificate, health.</summary>
+/// <summary>
+/// What the node says about a licence server: the LXC (config, running, our tag), the Docker container (image,
+/// environment, restart policy, our label) and the public files of its cert volume (certificates, public keys, our
+/// key marker). Private keys are never read back.
+/// </summary>
 public sealed record DlsNodeState
 {
     /// <summary>False when the LXC (or, on a Docker host, the Docker container) does not exist.</summary>
     public bool Exists { get; init; }
 
+    /// <summary>The LXC runs (always true on a Docker host). When false, nothing inside it can be read.</summary>
     public bool CtRunning { get; init; }
 
     public ImmutableDictionary<string, string> CtConfig { get; init; } = ImmutableDictionary<string, string>.Empty;
@@ -24,15 +29,49 @@ public sealed record DlsNodeState
 
     public ImmutableDictionary<string, string> Env { get; init; } = ImmutableDictionary<string, string>.Empty;
 
-    public string? CertificatePem { get; init; }
+    public ImmutableDictionary<string, string> Labels { get; init; } = ImmutableDictionary<string, string>.Empty;
 
-    public bool Healthy { get; init; }
+    /// <summary>Public files of the cert volume that exist, by name (certificates, public keys, <see cref="DlsKeyMarker.FileName"/>).</summary>
+    public ImmutableDictionary<string, string> Files { get; init; } = ImmutableDictionary<string, string>.Empty;
 
-    public string? HealthDetail { get; init; }
+    /// <summary>True when the cert volume could be read (the LXC runs, or a Docker host).</summary>
+    public bool FilesVisible => Exists && CtRunning;
+
+    /// <summary>VgpuIac's mark: the PVE tag on the LXC, or the label on a Docker host's container.</summary>
+    public bool Marked(bool lxc) => lxc
+        ? CtConfig.TryGetValue("tags", out var tags) && tags.Split([';', ',', ' '], StringSplitOptions.RemoveEmptyEntries).Contains(DlsLicenseServerSpec.OwnerTag, StringComparer.Ordinal)
+        : Labels.ContainsKey(DlsLicenseServerSpec.OwnerLabel);
+
+    public string? File(string name) => Files.TryGetValue(name, out var v) ? v : null;
 
     public string? EnvValue(string key) => Env.TryGetValue(key, out var v) ? v : null;
 
-    /// <summary>Parses the sections printed by <see cref="DlsScripts.Read"/>.</summary>
+    public long? EnvNumber(string key) =>
+        EnvValue(key) is { } s && long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : null;
+
+    /// <summary>The key material the node holds, as <see cref="DlsPlanner"/> compares it; null when it cannot be read.</summary>
+    public DlsKeyFacts? KeyFacts()
+    {
+        if (!FilesVisible)
+        {
+            return null;
+        }
+
+        var marker = File(DlsKeyMarker.FileName) is { } m ? DlsKeyMarker.Parse(m) : null;
+        var si = File(DlsKeyMaterial.SiCertificateFile);
+        var instance = File(DlsKeyMaterial.InstancePublicKeyFile);
+        var major = marker?.Major ?? (si is not null ? 2 : instance is not null ? 1 : (int?)null);
+        return new DlsKeyFacts
+        {
+            CertificatePem = File(DlsKeyMaterial.WebCertificateFile),
+            SigningKeySha256 = DlsKeyMaterial.SigningKeySha256(major == 1 ? instance : si),
+            RootCertificatePem = major == 1 ? null : File(DlsKeyMaterial.RootCertificateFile),
+            Major = major,
+            KeyGeneration = marker?.KeyGeneration,
+        };
+    }
+
+    /// <summary>Parses the sections printed by <see cref="DlsCommands.Read"/>.</summary>
     public static DlsNodeState Parse(string output)
     {
         var sections = new Dictionary<string, List<string>>(StringComparer.Ordinal);
@@ -64,18 +103,15 @@ public sealed record DlsNodeState
             .Where(p => p.Length == 2)
             .GroupBy(p => p[0], StringComparer.Ordinal)
             .ToImmutableDictionary(g => g.Key, g => g.First()[1], StringComparer.Ordinal);
+        var files = sections.Keys
+            .Where(k => k.StartsWith("file ", StringComparison.Ordinal) && Section(k).Length > 0)
+            .ToImmutableDictionary(k => k[5..], k => Section(k) + "\n", StringComparer.Ordinal);
         var state = new DlsNodeState
         {
             Exists = true,
             CtRunning = ct.Contains("running", StringComparison.Ordinal) || ct.Contains("docker-host", StringComparison.Ordinal),
             CtConfig = config,
-            CertificatePem = Section("cert") is { Length: > 0 } pem && pem.Contains("BEGIN CERTIFICATE", StringComparison.Ordinal) ? pem + "\n" : null,
-        };
-        var health = Section("health");
-        state = state with
-        {
-            Healthy = health.Contains("\"status\"", StringComparison.Ordinal) && health.Contains("up", StringComparison.Ordinal) && health.Contains("rc=0", StringComparison.Ordinal),
-            HealthDetail = health.Length == 0 ? null : health,
+            Files = files,
         };
         return ParseInspect(state, Section("inspect"));
     }
@@ -97,7 +133,9 @@ public sealed record DlsNodeState
 
             var c = doc.RootElement[0];
             var env = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
-            if (c.TryGetProperty("Config", out var cfg) && cfg.TryGetProperty("Env", out var envArray) && envArray.ValueKind == JsonValueKind.Array)
+            var labels = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+            var hasConfig = c.TryGetProperty("Config", out var cfg) && cfg.ValueKind == JsonValueKind.Object;
+            if (hasConfig && cfg.TryGetProperty("Env", out var envArray) && envArray.ValueKind == JsonValueKind.Array)
             {
                 foreach (var e in envArray.EnumerateArray())
                 {
@@ -110,13 +148,22 @@ public sealed record DlsNodeState
                 }
             }
 
+            if (hasConfig && cfg.TryGetProperty("Labels", out var labelObject) && labelObject.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var l in labelObject.EnumerateObject())
+                {
+                    labels[l.Name] = l.Value.ValueKind == JsonValueKind.String ? l.Value.GetString() ?? string.Empty : string.Empty;
+                }
+            }
+
             return state with
             {
                 ContainerExists = true,
                 ContainerRunning = c.TryGetProperty("State", out var st) && st.TryGetProperty("Running", out var r) && r.ValueKind == JsonValueKind.True,
-                Image = cfg.ValueKind == JsonValueKind.Object && cfg.TryGetProperty("Image", out var img) ? img.GetString() : null,
+                Image = hasConfig && cfg.TryGetProperty("Image", out var img) ? img.GetString() : null,
                 RestartPolicy = c.TryGetProperty("HostConfig", out var hc) && hc.TryGetProperty("RestartPolicy", out var rp) && rp.TryGetProperty("Name", out var n) ? n.GetString() : null,
                 Env = env.ToImmutable(),
+                Labels = labels.ToImmutable(),
             };
         }
         catch (JsonException)
@@ -124,7 +171,4 @@ public sealed record DlsNodeState
             return state;
         }
     }
-
-    public long? EnvNumber(string key) =>
-        EnvValue(key) is { } s && long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : null;
 }

@@ -40,8 +40,9 @@ public sealed class LicensingChainTests
         Assert.DoesNotContain(token, ctx.Log.All, StringComparison.Ordinal);
         Assert.Contains("unprivileged: 1", await ctx.Node.ExecCheckedAsync("cat /etc/pve/lxc/250.conf"), StringComparison.Ordinal);
         Assert.Contains("features: nesting=1,keyctl=1", await ctx.Node.ExecCheckedAsync("cat /etc/pve/lxc/250.conf"), StringComparison.Ordinal);
-        var keyMode = await ctx.Node.ExecCheckedAsync("stat -c %a /var/lib/lxc/250/rootfs/opt/fastapi-dls/cert/webserver.key /var/lib/lxc/250/rootfs/opt/fastapi-dls/cert/instance.private.pem");
-        Assert.Equal(["600", "600"], keyMode.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        await DlsNodeFiles.AssertKeyModesAsync(ctx.Node, "/var/lib/lxc/250/rootfs/opt/fastapi-dls/cert", major: 2);
+        Assert.Contains("tags: vgpuiac", await ctx.Node.ExecCheckedAsync("cat /etc/pve/lxc/250.conf"), StringComparison.Ordinal);
+        Assert.Equal("running", state["status"].AsString());
 
         // nothing to do: the plan keeps every value and a second apply changes nothing on the node
         var plan = await dls.PlanAsync(config, state);
@@ -56,9 +57,13 @@ public sealed class LicensingChainTests
         // drift: the container was stopped by hand; read shows it, apply repairs it
         await ctx.Node.ExecCheckedAsync("pct exec 250 -- docker stop fastapi-dls >/dev/null");
         var read = await dls.ReadAsync(again);
-        Assert.Contains("not running", read.NewState!["image"].AsString(), StringComparison.Ordinal);
+        Assert.Equal("container stopped", read.NewState!["status"].AsString());
+        Assert.Equal(token, read.NewState["client_token"].AsString());
         var (repaired, _) = await dls.ApplyAsync(config, read.NewState);
         Assert.Equal(DlsLicenseServerDefinition.DefaultImage, repaired!["image"].AsString());
+        Assert.Equal("running", repaired["status"].AsString());
+        Assert.Equal(state["certificate_sha256"], repaired["certificate_sha256"]);
+        Assert.Equal(state["signing_key_sha256"], repaired["signing_key_sha256"]);
 
         // import finds the same server
         var imported = await dls.ImportAsync($"{NodeContext.NodeName}/lxc/250");
@@ -84,8 +89,18 @@ public sealed class LicensingChainTests
         Assert.True(moved.Planned!["client_token"].IsUnknown);
         Assert.Contains(moved.Diagnostics, d => d.Summary.Contains("tokens will be replaced", StringComparison.Ordinal));
 
-        var clash = await dls.PlanAsync(DlsConfig(LocalPorts.Free()), null);
-        Assert.Contains(clash.Diagnostics, d => d.IsError && d.Path!.ToString() == "vmid" && d.Detail.Contains("already exists", StringComparison.Ordinal));
+        // the same vmid without state: ours (tagged), so a create adopts it, with a warning
+        var adopt = await dls.PlanAsync(DlsConfig(LocalPorts.Free()), null);
+        Assert.DoesNotContain(adopt.Diagnostics, d => d.IsError);
+        Assert.Contains(adopt.Diagnostics, d => d.Summary.Contains("adopted", StringComparison.Ordinal));
+
+        // a container made by hand (no tag) at the vmid is refused, with an import hint
+        await ctx.Node.ExecCheckedAsync("pct create 260 local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst --hostname other >/dev/null");
+        var clash = await dls.PlanAsync(DlsConfig(LocalPorts.Free(), vmid: 260), null);
+        var error = Assert.Single(clash.Diagnostics, d => d.IsError);
+        Assert.Equal("vmid", error.Path!.ToString());
+        Assert.Contains("already exists", error.Detail, StringComparison.Ordinal);
+        Assert.Equal("pve1/lxc/260", error.Import!.Id);
     }
 
     [NodeFact]

@@ -7,16 +7,16 @@ namespace VgpuIac.Engine.Tests.Licensing;
 /// <summary>Drives an IResource the way a door does: plan (with the proposed state) then apply, and read/import.</summary>
 public sealed class ResourceDriver(IResource resource, ResourceContext context)
 {
-    public async Task<PlanResult> PlanAsync(Value config, Value? prior)
+    public async Task<PlanResult> PlanAsync(Value config, Value? prior, string? replacing = null)
     {
         var filled = Fill(config);
-        return await resource.PlanAsync(new PlanRequest { Context = context, Prior = prior, Config = filled, ProposedNewState = filled }, CancellationToken.None);
+        return await resource.PlanAsync(new PlanRequest { Context = context, Prior = prior, Config = filled, ProposedNewState = filled, Replacing = replacing }, CancellationToken.None);
     }
 
     /// <summary>Plan then apply; fails the test on any error diagnostic unless <paramref name="expectErrors"/>.</summary>
-    public async Task<(Value? State, IReadOnlyList<Diagnostic> Diagnostics)> ApplyAsync(Value config, Value? prior, bool expectErrors = false)
+    public async Task<(Value? State, IReadOnlyList<Diagnostic> Diagnostics)> ApplyAsync(Value config, Value? prior, bool expectErrors = false, string? replacing = null)
     {
-        var plan = await PlanAsync(config, prior);
+        var plan = await PlanAsync(config, prior, replacing);
         if (plan.Diagnostics.Any(d => d.IsError))
         {
             Assert.True(expectErrors, "plan failed: " + string.Join("\n", plan.Diagnostics.Select(d => $"{d.Summary}: {d.Detail}")));

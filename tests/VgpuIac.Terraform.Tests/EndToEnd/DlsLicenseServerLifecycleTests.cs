@@ -16,7 +16,9 @@ public sealed class DlsLicenseServerLifecycleTests : IDisposable
 
     private readonly TerraformLifecycle _tf = new();
 
-    private static string Config(string provider, int vmid, int port, int leaseDays) => provider + $$"""
+    private const string OtherTemplate = "local:vztmpl/debian-13-standard_13.1-1_amd64.tar.zst";
+
+    private static string Config(string provider, int vmid, int port, int leaseDays, string? template = null, int? keyGeneration = null) => provider + $$"""
         resource "vgpu_dls_license_server" "dls" {
           node              = "pve1"
           vmid              = {{vmid.ToString(CultureInfo.InvariantCulture)}}
@@ -25,10 +27,20 @@ public sealed class DlsLicenseServerLifecycleTests : IDisposable
           dls_url           = "127.0.0.1"
           dls_port          = {{port.ToString(CultureInfo.InvariantCulture)}}
           lease_expire_days = {{leaseDays.ToString(CultureInfo.InvariantCulture)}}
+          {{(template is null ? string.Empty : $"template = \"{template}\"")}}
+          {{(keyGeneration is { } g ? $"key_generation = {g.ToString(CultureInfo.InvariantCulture)}" : string.Empty)}}
         }
 
         output "token_parts" {
           value = length(split(".", nonsensitive(vgpu_dls_license_server.dls.client_token)))
+        }
+
+        output "certificate_sha256" {
+          value = vgpu_dls_license_server.dls.certificate_sha256
+        }
+
+        output "signing_key_sha256" {
+          value = vgpu_dls_license_server.dls.signing_key_sha256
         }
         """;
 
@@ -77,7 +89,7 @@ public sealed class DlsLicenseServerLifecycleTests : IDisposable
             // drift: the Docker container stopped by hand is seen and started again by apply
             await node.ExecCheckedAsync("pct exec 250 -- docker stop fastapi-dls >/dev/null");
             var drift = await _tf.DriftAsync();
-            Assert.Contains("not running", drift, StringComparison.Ordinal);
+            Assert.Contains("container stopped", drift, StringComparison.Ordinal);
             await _tf.PlanWithChangesAsync();
             await _tf.ApplyAsync();
             Assert.Contains("\"Running\": true", await ContainerAsync(250), StringComparison.Ordinal);
@@ -110,6 +122,96 @@ public sealed class DlsLicenseServerLifecycleTests : IDisposable
             // destroy removes the container and the LXC
             await _tf.DestroyAsync();
             Assert.False(await LxcExistsAsync(251), "LXC 251 is still there after destroy");
+        }
+    }
+
+    /// <summary>
+    /// The paths users hit every week: <c>-replace</c>, a replacement forced by an attribute at the same vmid, a container
+    /// stopped by hand (the plan starts it, the certificate and keys stay), a rotation (the signing key changes), a create
+    /// that failed (tainted) finished by a plain apply, and destroy. Every key file on the node has its mode.
+    /// </summary>
+    [Fact]
+    public async Task Licence_server_is_replaced_restarted_rotated_and_recovered_through_the_terraform_cli()
+    {
+        Assert.True(TerraformCli.Available, "terraform must be on PATH for the end-to-end tests");
+        if (await SimulatedNodes.StartOrExplainAsync(new NodeSim.NodeOptions { Hostname = "pve1", RebootDelay = 0.5 }) is not { } node)
+        {
+            return;
+        }
+
+        await using (node)
+        {
+            var provider = ProviderHcl.For(("pve1", node));
+            var port = FreePort();
+            async Task<string> OutputAsync(string name) => (await _tf.SucceedsAsync("output", "-json", name)).Split('\n')[0].Trim().Trim('"');
+            async Task<string> CertDirModesAsync(int vmid) => await node.ExecCheckedAsync(
+                $"cd /var/lib/lxc/{vmid}/rootfs/opt/fastapi-dls/cert && stat -c '%n %a %U' webserver.key webserver.crt root_private_key.pem root_certificate.pem ca_private_key.pem ca_certificate.pem si_private_key.pem si_certificate.pem");
+            await node.ExecCheckedAsync("cp /var/lib/vz/template/cache/debian-12-standard_12.7-1_amd64.tar.zst /var/lib/vz/template/cache/debian-13-standard_13.1-1_amd64.tar.zst");
+
+            _tf.WriteConfig(Config(provider, 250, port, 90));
+            await _tf.ApplyAsync();
+            Assert.Equal(
+                "webserver.key 600 root\nwebserver.crt 644 root\nroot_private_key.pem 600 root\nroot_certificate.pem 644 root\n" +
+                "ca_private_key.pem 600 root\nca_certificate.pem 644 root\nsi_private_key.pem 600 root\nsi_certificate.pem 644 root",
+                (await CertDirModesAsync(250)).Trim());
+            Assert.Contains("tags: vgpuiac", await node.ExecCheckedAsync("cat /etc/pve/lxc/250.conf"), StringComparison.Ordinal);
+            var firstCertificate = await OutputAsync("certificate_sha256");
+
+            // -replace: the create of the replacement finds LXC 250 (the object it replaces) and goes ahead
+            var replaced = await _tf.SucceedsAsync("apply", "-auto-approve", "-input=false", $"-replace={Address}");
+            Assert.Contains("1 added, 0 changed, 1 destroyed", replaced, StringComparison.Ordinal);
+            Assert.NotEqual(firstCertificate, await OutputAsync("certificate_sha256"));
+            await _tf.AssertNoChangesAsync("plan after -replace");
+
+            // an attribute that forces replacement, at the same vmid
+            _tf.WriteConfig(Config(provider, 250, port, 90, template: OtherTemplate));
+            var byTemplate = await _tf.PlanWithChangesAsync();
+            Assert.Contains("forces replacement", byTemplate, StringComparison.Ordinal);
+            await _tf.ApplyAsync();
+            await _tf.AssertNoChangesAsync("plan after replacing by template");
+
+            // stopped is not missing: the plan starts it; certificate, signing key and token stay
+            var certificate = await OutputAsync("certificate_sha256");
+            var signer = await OutputAsync("signing_key_sha256");
+            var files = await node.ExecCheckedAsync("cd /var/lib/lxc/250/rootfs/opt/fastapi-dls/cert && sha256sum * | sort");
+            await node.ExecCheckedAsync("pct stop 250");
+            var stopped = await _tf.PlanWithChangesAsync();
+            Assert.Contains("update in-place", stopped, StringComparison.Ordinal);
+            Assert.Contains("\"stopped\" -> \"running\"", stopped, StringComparison.Ordinal);
+            Assert.DoesNotContain("must be replaced", stopped, StringComparison.Ordinal);
+            Assert.DoesNotContain("known after apply", stopped, StringComparison.Ordinal);
+            await _tf.ApplyAsync();
+            Assert.Contains("status: running", await node.ExecCheckedAsync("pct status 250"), StringComparison.Ordinal);
+            Assert.Equal(certificate, await OutputAsync("certificate_sha256"));
+            Assert.Equal(signer, await OutputAsync("signing_key_sha256"));
+            Assert.Equal(files, await node.ExecCheckedAsync("cd /var/lib/lxc/250/rootfs/opt/fastapi-dls/cert && sha256sum * | sort"));
+            await _tf.AssertNoChangesAsync("plan after starting the stopped container");
+
+            // rotation: key_generation makes a new chain; the signing key changes
+            _tf.WriteConfig(Config(provider, 250, port, 90, template: OtherTemplate, keyGeneration: 1));
+            var rotation = await _tf.PlanWithChangesAsync();
+            Assert.Contains("signing keys will be replaced", rotation, StringComparison.Ordinal);
+            await _tf.ApplyAsync();
+            Assert.NotEqual(signer, await OutputAsync("signing_key_sha256"));
+            Assert.NotEqual(certificate, await OutputAsync("certificate_sha256"));
+            await _tf.AssertNoChangesAsync("plan after the rotation");
+
+            // a create that fails (the container cannot start) leaves a tainted object; a plain apply finishes the job
+            await node.FailNextAsync("^docker run", exitCode: 125, stderr: "docker: Error response from daemon: simulated failure");
+            _tf.WriteConfig(Config(provider, 252, port, 90, keyGeneration: 1));
+            var (code, failed) = await _tf.Cli.RunAsync("apply", "-auto-approve", "-input=false");
+            Assert.True(code != 0, "the apply with a failing docker run succeeded:\n" + failed);
+            Assert.Contains("Unable to start the licence server", failed, StringComparison.Ordinal);
+            Assert.Contains("tainted", await _tf.SucceedsAsync("state", "show", Address), StringComparison.Ordinal);
+            var recovered = await _tf.ApplyAsync();
+            Assert.Contains("1 added, 0 changed, 1 destroyed", recovered, StringComparison.Ordinal);
+            Assert.Contains("\"Running\": true", await node.ExecCheckedAsync("pct exec 252 -- docker inspect fastapi-dls"), StringComparison.Ordinal);
+            Assert.Empty((await node.ExecCheckedAsync("ls -d /run/vgpuiac-dls-staging-* 2>/dev/null; true")).Trim());
+            await _tf.AssertNoChangesAsync("plan after recovering the failed create");
+
+            await _tf.DestroyAsync();
+            Assert.False((await node.ExecAsync("test -e /etc/pve/lxc/252.conf")).ExitCode == 0, "LXC 252 is still there after destroy");
+            Assert.False((await node.ExecAsync("test -e /etc/pve/lxc/250.conf")).ExitCode == 0, "LXC 250 is still there after destroy");
         }
     }
 

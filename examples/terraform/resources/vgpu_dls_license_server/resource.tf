@@ -7,10 +7,16 @@ resource "vgpu_dls_license_server" "dls" {
   gateway    = "192.168.1.1"
   dls_url    = "192.168.1.50" # what guests connect to; written into every token and the certificate
   dls_port   = 443
-  image      = "collinwebdesigns/fastapi-dls:2.0.2" # pinned; `latest` is refused
-  timezone   = "Europe/Berlin"
+  # FastAPI-DLS 2.0.3 pinned by digest (the default; a bare tag gets a warning, `latest` is refused)
+  image    = "collinwebdesigns/fastapi-dls@sha256:e5078363ef86548b41c998367dfa2641015c5b7ffb7b3db280332669f8b1b5f0"
+  timezone = "Europe/Berlin"
 }
 
 output "dls_certificate_sha256" {
   value = vgpu_dls_license_server.dls.certificate_sha256
+}
+
+# 18.x+ guests: patch nvidia-gridd with gridd-unlock-patcher and this certificate (VgpuIac does not patch guest drivers)
+output "dls_root_certificate" {
+  value = vgpu_dls_license_server.dls.root_certificate_pem
 }

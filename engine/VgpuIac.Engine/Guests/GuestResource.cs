@@ -97,7 +97,7 @@ public sealed class GuestResource : IResource
                     return planned;
                 case ExistingVm.Ours:
                     diagnostics.Warning("The existing VM will be finished, not created again",
-                        $"VM {spec.VmidText} already exists on node \"{shell.NodeName}\" and carries VgpuIac's tag \"{D.OwnershipTag}\", but no state holds it as this resource: " +
+                        $"Node \"{shell.NodeName}\" has a VM {spec.VmidText} with VgpuIac's tag \"{D.OwnershipTag}\" that no state holds as this resource: " +
                         "it was left by an interrupted or failed create (or it is this resource's own object marked for replacement, which is destroyed first). " +
                         "A VM still there at apply is finished: only what differs from the configuration is changed.", AttributePath.Of(D.Vmid));
                     ownType = existing.Running ? existing.Config?.HostPci.FirstOrDefault(h => h.Index == 0)?.Device.Mdev : null;

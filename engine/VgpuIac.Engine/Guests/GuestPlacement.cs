@@ -68,6 +68,28 @@ public static class GuestPlacement
         return null;
     }
 
+    /// <summary>
+    /// A plan's warning when the node lists no vGPU types yet (no host driver loaded; mdevctl itself ran): the type is
+    /// checked at apply. The advice to depend on vgpu_host_driver is given only when host_driver_version is not set
+    /// (set, known or not, it is that dependency already). Null when the node lists types or mdevctl failed (see <see cref="Select"/>).
+    /// </summary>
+    public static Diagnostic? NoTypesYet(NodeFacts facts, GuestSpec spec, bool hostDriverSet)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        ArgumentNullException.ThrowIfNull(spec);
+        if (facts.MdevTypesError is not null || facts.AllVgpuTypes.Any())
+        {
+            return null;
+        }
+
+        var advice = hostDriverSet
+            ? string.Empty
+            : " Make this resource depend on vgpu_host_driver (e.g. host_driver_version = vgpu_host_driver.<name>.installed_version).";
+        return Diagnostic.Warning("vGPU type checked at apply time",
+            $"Node \"{facts.NodeName}\" lists no vGPU types yet (no host driver loaded), so \"{spec.MdevType ?? spec.MdevTypeName}\" is checked when the VM is created.{advice}",
+            AttributePath.Of(spec.MdevType is not null ? D.MdevType : D.MdevTypeName));
+    }
+
     /// <summary>The vGPU type held by VM <paramref name="vmid"/> when it runs (its instance is freed when it goes); null otherwise.</summary>
     public static string? HeldType(NodeFacts facts, long vmid)
     {

@@ -125,14 +125,9 @@ public sealed class GuestResource : IResource
             ownType ??= GuestPlacement.HeldType(facts, old.Vmid);
         }
 
-        if (facts.MdevTypesError is null && !facts.AllVgpuTypes.Any())
+        if (GuestPlacement.NoTypesYet(facts, spec, hostDriverSet: !config[D.HostDriverVersion].IsNull) is { } notYet)
         {
-            var advice = config[D.HostDriverVersion].IsNull
-                ? " Make this resource depend on vgpu_host_driver (e.g. host_driver_version = vgpu_host_driver.<name>.installed_version)."
-                : string.Empty;
-            diagnostics.Warning("vGPU type checked at apply time",
-                $"Node \"{shell.NodeName}\" lists no vGPU types yet (no host driver loaded), so \"{spec.MdevType ?? spec.MdevTypeName}\" is checked when the VM is created.{advice}",
-                AttributePath.Of(spec.MdevType is not null ? D.MdevType : D.MdevTypeName));
+            diagnostics.Add(notYet);
             return planned;
         }
 

@@ -221,6 +221,18 @@ public sealed class GuestPlannerTests
         Assert.DoesNotContain("Install the host driver", d.Detail, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_advice_to_depend_on_the_host_driver_is_given_only_when_host_driver_version_is_not_set()
+    {
+        var facts = new NodeFacts { NodeName = "pve1", RunningKernel = "6.8.12-4-pve" };
+        var unset = GuestPlacement.NoTypesYet(facts, Spec(), hostDriverSet: false);
+        Assert.Contains("depend on vgpu_host_driver", unset!.Detail, StringComparison.Ordinal);
+        Assert.False(unset.IsError);
+        var set = GuestPlacement.NoTypesYet(facts, Spec(), hostDriverSet: true);
+        Assert.DoesNotContain("depend on", set!.Detail, StringComparison.Ordinal);
+        Assert.Null(GuestPlacement.NoTypesYet(facts with { MdevTypesError = "exit code 1: busy" }, Spec(), hostDriverSet: false));
+    }
+
     [Theory]
     [InlineData("not a key", "no \"-----BEGIN")]
     [InlineData("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\n", "END OPENSSH PRIVATE KEY")]

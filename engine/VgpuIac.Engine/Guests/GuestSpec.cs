@@ -1,5 +1,6 @@
 using System.Globalization;
 using VgpuIac.Engine.Values;
+using D = VgpuIac.Engine.Guests.GuestDefinition;
 
 namespace VgpuIac.Engine.Guests;
 
@@ -64,6 +65,14 @@ public sealed record GuestSpec
 
     public required TimeSpan LicenseWait { get; init; }
 
+    /// <summary>The MAC address of net0 the user set, or the one read back from the node; null: PVE generates one at creation.</summary>
+    public string? MacAddress { get; init; }
+
+    /// <summary>How long setup waits for the QEMU guest agent (agent_wait_timeout, default 5 minutes).</summary>
+    public TimeSpan AgentWait { get; init; } = DefaultAgentWait;
+
+    public static readonly TimeSpan DefaultAgentWait = TimeSpan.FromMinutes(5);
+
     /// <summary>SSH straight into the guest (guest_ssh_*); null: setup goes through the QEMU guest agent.</summary>
     public GuestSshTarget? Ssh { get; init; }
 
@@ -99,39 +108,41 @@ public sealed record GuestSpec
 
     public static GuestSpec From(Value v) => new()
     {
-        Vmid = v["vmid"].Int64OrNull ?? 0,
-        Name = v["name"].StringOrNull ?? string.Empty,
-        Os = v["os"].StringOrNull ?? "linux",
-        Machine = v["machine"].StringOrNull ?? "q35",
-        Bios = v["bios"].StringOrNull ?? "ovmf",
-        Cpu = v["cpu"].StringOrNull ?? "host",
-        Cores = v["cores"].Int64OrNull ?? 4,
-        MemoryMb = v["memory_mb"].Int64OrNull ?? 8192,
-        Storage = v["storage"].StringOrNull ?? "local-lvm",
-        DiskSizeGb = v["disk_size_gb"].Int64OrNull ?? 32,
-        Bridge = v["bridge"].StringOrNull ?? "vmbr0",
-        Iso = v["iso"].StringOrNull,
-        CloneFrom = v["clone_from"].Int64OrNull,
-        Started = v["started"].BoolOrNull ?? true,
-        Agent = v["agent"].BoolOrNull ?? true,
-        MdevType = v["mdev_type"].StringOrNull,
-        MdevTypeName = v["mdev_type_name"].StringOrNull,
-        Gpu = v["gpu"].StringOrNull,
-        GpuMapping = v["gpu_mapping"].StringOrNull,
-        Pcie = v["pcie"].BoolOrNull ?? true,
-        Rombar = v["rombar"].BoolOrNull ?? true,
-        GuestSetup = v["guest_setup"].StringOrNull ?? "agent",
-        DriverUrl = v["guest_driver_url"].StringOrNull,
-        DriverSha256 = v["guest_driver_sha256"].StringOrNull?.ToLowerInvariant(),
-        DriverSource = v["guest_driver_source"].StringOrNull,
-        HostDriverVersion = v["host_driver_version"].StringOrNull,
-        LicenseToken = v["license_token"].StringOrNull,
-        LicenseWait = Schema.DurationText.Parse(v["license_wait_timeout"].StringOrNull ?? "3m", TimeSpan.FromMinutes(3)),
+        Vmid = v[D.Vmid].Int64OrNull ?? 0,
+        Name = v[D.Name].StringOrNull ?? string.Empty,
+        Os = v[D.Os].StringOrNull ?? "linux",
+        Machine = v[D.Machine].StringOrNull ?? "q35",
+        Bios = v[D.Bios].StringOrNull ?? "ovmf",
+        Cpu = v[D.Cpu].StringOrNull ?? "host",
+        Cores = v[D.Cores].Int64OrNull ?? 4,
+        MemoryMb = v[D.MemoryMb].Int64OrNull ?? 8192,
+        Storage = v[D.Storage].StringOrNull ?? "local-lvm",
+        DiskSizeGb = v[D.DiskSizeGb].Int64OrNull ?? 32,
+        Bridge = v[D.Bridge].StringOrNull ?? "vmbr0",
+        Iso = v[D.Iso].StringOrNull,
+        CloneFrom = v[D.CloneFrom].Int64OrNull,
+        Started = v[D.Started].BoolOrNull ?? true,
+        Agent = v[D.Agent].BoolOrNull ?? true,
+        MdevType = v[D.MdevType].StringOrNull,
+        MdevTypeName = v[D.MdevTypeName].StringOrNull,
+        Gpu = v[D.Gpu].StringOrNull,
+        GpuMapping = v[D.GpuMapping].StringOrNull,
+        Pcie = v[D.Pcie].BoolOrNull ?? true,
+        Rombar = v[D.Rombar].BoolOrNull ?? true,
+        GuestSetup = v[D.GuestSetup].StringOrNull ?? "agent",
+        DriverUrl = v[D.GuestDriverUrl].StringOrNull,
+        DriverSha256 = v[D.GuestDriverSha256].StringOrNull?.ToLowerInvariant(),
+        DriverSource = v[D.GuestDriverSource].StringOrNull,
+        HostDriverVersion = v[D.HostDriverVersion].StringOrNull,
+        LicenseToken = v[D.LicenseToken].StringOrNull,
+        LicenseWait = Schema.DurationText.Parse(v[D.LicenseWaitTimeout].StringOrNull ?? "3m", TimeSpan.FromMinutes(3)),
         Ssh = GuestSshTarget.From(v),
+        MacAddress = v[D.MacAddress].StringOrNull,
+        AgentWait = v[D.AgentWaitTimeout].StringOrNull is { } wait ? Schema.DurationText.Parse(wait, DefaultAgentWait) : DefaultAgentWait,
     };
 
     /// <summary>The <c>hostpci0</c> property string PVE stores for this vGPU.</summary>
-    public string HostPci(string gpuAddress) =>
+    public string HostPci(string? gpuAddress) =>
         (GpuMapping is not null ? $"mapping={GpuMapping}" : gpuAddress)
         + $",mdev={MdevType}"
         + (Pcie ? ",pcie=1" : string.Empty)

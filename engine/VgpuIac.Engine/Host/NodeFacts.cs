@@ -72,6 +72,9 @@ public sealed record NodeFacts
     /// <summary>Probe sections that were missing or unreadable (the probe was cut short, a tool misbehaved).</summary>
     public ImmutableArray<string> ProbeWarnings { get; init; } = [];
 
+    /// <summary>What <c>mdevctl types --dumpjson</c> printed when it failed (exit code not 0; stderr and stdout); null when it ran.</summary>
+    public string? MdevTypesError { get; init; }
+
     public bool NouveauBlacklisted => !NouveauBlacklistFiles.IsEmpty;
 
     public bool NouveauLoaded => LoadedModules.Contains("nouveau");

@@ -71,6 +71,10 @@ public static partial class NodeFactsParser
         };
 
         var mdevTypes = ParseMdevTypes(S("mdev-types"), warnings);
+        var mdevSection = S("mdev-types");
+        var mdevTypesError = mdevSection.ExitCode is not (0 or -1 or 127)
+            ? $"exit code {mdevSection.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture)}: {(mdevSection.Body.Trim() is { Length: > 0 } said ? said[..Math.Min(said.Length, 600)] : "(no output)")}"
+            : null;
         var gpus = ParseGpus(S("lspci"), S("pci-sysfs"), S("sriov-types"), mdevTypes);
         var vms = ParseVms(S("qm-list"), S("vm-hostpci"));
 
@@ -117,6 +121,7 @@ public static partial class NodeFactsParser
             Vms = vms,
             Unlock = unlock,
             ProbeWarnings = warnings.ToImmutable(),
+            MdevTypesError = mdevTypesError,
         };
         return facts with { RebootReasons = RebootReasons(facts, S("reboot-markers")) };
     }

@@ -20,7 +20,7 @@ public sealed class GuestPlacementTests
     private const string NodeTree = "find /etc/pve/qemu-server /var/lib/nodesim/guests /sys/bus/mdev/devices 2>/dev/null | sort; cat /sys/bus/pci/devices/0000:01:00.0/mdev_supported_types/*/available_instances";
 
     [NodeFact]
-    public async Task A_type_without_free_instances_or_one_that_would_mix_types_fails_at_plan_time()
+    public async Task A_type_without_free_instances_or_one_that_would_mix_types_warns_at_plan_and_fails_at_apply_before_creating_anything()
     {
         await using var ctx = await NodeContext.StartAsync();
         await HostDriverSetup.InstallAsync(ctx.Node);
@@ -30,20 +30,27 @@ public sealed class GuestPlacementTests
         var (first, _) = await guests.ApplyAsync(Guest(201, "nvidia-53"), null);
         Assert.Equal("running", first!["status"].AsString());
 
+        // plan: a warning (the node may change before apply; a destroy must never be blocked by a create-time check)
         var full = await guests.PlanAsync(Guest(202, "nvidia-53"), null);
-        var error = Assert.Single(full.Diagnostics, d => d.IsError);
-        Assert.Equal("mdev_type", error.Path!.ToString());
-        Assert.Contains("in use", error.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain(full.Diagnostics, d => d.IsError);
+        var warning = Assert.Single(full.Diagnostics);
+        Assert.Equal("mdev_type", warning.Path!.ToString());
+        Assert.Contains("in use", warning.Detail, StringComparison.Ordinal);
+
+        // apply: an error before anything is created
+        var (none, applied) = await guests.ApplyAsync(Guest(202, "nvidia-53"), null, expectErrors: true);
+        Assert.Null(none);
+        Assert.Contains(applied, d => d.IsError && d.Summary == "No free vGPU instance");
 
         // P40 is time-sliced: with a 24Q running, a 1Q cannot be created next to it
         var mixed = await guests.PlanAsync(Guest(203, "nvidia-46"), null);
-        var mix = Assert.Single(mixed.Diagnostics, d => d.IsError);
+        var mix = Assert.Single(mixed.Diagnostics);
         Assert.Contains("one type at a time", mix.Detail, StringComparison.Ordinal);
 
         var unknown = await guests.PlanAsync(Guest(204, "nvidia-999"), null);
-        Assert.Contains(unknown.Diagnostics, d => d.IsError && d.Summary == "Unable to find the vGPU type" && d.Detail.Contains("nvidia-46 (GRID P40-1Q)", StringComparison.Ordinal));
+        Assert.Contains(unknown.Diagnostics, d => !d.IsError && d.Summary == "Unable to find the vGPU type" && d.Detail.Contains("nvidia-46 (GRID P40-1Q)", StringComparison.Ordinal));
 
-        // the plan ran nothing that changes the node
+        // neither the plans nor the refused apply changed the node
         Assert.Single((await ctx.Node.ExecCheckedAsync("ls /etc/pve/qemu-server")).Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 

@@ -21,9 +21,13 @@ internal static class FuzzBudget
     public static Random ForCase(int seed, int index) => new(unchecked((seed * 1_000_003) + index));
 
     /// <summary>Runs <paramref name="cases"/> cases of <paramref name="target"/>, then writes its figures.</summary>
-    public static void Run(ITestOutputHelper output, string target, int slice, Action<Random, int> body)
+    public static void Run(ITestOutputHelper output, string target, int slice, Action<Random, int> body) => Run(output, target, slice, 1, body);
+
+    /// <summary>As <see cref="Run(ITestOutputHelper, string, int, Action{Random, int})"/> for one of <paramref name="shares"/>
+    /// tests that make up one target (the parsers): the long run's budget is split among them, the slice is not.</summary>
+    public static void Run(ITestOutputHelper output, string target, int slice, int shares, Action<Random, int> body)
     {
-        var cases = Cases(slice);
+        var cases = Cases(slice) == slice ? slice : Math.Max(slice, (Cases(slice) + shares - 1) / shares);
         var seed = Seed;
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < cases; i++)

@@ -113,7 +113,7 @@ public sealed class FuzzParserTests(ITestOutputHelper output)
     {
         var target = Find(name);
         var samples = Samples(target);
-        FuzzBudget.Run(output, $"parser {name} (arbitrary text)", 150, (random, i) =>
+        FuzzBudget.Run(output, $"parser {name} (arbitrary text)", 150, Targets.Length, (random, i) =>
         {
             var text = FuzzBudget.Text(random, samples);
             try
@@ -135,7 +135,7 @@ public sealed class FuzzParserTests(ITestOutputHelper output)
         var samples = Samples(target);
         var wrong = new List<string>();
         var cases = 0;
-        FuzzBudget.Run(output, $"parser {name} (cut real samples)", 100, (random, i) =>
+        FuzzBudget.Run(output, $"parser {name} (cut real samples)", 100, Targets.Length, (random, i) =>
         {
             var sample = samples[random.Next(samples.Count)];
             if (sample.Length < 2)

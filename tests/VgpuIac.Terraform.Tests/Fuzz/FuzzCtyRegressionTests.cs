@@ -23,4 +23,19 @@ public sealed class FuzzCtyRegressionTests
         var e = Assert.Throws<CtyFormatException>(() => CtyJson.Decode([(byte)'"', 0xC3, 0x28, (byte)'"'], CtyType.String));
         Assert.StartsWith("invalid JSON value", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_dynamic_value_whose_type_json_is_not_utf8_is_our_format_error()
+    {
+        // found by FuzzCtyCodecTests (msgpack arbitrary bytes, 100000 cases, case 852): InvalidOperationException escaped
+        Assert.Throws<CtyFormatException>(() => CtyMsgpack.Decode(Convert.FromHexString("9192C408227374E3696E6722"), CtyType.Tuple(CtyType.Dynamic)));
+    }
+
+    [Fact]
+    public void A_map_with_a_key_twice_is_our_format_error()
+    {
+        // found by FuzzCtyCodecTests (json arbitrary bytes, 100000 cases, case 72041): ArgumentException escaped
+        Assert.Throws<CtyFormatException>(() => CtyJson.Decode("{\"1\":true,\"1\":false}"u8, CtyType.Map(CtyType.Bool)));
+        Assert.Throws<CtyFormatException>(() => CtyMsgpack.Decode(Convert.FromHexString("82A131C3A131C2"), CtyType.Map(CtyType.Bool)));
+    }
 }

@@ -35,4 +35,15 @@ public sealed class FuzzRegressionTests
         Assert.Equal(line, error.Line);
         Assert.True(error.Column > 1, error.ToString());
     }
+
+    [Fact]
+    public void An_lspci_device_whose_ids_follow_a_word_without_a_space_is_read()
+    {
+        // found by the 100000-case run of FuzzParserTests (LspciParser, case 536): ArgumentOutOfRangeException in TryDeviceLine
+        var result = VgpuIac.Engine.Parsing.Pci.LspciParser.Parse("35:00.0 3D controller [0302]: NVIDIA Corporation TU[10de:1eb8] (rev a1)\n");
+
+        var device = Assert.Single(result.Value);
+        Assert.Equal("NVIDIA Corporation TU", device.Description);
+        Assert.Equal("1eb8", device.DeviceId);
+    }
 }

@@ -113,7 +113,7 @@ public sealed class FuzzParserTests(ITestOutputHelper output)
     {
         var target = Find(name);
         var samples = Samples(target);
-        FuzzBudget.Run(output, $"parser {name} (arbitrary text)", 150, Targets.Length, (random, i) =>
+        FuzzBudget.Run(output, $"parser {name} (arbitrary text)", 60, Targets.Length, (random, i) =>
         {
             var text = FuzzBudget.Text(random, samples);
             try

@@ -106,7 +106,7 @@ public sealed class FuzzProfileOverrideTests(ITestOutputHelper output)
     [Fact]
     public void Setting_or_removing_a_section_keeps_every_byte_outside_it_and_gives_valid_toml()
     {
-        FuzzBudget.Run(output, "profile_override.toml editor (set/remove a section)", 300, (random, i) =>
+        FuzzBudget.Run(output, "profile_override.toml editor (set/remove a section)", 200, (random, i) =>
         {
             var text = random.Next(4) == 0 && RealSamples.Length > 0 ? RealSamples[random.Next(RealSamples.Length)] : GenerateFile(random);
             var document = ProfileOverrideDocument.Parse(text, out var error);
@@ -156,7 +156,7 @@ public sealed class FuzzProfileOverrideTests(ITestOutputHelper output)
     public void Any_text_parses_or_is_refused_with_a_position_never_an_exception()
     {
         var refused = 0;
-        FuzzBudget.Run(output, "profile_override.toml parse (mutated and random text)", 300, (random, i) =>
+        FuzzBudget.Run(output, "profile_override.toml parse (mutated and random text)", 200, (random, i) =>
         {
             var valid = random.Next(3) == 0 && RealSamples.Length > 0 ? RealSamples[random.Next(RealSamples.Length)] : GenerateFile(random);
             var text = FuzzBudget.Text(random, [valid]);

@@ -11,7 +11,7 @@ PROVIDER   := $(ARTIFACTS)/provider/terraform-provider-vgpu
 PULUMI     := $(ARTIFACTS)/pulumi/pulumi-resource-vgpu
 CONFIG     ?= Release
 
-.PHONY: all build build-dotnet provider pulumi-plugin bench-tools test test-unit demo bench bench-smoke docs release clean pulumi-sdk
+.PHONY: all build build-dotnet provider pulumi-plugin bench-tools test test-unit demo bench bench-smoke docs release clean pulumi-sdk fuzz
 
 all: build
 
@@ -68,3 +68,13 @@ pulumi-sdk: pulumi-plugin
 clean:
 	rm -rf $(ARTIFACTS)
 	find . -type d \( -name bin -o -name obj \) -prune -exec rm -rf {} +
+
+## fuzz: the fuzz and property targets with 100000 cases each (make test runs a seeded slice); figures in artifacts/fuzz-report.txt
+FUZZ_CASES ?= 100000
+fuzz: build-dotnet
+	mkdir -p $(ARTIFACTS) && : > $(ARTIFACTS)/fuzz-report.txt
+	for p in VgpuIac.Terraform.Tests VgpuIac.Pulumi.Tests VgpuIac.Engine.Tests; do \
+	  VGPUIAC_FUZZ_CASES=$(FUZZ_CASES) VGPUIAC_FUZZ_REPORT=$(ARTIFACTS)/fuzz-report.txt \
+	    dotnet test tests/$$p -c $(CONFIG) --no-build --filter "FullyQualifiedName~.Fuzz.Fuzz" -v q -nologo || exit 1; \
+	done
+	cat $(ARTIFACTS)/fuzz-report.txt

@@ -70,12 +70,24 @@ internal static class WindowsGuestSetup
     private static async Task<bool> InstallDriverAsync(ResourceContext context, IRemoteShell shell, GuestSpec spec, DiagnosticBag diagnostics, CancellationToken ct)
     {
         var installerAttribute = AttributePath.Of(spec.DriverSource is null ? "guest_driver_url" : "guest_driver_source");
+
+        // a fresh folder that only SYSTEM and Administrators can write, made before anything is written into it
+        var stage = await ExecAsync(shell, spec, "powershell.exe", [.. GuestScripts.PowerShell, PrepareStage], TimeSpan.FromMinutes(2), mutating: true, ct).ConfigureAwait(false);
+        if (stage.ExitCode != 0)
+        {
+            diagnostics.Error("Unable to stage the guest driver", StageRefused(stage.Err, stage.Out) is { } refused
+                ? $"{refused} VgpuIac stages the installer only in a folder it made itself, that only SYSTEM and Administrators can write. "
+                    + $"Check what {StageDirectory} holds, delete it as an administrator of the guest, then apply again."
+                : $"The guest could not make {StageDirectory}: {(stage.Err + " " + stage.Out).Trim()}", installerAttribute);
+            return false;
+        }
+
         if (spec.DriverSource is not null)
         {
             context.Log.Progress("vgpu_guest", "copying the Windows guest driver installer");
             var cache = $"/var/lib/vgpuiac/cache/{spec.DriverSha256}.exe";
             await shell.UploadAsync(spec.DriverSource, cache, spec.DriverSha256!, new Progress<double>(f => context.Log.Progress("vgpu_guest", "uploading the guest driver", f)), ct).ConfigureAwait(false);
-            var copy = await shell.RunAsync(RemoteCommand.Script(GuestScripts.CopyIntoWindowsGuest, spec.VmidText, cache, GuestScripts.WindowsStageInstaller, GuestScripts.WindowsAppendInstaller)
+            var copy = await shell.RunAsync(RemoteCommand.Script(GuestScripts.CopyIntoWindowsGuest, spec.VmidText, cache, WriteStagedInstaller, GuestScripts.WindowsAppendInstaller)
                 .AsMutating().WithTimeout(TimeSpan.FromMinutes(31)), ct).ConfigureAwait(false);
             var parsed = GuestNodeState.ParseExecJson(copy.StandardOutput);
             if (!copy.Succeeded || parsed is not { ExitCode: 0 })
@@ -96,26 +108,34 @@ internal static class WindowsGuestSetup
             }
         }
 
-        var hash = await ExecAsync(shell, spec, "certutil.exe", ["-hashfile", GuestScripts.WindowsDriverPath, "SHA256"], TimeSpan.FromMinutes(5), mutating: false, ct).ConfigureAwait(false);
-        var got = hash.ExitCode == 0 ? GuestNodeState.ParseCertutilSha256(hash.Out) : null;
-        if (got != spec.DriverSha256)
-        {
-            await DeleteInstallerAsync(shell, spec, ct).ConfigureAwait(false);
-            diagnostics.Error("Unable to install the guest driver", got is null
-                ? $"certutil could not hash the installer in the guest: {(hash.Err + " " + hash.Out).Trim()}"
-                : $"The installer in the guest does not match guest_driver_sha256 (certutil says {got}). Nothing was installed.",
-                AttributePath.Of(spec.DriverSource is null ? "guest_driver_sha256" : "guest_driver_source"));
-            return false;
-        }
-
-        context.Log.Progress("vgpu_guest", "installing the Windows guest driver (silent)");
-        var install = await ExecAsync(shell, spec, GuestScripts.WindowsDriverPath, InstallerFlags, TimeSpan.FromMinutes(30), mutating: true, ct).ConfigureAwait(false);
+        // checked and run in one agent call: nothing can change the file between the check and the run
+        context.Log.Progress("vgpu_guest", "checking and installing the Windows guest driver (silent)");
+        var install = await new AgentGuestChannel(shell, spec).ExecAsync("powershell.exe", [.. GuestScripts.PowerShell, CheckAndRunInstaller], TimeSpan.FromMinutes(35), mutating: true, ct,
+            Encoding.ASCII.GetBytes(spec.DriverSha256 + "\n")).ConfigureAwait(false);
         await DeleteInstallerAsync(shell, spec, ct).ConfigureAwait(false);
         if (install.ExitCode != 0)
         {
             var output = (install.Err + "\n" + install.Out).Trim();
-            diagnostics.Error("Unable to install the guest driver",
-                $"The installer failed (exit {install.ExitCode.ToString(CultureInfo.InvariantCulture)}): {GuestResource.Last(output, 12)}", installerAttribute);
+            if (Marker(output, StageRefusedMarker) is { } refused)
+            {
+                diagnostics.Error("Unable to install the guest driver", $"{refused} Nothing was run. Check what {StageDirectory} holds, delete it as an administrator of the guest, then apply again.", installerAttribute);
+            }
+            else if (Marker(output, HashFailedMarker) is { } hashFailed)
+            {
+                diagnostics.Error("Unable to install the guest driver", $"certutil could not hash the installer in the guest: {hashFailed}", AttributePath.Of(spec.DriverSource is null ? "guest_driver_sha256" : "guest_driver_source"));
+            }
+            else if (Marker(output, HashMismatchMarker) is { } got)
+            {
+                diagnostics.Error("Unable to install the guest driver",
+                    $"The installer in the guest does not match guest_driver_sha256 (certutil says {got}). Nothing was installed.",
+                    AttributePath.Of(spec.DriverSource is null ? "guest_driver_sha256" : "guest_driver_source"));
+            }
+            else
+            {
+                diagnostics.Error("Unable to install the guest driver",
+                    $"The installer failed (exit {install.ExitCode.ToString(CultureInfo.InvariantCulture)}): {GuestResource.Last(output, 12)}", installerAttribute);
+            }
+
             return false;
         }
 
@@ -134,20 +154,13 @@ internal static class WindowsGuestSetup
     {
         context.Log.Progress("vgpu_guest", $"installing the licence token and restarting {GuestScripts.WindowsLicensingService}");
         var tokenAttribute = AttributePath.Of("license_token");
-        var write = await shell.RunAsync(Command(spec, "powershell.exe", [.. GuestScripts.PowerShell, GuestScripts.WindowsWriteToken], TimeSpan.FromMinutes(2), passStdin: true)
+        // the .new file is created restricted to SYSTEM and Administrators: it is never readable by Users, not even for a moment
+        var write = await shell.RunAsync(Command(spec, "powershell.exe", [.. GuestScripts.PowerShell, WriteRestrictedToken], TimeSpan.FromMinutes(2), passStdin: true)
             .WithInput(Encoding.UTF8.GetBytes(spec.LicenseToken!), sensitive: true).AsMutating().WithTimeout(TimeSpan.FromMinutes(3)), ct).ConfigureAwait(false);
         var written = GuestNodeState.ParseExecJson(write.StandardOutput);
         if (!write.Succeeded || written is not { ExitCode: 0 })
         {
             diagnostics.Error("Unable to install the licence token", $"The guest answered: {(write.StandardError + " " + written?.Err).Trim()}", tokenAttribute);
-            return false;
-        }
-
-        var acl = await ExecAsync(shell, spec, "icacls.exe", [GuestScripts.WindowsTokenPath + ".new", .. GuestScripts.WindowsTokenAcl], TimeSpan.FromMinutes(1), mutating: true, ct).ConfigureAwait(false);
-        if (acl.ExitCode != 0)
-        {
-            await ExecAsync(shell, spec, "cmd.exe", ["/d", "/c", "del", "/f", "/q", GuestScripts.WindowsTokenPath + ".new"], TimeSpan.FromMinutes(1), mutating: true, ct).ConfigureAwait(false);
-            diagnostics.Error("Unable to install the licence token", $"icacls could not restrict the token to SYSTEM and Administrators: {(acl.Out + " " + acl.Err).Trim()}", tokenAttribute);
             return false;
         }
 
@@ -171,6 +184,83 @@ internal static class WindowsGuestSetup
 
         return true;
     }
+
+    /// <summary>The guest folder the driver installer is staged in (and nothing else).</summary>
+    internal const string StageDirectory = @"C:\Windows\Temp\vgpuiac";
+
+    private const string StageRefusedMarker = "vgpuiac-stage-refused:";
+    private const string HashFailedMarker = "vgpuiac-hash-failed:";
+    private const string HashMismatchMarker = "vgpuiac-sha256-mismatch:";
+
+    // PowerShell statements shared by the scripts below (fixed texts; SIDs, so they do not depend on the Windows language)
+    private const string Admins = "$admins = 'S-1-5-18', 'S-1-5-32-544'";
+    private const string OwnerSid = ".GetOwner([Security.Principal.SecurityIdentifier]).Value";
+    private const string OthersMayWrite =
+        "$got" + OwnerSid + " -notin $admins -or -not $got.AreAccessRulesProtected -or " +
+        "@($got.GetAccessRules($true, $true, [Security.Principal.SecurityIdentifier]) | Where-Object { $_.IdentityReference.Value -notin $admins }).Count -gt 0";
+    private const string AdminRules =
+        "foreach ($sid in $admins) { $acl.AddAccessRule((New-Object Security.AccessControl.FileSystemAccessRule((New-Object Security.Principal.SecurityIdentifier($sid)), 'FullControl', ";
+
+    /// <summary>
+    /// Inside a Windows guest (PowerShell, no input): <see cref="StageDirectory"/> made fresh with an ACL that lets only
+    /// SYSTEM and Administrators in (set at creation, not inherited from C:\Windows\Temp, where every user may create
+    /// folders). A folder already there that SYSTEM or Administrators own is a leftover of ours and is removed first
+    /// (<c>Directory.Delete</c> does not follow junctions); one owned by anybody else is refused. The result is checked:
+    /// a folder someone else made between the removal and the creation is refused too.
+    /// </summary>
+    internal const string PrepareStage =
+        "$ErrorActionPreference = 'Stop'; " + Admins + "; $dir = '" + StageDirectory + "'; " +
+        "if (Test-Path -LiteralPath $dir) { if ((Get-Acl -LiteralPath $dir)" + OwnerSid + " -notin $admins) { throw \"" + StageRefusedMarker + " $dir already exists and is not owned by SYSTEM or Administrators.\" } else { [IO.Directory]::Delete($dir, $true) } }; " +
+        "$acl = New-Object Security.AccessControl.DirectorySecurity; $acl.SetAccessRuleProtection($true, $false); " +
+        AdminRules + "'ContainerInherit, ObjectInherit', 'None', 'Allow'))) }; " +
+        "[IO.Directory]::CreateDirectory($dir, $acl) | Out-Null; $got = Get-Acl -LiteralPath $dir; " +
+        "if (" + OthersMayWrite + " -or @(Get-ChildItem -Force -LiteralPath $dir).Count -gt 0) { throw \"" + StageRefusedMarker + " $dir is not a fresh folder that only SYSTEM and Administrators can write.\" }";
+
+    /// <summary>Inside a Windows guest (PowerShell): stdin into the installer in the (already made) stage folder.</summary>
+    internal const string WriteStagedInstaller =
+        "$ErrorActionPreference = 'Stop'; $in = [Console]::OpenStandardInput(); $out = [IO.File]::Create('" + GuestScripts.WindowsDriverPath + "'); $in.CopyTo($out); $out.Close()";
+
+    /// <summary>
+    /// Inside a Windows guest (PowerShell; stdin: the expected SHA-256, one line): the stage folder is still ours alone,
+    /// the installer's SHA-256 (certutil) is the expected one, and the installer runs silently; all in one call, so that
+    /// nothing can swap the file between the check and the run. Failures are thrown with a marker the engine reads.
+    /// </summary>
+    internal const string CheckAndRunInstaller =
+        "$ErrorActionPreference = 'Stop'; " + Admins + "; $dir = '" + StageDirectory + "'; $file = '" + GuestScripts.WindowsDriverPath + "'; " +
+        "$want = [Console]::In.ReadLine(); $got = Get-Acl -LiteralPath $dir; " +
+        "if (" + OthersMayWrite + ") { throw \"" + StageRefusedMarker + " $dir can be written by others than SYSTEM and Administrators.\" }; " +
+        "$hash = certutil.exe -hashfile $file SHA256; " +
+        "if ($LASTEXITCODE -ne 0) { throw \"" + HashFailedMarker + " $hash\" }; " +
+        "$sha = ($hash[1] -replace ' ', '').ToLowerInvariant(); " +
+        "if ($sha -ne $want) { throw \"" + HashMismatchMarker + " $sha\" }; " +
+        "$p = Start-Process -FilePath $file -ArgumentList '-s', '-noreboot', '-clean' -Wait -PassThru -NoNewWindow; exit $p.ExitCode";
+
+    /// <summary>
+    /// Inside a Windows guest (PowerShell; stdin: the token): <see cref="GuestScripts.WindowsTokenPath"/>.new created with an
+    /// ACL that lets only SYSTEM and Administrators in (an old .new is deleted first: an existing file would keep its ACL).
+    /// </summary>
+    internal const string WriteRestrictedToken =
+        "$ErrorActionPreference = 'Stop'; " + Admins + "; " +
+        "New-Item -ItemType Directory -Force -Path 'C:\\Program Files\\NVIDIA Corporation\\vGPU Licensing\\ClientConfigToken' | Out-Null; " +
+        "[IO.File]::Delete('" + GuestScripts.WindowsTokenPath + ".new'); " +
+        "$acl = New-Object Security.AccessControl.FileSecurity; $acl.SetAccessRuleProtection($true, $false); " +
+        AdminRules + "'Allow'))) }; " +
+        "$in = [Console]::OpenStandardInput(); $out = [IO.File]::Create('" + GuestScripts.WindowsTokenPath + ".new', 4096, 'None', $acl); $in.CopyTo($out); $out.Close()";
+
+    /// <summary>The text after a marker line of ours in a guest's error output (up to the end of that line), or null.</summary>
+    private static string? Marker(string output, string marker)
+    {
+        var at = output.IndexOf(marker, StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return null;
+        }
+
+        var end = output.IndexOfAny(['\r', '\n'], at);
+        return output[(at + marker.Length)..(end < 0 ? output.Length : end)].Trim();
+    }
+
+    private static string? StageRefused(string err, string output) => Marker(err + "\n" + output, StageRefusedMarker);
 
     private static Task DeleteInstallerAsync(IRemoteShell shell, GuestSpec spec, CancellationToken ct) =>
         ExecAsync(shell, spec, "cmd.exe", ["/d", "/c", "del", "/f", "/q", GuestScripts.WindowsDriverPath], TimeSpan.FromMinutes(1), mutating: true, ct);

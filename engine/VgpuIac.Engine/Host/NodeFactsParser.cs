@@ -435,7 +435,13 @@ public static partial class NodeFactsParser
 
     private static ImmutableArray<GpuFacts> ParseGpus(ProbeSection lspci, ProbeSection sysfs, ProbeSection sriov, ImmutableDictionary<string, ImmutableArray<VgpuType>> mdevTypes)
     {
-        var lspciEntries = ParseLspci(lspci).ToDictionary(e => e.Address, StringComparer.OrdinalIgnoreCase);
+        // a device listed twice (a garbled or repeated listing) keeps its first entry
+        var lspciEntries = new Dictionary<string, LspciEntry>(StringComparer.OrdinalIgnoreCase);
+        foreach (var entry in ParseLspci(lspci))
+        {
+            lspciEntries.TryAdd(entry.Address, entry);
+        }
+
         var rows = new List<PciRow>();
         foreach (var line in sysfs.Lines)
         {

@@ -29,7 +29,21 @@ public sealed class ProfileOverrideDocument
     /// <summary>Parses and validates TOML (duplicate keys and tables are errors); null with the first error when invalid.</summary>
     public static ProfileOverrideDocument? Parse(string text, out TomlSyntaxError? error)
     {
-        var syntax = SyntaxParser.Parse(text, "profile_override.toml", validate: true);
+        DocumentSyntax syntax;
+        try
+        {
+            syntax = SyntaxParser.Parse(text, "profile_override.toml", validate: true);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            // Tomlyn throws on a \u or \U escape that is not a Unicode scalar value (a surrogate, or above U+10FFFF)
+            var at = System.Text.RegularExpressions.Regex.Match(text, @"\\(u[dD][89a-fA-F][0-9a-fA-F]{2}|U[0-9a-fA-F]{8})", System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(1));
+            var line = at.Success ? text.AsSpan(0, at.Index).Count('\n') : 0;
+            var column = at.Success ? at.Index - (text.LastIndexOf('\n', Math.Max(0, at.Index - 1)) + 1) : 0;
+            error = new TomlSyntaxError(line + 1, column + 1, "a \\u or \\U escape that is not a Unicode character (a surrogate, or above U+10FFFF)");
+            return null;
+        }
+
         if (syntax.HasErrors)
         {
             var first = syntax.Diagnostics.First(d => d.Kind == DiagnosticMessageKind.Error);

@@ -22,6 +22,16 @@ public static class CtyJson
         {
             throw new CtyFormatException("invalid JSON value: " + e.Message, e);
         }
+        catch (InvalidOperationException e)
+        {
+            // System.Text.Json: a string that is not valid UTF-8 is found when it is read, not when it is parsed
+            throw new CtyFormatException("invalid JSON value: " + e.Message, e);
+        }
+        catch (ArgumentException e)
+        {
+            // a map or object with one key twice (JSON allows it, a cty value does not)
+            throw new CtyFormatException("invalid JSON value: " + e.Message, e);
+        }
     }
 
     private static Value Decode(JsonElement element, CtyType type, ICollection<string>? dropped, string path)

@@ -45,6 +45,11 @@ public static class CtyMsgpack
         {
             throw new CtyFormatException("truncated msgpack value", e);
         }
+        catch (ArgumentException e)
+        {
+            // a map or object with one key twice
+            throw new CtyFormatException("malformed msgpack: " + e.Message, e);
+        }
     }
 
     private static void Write(ref MessagePackWriter writer, Value value, CtyType type)

@@ -73,7 +73,10 @@ public static class CtyNumber
         throw new CtyFormatException($"the number \"{text}\" is outside the range this provider supports (about ±7.9e28, 28 digits)");
     }
 
-    /// <summary>A float64 from the wire as the shortest decimal that reads back as the same double.</summary>
+    /// <summary>
+    /// A float64 from the wire as its exact value when a decimal holds it (cty writes a float64 only for a number it
+    /// represents exactly), else as the shortest decimal that reads back as the same double.
+    /// </summary>
     public static decimal FromDouble(double value)
     {
         if (double.IsNaN(value) || double.IsInfinity(value))
@@ -81,7 +84,56 @@ public static class CtyNumber
             throw new CtyFormatException("infinite numbers are not supported by this provider");
         }
 
-        return Parse(value.ToString("R", CultureInfo.InvariantCulture));
+        return TryExactDecimal(value, out var exact) ? exact : Parse(value.ToString("R", CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>The exact value of a finite double (mantissa * 2^exponent = mantissa * 5^-exponent / 10^-exponent), if it fits a decimal.</summary>
+    private static bool TryExactDecimal(double value, out decimal exact)
+    {
+        exact = 0;
+        var bits = BitConverter.DoubleToInt64Bits(value);
+        var exponent = (int)((bits >> 52) & 0x7FF);
+        var mantissa = new BigInteger(bits & 0xF_FFFF_FFFF_FFFF);
+        if (exponent == 0)
+        {
+            exponent = 1;
+        }
+        else
+        {
+            mantissa |= BigInteger.One << 52;
+        }
+
+        exponent -= 1075;
+        if (mantissa.IsZero)
+        {
+            return true;
+        }
+
+        while (mantissa.IsEven && exponent < 0)
+        {
+            mantissa >>= 1;
+            exponent++;
+        }
+
+        var scale = 0;
+        if (exponent >= 0)
+        {
+            mantissa <<= exponent;
+        }
+        else
+        {
+            scale = -exponent;
+            mantissa *= BigInteger.Pow(5, scale);
+        }
+
+        if (scale > 28 || mantissa.GetBitLength() > 96)
+        {
+            return false;
+        }
+
+        var words = (uint)(mantissa & uint.MaxValue);
+        exact = new decimal((int)words, (int)(uint)((mantissa >> 32) & uint.MaxValue), (int)(uint)((mantissa >> 64) & uint.MaxValue), value < 0, (byte)scale);
+        return true;
     }
 
     public static string ToText(decimal number)

@@ -90,6 +90,11 @@ public static class CtyTypeJson
         {
             throw new CtyFormatException("invalid cty type JSON: " + e.Message, e);
         }
+        catch (InvalidOperationException e)
+        {
+            // a string that is not valid UTF-8 is found when it is read
+            throw new CtyFormatException("invalid cty type JSON: " + e.Message, e);
+        }
     }
 
     public static CtyType Parse(string json) => Parse(Encoding.UTF8.GetBytes(json));

@@ -55,7 +55,7 @@ public static class ConfigValidator
             {
                 foreach (var diagnostic in validator.Validate(value, at))
                 {
-                    yield return attribute.Sensitive ? Redact(diagnostic, value) : diagnostic;
+                    yield return attribute.Sensitive || value.IsSensitive ? AttributeValidation.Redact(diagnostic, AttributeValidation.Secrets(value)) : diagnostic;
                 }
             }
 
@@ -127,26 +127,5 @@ public static class ConfigValidator
                     break;
             }
         }
-    }
-
-    /// <summary>A validator message about a sensitive attribute never repeats the secret.</summary>
-    private static Diagnostic Redact(Diagnostic diagnostic, Value value)
-    {
-        var secret = value.Kind switch
-        {
-            ValueKind.String => value.AsString(),
-            ValueKind.Number => value.AsNumber().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            _ => null,
-        };
-        if (string.IsNullOrEmpty(secret))
-        {
-            return diagnostic;
-        }
-
-        return diagnostic with
-        {
-            Summary = diagnostic.Summary.Replace(secret, "(sensitive value)", StringComparison.Ordinal),
-            Detail = diagnostic.Detail.Replace(secret, "(sensitive value)", StringComparison.Ordinal),
-        };
     }
 }

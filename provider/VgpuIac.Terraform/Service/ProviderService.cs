@@ -82,8 +82,7 @@ public sealed class ProviderService(TerraformCatalog catalog, ProviderConfigurat
             }
 
             var config = ValueShape.MarkSensitive(WireValues.Decode(request.Config, entry.Type), entry.Block);
-            call.Diagnostics.AddRange(ConfigValidator.Validate(entry.Block, config));
-            call.Diagnostics.AddRange(entry.Resource.Validate(ToEngine(entry, config)));
+            call.Diagnostics.AddRange(AttributeValidation.Distinct(ConfigValidator.Validate(entry.Block, config).Concat(AttributeValidation.Validate(entry.Resource, ToEngine(entry, config)))));
             return Task.CompletedTask;
         });
     }
@@ -99,8 +98,7 @@ public sealed class ProviderService(TerraformCatalog catalog, ProviderConfigurat
             }
 
             var config = ValueShape.MarkSensitive(WireValues.Decode(request.Config, entry.Type), entry.Block);
-            call.Diagnostics.AddRange(ConfigValidator.Validate(entry.Block, config));
-            call.Diagnostics.AddRange(entry.DataSource.Validate(config));
+            call.Diagnostics.AddRange(AttributeValidation.Distinct(ConfigValidator.Validate(entry.Block, config).Concat(AttributeValidation.Validate(entry.DataSource, config))));
             return Task.CompletedTask;
         });
     }

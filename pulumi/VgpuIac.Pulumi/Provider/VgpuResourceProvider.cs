@@ -430,20 +430,8 @@ public sealed class VgpuResourceProvider : ResourceProvider.ResourceProviderBase
         return result;
     }
 
-    private IEnumerable<Diagnostic> Validate(ResourceRoute route, EngineValue config)
-    {
-        var seen = new HashSet<(string, string, string)>();
-        var attributeChecks = route.Resource.Definition.Attributes
-            .Where(a => config[a.Name] is { IsNull: false, IsWhollyKnown: true })
-            .SelectMany(a => a.Validators.SelectMany(v => v.Validate(config[a.Name], AttributePath.Of(a.Name))));
-        foreach (var d in attributeChecks.Concat(route.Resource.Validate(config)))
-        {
-            if (seen.Add((PropertyPath.From(d.Path), d.Summary, d.Detail)))
-            {
-                yield return d;
-            }
-        }
-    }
+    /// <summary>The engine's validation entry point (attribute validators and the resource's checks, secrets redacted).</summary>
+    private static IEnumerable<Diagnostic> Validate(ResourceRoute route, EngineValue config) => Engine.Schema.AttributeValidation.Validate(route.Resource, config);
 
     private static void RequireKnown(EngineValue config, string operation)
     {

@@ -111,7 +111,8 @@ public static class LspciParser
         var (vendor, device) = TrailingIds(desc);
         if (vendor is not null)
         {
-            desc = desc[..desc.LastIndexOf(" [", StringComparison.Ordinal)].TrimEnd();
+            // the ids' bracket, as TrailingIds found it (it need not follow a space: "TU[10de:1eb8]")
+            desc = desc[..desc.LastIndexOf('[')].TrimEnd();
         }
 
         return new Builder(addressText, address, cls, classId, desc, vendor, device, rev);

@@ -23,6 +23,10 @@ public sealed record AttributeCase
     /// <summary>The value is what the node already has (e.g. an optional attribute set to what was computed): the plan must be empty.</summary>
     public bool PlansNothing { get; init; }
 
+    /// <summary>After the case converged, the attribute goes back to its previous value (also applied and checked), because
+    /// later cases need it (e.g. <c>reboot = "never"</c> would stop the move onto a fresh node).</summary>
+    public bool RevertAfter { get; init; }
+
     /// <summary>Why the single-node walk does not change this attribute, and which test covers it instead.</summary>
     public string? ExcludedBecause { get; init; }
 

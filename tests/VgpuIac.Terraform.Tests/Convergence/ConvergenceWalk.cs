@@ -46,6 +46,14 @@ public sealed class ConvergenceWalk(ConvergenceScenario scenario, TerraformLifec
             try
             {
                 await RunCaseAsync(c, provider + Render(attributes), previous, pve1, pve2);
+                if (c.RevertAfter)
+                {
+                    attributes = previous;
+                    tf.WriteConfig(provider + Render(attributes));
+                    await tf.ApplyAsync();
+                    await tf.AssertNoChangesAsync($"plan after reverting {c.Attribute}");
+                    Steps += 2;
+                }
             }
             catch (Exception e) when (e is Xunit.Sdk.XunitException)
             {
@@ -114,7 +122,11 @@ public sealed class ConvergenceWalk(ConvergenceScenario scenario, TerraformLifec
             {
                 if (after.Entries.TryGetValue(key, out var now))
                 {
-                    CheckKept(Mac, "MAC address", key, value, now, stray);
+                    if (c.Attribute != "mac_address")
+                    {
+                        CheckKept(Mac, "MAC address", key, value, now, stray);
+                    }
+
                     CheckKept(SmbiosUuid, "SMBIOS UUID", key, value, now, stray);
                 }
             }

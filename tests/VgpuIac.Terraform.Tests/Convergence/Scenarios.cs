@@ -128,7 +128,7 @@ public sealed class UnlockScenario : ConvergenceScenario
         string[] services = ["pve1:unit/*"];
         return
         [
-            AttributeCase.Change("library_sha256", HandMadeNode.Quote(Sha256(Path.Combine(files, "lib-a.so"))) /* the same file, now pinned: nothing on the node changes */),
+            AttributeCase.Change("library_sha256", HandMadeNode.Quote(Sha256(Path.Combine(files, "lib-a.so")))) with { PlansNothing = true /* the checksum it defaulted to: pinning it changes nothing */ },
             AttributeCase.Change("unlock_migration", "true", ["pve1:file/etc/vgpu_unlock/config.toml", .. services]),
             AttributeCase.Change("unlock", "false", ["pve1:file/etc/vgpu_unlock/config.toml", .. services]),
             AttributeCase.Change("library_source", HandMadeNode.Quote(Path.Combine(files, "lib-b.so")), ["pve1:file/opt/*", .. services]) with { AlsoPlanned = ["library_sha256"] },
@@ -181,7 +181,7 @@ public sealed class HostDriverScenario : ConvergenceScenario
         string[] upgrade = ["pve1:file/var/lib/nodesim/driver/*", "pve1:unit/*"];
         return
         [
-            AttributeCase.Change("installer_sha256", HandMadeNode.Quote(System.IO.File.Exists(Installer(files, OldVersion)) ? FakeInstaller.Sha256(Installer(files, OldVersion)) : new string('0', 64))),
+            AttributeCase.Change("installer_sha256", HandMadeNode.Quote(System.IO.File.Exists(Installer(files, OldVersion)) ? FakeInstaller.Sha256(Installer(files, OldVersion)) : new string('0', 64))) with { PlansNothing = true /* the checksum it computed from the file */ },
             AttributeCase.Change("version", HandMadeNode.Quote(OldVersion)) with { PlansNothing = true /* the version the installer's name gives */ },
             AttributeCase.Change("kernel_compatibility", "\"warn\""),
             AttributeCase.Change("reboot_timeout", "\"3m\""),
@@ -189,7 +189,7 @@ public sealed class HostDriverScenario : ConvergenceScenario
             AttributeCase.Change("enable_iommu", "true" /* the simulated node has IOMMU on already: nothing to change */),
             AttributeCase.Change("dkms", "false" /* takes effect at the next installation; the installed driver stays */),
             AttributeCase.Change("installer_source", HandMadeNode.Quote(Installer(files, NewVersion)), upgrade) with { AlsoPlanned = ["installer_sha256", "version"] },
-            AttributeCase.Change("reboot", "\"never\""),
+            AttributeCase.Change("reboot", "\"never\"") with { RevertAfter = true },
             AttributeCase.Excluded("installer_url", "a download needs an HTTPS file server the Terraform tests do not run; covered by the engine's HostDriverNodeTests (FileServer)"),
             MoveToOtherNode,
         ];
@@ -246,6 +246,7 @@ public sealed class GuestScenario : ConvergenceScenario
             // what the guest knows first, while the guest agent sets it up
             AttributeCase.Change("host_driver_version", HandMadeNode.Quote(HandMadeNode.DriverVersion)),
             AttributeCase.Change("license_wait_timeout", "\"2m\""),
+            AttributeCase.Change("agent_wait_timeout", "\"4m\""),
             AttributeCase.Change("guest_driver_source", HandMadeNode.Quote(Driver(files, "b"))) with { AlsoPlanned = ["guest_driver_sha256"] },
             AttributeCase.Change("guest_driver_sha256", HandMadeNode.Quote(Sha256(Driver(files, "b")))),
             AttributeCase.Excluded("guest_driver_url", "a download needs an HTTPS file server the Terraform tests do not run; covered by the engine's guest download tests (FileServer)"),
@@ -264,6 +265,7 @@ public sealed class GuestScenario : ConvergenceScenario
             AttributeCase.Change("cpu", "\"x86-64-v2-AES\"", Vm + "cpu"),
             AttributeCase.Change("machine", "\"pc-q35-8.1\"", Vm + "machine"),
             AttributeCase.Change("bridge", "\"vmbr1\"", Vm + "net0"),
+            AttributeCase.Change("mac_address", "\"BC:24:11:0A:0B:0C\"", Vm + "net0"),
             AttributeCase.Change("iso", "\"local:iso/ubuntu-22.04.iso\"", Vm + "ide2"),
             AttributeCase.Change("gpu", "\"01:00.0\"" /* the device hostpci0 already names, written the short way: nothing changes */),
             AttributeCase.Change("mdev_type_name", "\"GRID P40-2Q\"", vgpu),

@@ -197,8 +197,8 @@ public sealed class ProfileOverrideResource : IResource
     }
 
     /// <summary>
-    /// Reads the section for a refresh (<paramref name="prior"/> set) or an import (null: the section's text is recorded as
-    /// adopted, so that destroy puts it back). The file read is kept for the plan that follows.
+    /// Reads the section for a refresh (<paramref name="prior"/> set) or an import (null). The file read is kept for the plan
+    /// that follows.
     /// </summary>
     private static async Task<SectionRead> ReadSectionAsync(IRemoteShell shell, ResourceContext context, OverrideSection section, Value? prior, string verb, DiagnosticBag diagnostics, CancellationToken cancellationToken)
     {
@@ -226,7 +226,8 @@ public sealed class ProfileOverrideResource : IResource
         }
 
         var vms = await ProfileOverrideNode.RestartRequiredVmsAsync(shell, section, cancellationToken).ConfigureAwait(false);
-        var adopted = prior is null ? document.SectionText(section) : prior[D.AdoptedSection].StringOrNull;
+        // an import brings the section under management as it is: destroy then removes it (its plan lists every key)
+        var adopted = prior?[D.AdoptedSection].StringOrNull;
         return new SectionRead(false, (ProfileOverrideState.FromEntries(shell.NodeName, section, lookup.Entries, prior, vms) with { AdoptedSection = adopted }).ToValue());
     }
 
@@ -254,7 +255,7 @@ public sealed class ProfileOverrideResource : IResource
                     return false;
                 }
 
-                // a section taken over by a create or an import goes back to what it was; one the resource created goes
+                // a section taken over by a create goes back to what it was; one the resource created or imported goes
                 var text = prior[D.AdoptedSection].StringOrNull is { } adopted ? document.WithSectionText(section, adopted) : document.WithoutSection(section);
                 if (!string.Equals(text, document.Text, StringComparison.Ordinal))
                 {

@@ -220,12 +220,13 @@ public sealed class ProfileOverrideNodeTests
         Assert.Empty((await driver.DeleteAsync(state)).Diagnostics);
         Assert.Equal(HandWritten, await FileOnNodeAsync(ctx.Node));
 
-        // an import records the section too: destroying after an import and an update changes nothing the user wrote
+        // an import brings the section under management as it is (every key an attribute): destroy then removes it
         var imported = await driver.ImportAsync("pve1/profile.nvidia-46");
-        Assert.False(imported.State!["adopted_section"].IsNull);
+        Assert.True(imported.State!["adopted_section"].IsNull);
+        Assert.Equal(Value.Number(1), imported.State["cuda_enabled"]);
         var (updated, _) = await driver.ApplyAsync(config.With("cuda_enabled", Value.Number(1)).With("frl_enabled", Value.Number(0)), imported.State);
         Assert.Contains("num_displays = 2", await FileOnNodeAsync(ctx.Node), StringComparison.Ordinal);
         Assert.Empty((await driver.DeleteAsync(updated!)).Diagnostics);
-        Assert.Equal(HandWritten, await FileOnNodeAsync(ctx.Node));
+        Assert.Equal("# from the tutorial\n\n[vm.104]\nframebuffer = 0x38000000 # mine\n", await FileOnNodeAsync(ctx.Node));
     }
 }

@@ -212,7 +212,9 @@ public sealed class ProfileOverrideNodeTests
         Assert.EndsWith("\n[vm.104]\nframebuffer = 0x38000000 # mine\n", taken, StringComparison.Ordinal);
         Assert.StartsWith("# from the tutorial\n[profile.nvidia-46]\nnum_displays = 2\n", taken, StringComparison.Ordinal);
         Assert.DoesNotContain("cuda_enabled", taken, StringComparison.Ordinal);
+        var reads = await ctx.Node.CommandLogMarkAsync();
         Assert.Equal(state, (await driver.PlanAsync(config, (await driver.ReadAsync(state)).NewState)).Planned);
+        Assert.Equal(1, (await ctx.Node.ReadCommandLogAsync(reads)).Count(e => e.Kind == CommandLogKind.Exec && e.Text.Contains("vgpuiac-read", StringComparison.Ordinal))); // the plan reuses the read's file
 
         // destroy plans a warning and puts the user's section back byte for byte
         var destroyPlan = await new ProfileOverrideResource().PlanAsync(new() { Context = ctx.Context, Prior = state, Config = state, ProposedNewState = null }, CancellationToken.None);

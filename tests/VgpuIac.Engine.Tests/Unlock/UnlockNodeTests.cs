@@ -221,6 +221,12 @@ public sealed class UnlockNodeTests
         await AssertNothingChangedSinceAsync(ctx.Node, mark);
         Assert.Equal(before, await ctx.Node.ExecCheckedAsync("sha256sum " + string.Join(' ', files)));
 
+        // a refresh followed by its plan (one terraform plan) probes the node once: the plan reuses the read's probe
+        var probes = await ctx.Node.CommandLogMarkAsync();
+        var read = await driver.ReadAsync(state!);
+        await driver.PlanAsync(config, read.NewState);
+        Assert.Equal(1, (await ctx.Node.ReadCommandLogAsync(probes)).Count(e => e.Kind == CommandLogKind.Exec && e.Text.TrimEnd().EndsWith("bash -s -- " + Lib, StringComparison.Ordinal))); // UnlockProbe's only argument
+
         // a change that restarts nvidia-vgpu-mgr under VM 104 is refused at plan and nothing changes
         var migration = config.With("unlock_migration", Value.True);
         var refused = await driver.PlanAsync(migration, state);

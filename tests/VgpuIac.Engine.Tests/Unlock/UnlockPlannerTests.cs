@@ -264,4 +264,15 @@ public sealed class UnlockPlannerTests
         // only nvidia-vgpud restarts: running VMs keep their vGPUs, a warning is enough
         Assert.DoesNotContain(UnlockPlanner.RestartDiagnostics("pve1", ["nvidia-vgpud.service"], [], running, allowRunningVms: false, "apply"), d => d.IsError);
     }
+
+    [Fact]
+    public void Unit_names_with_or_without_the_service_suffix_are_the_same_unit()
+    {
+        var dropIn = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"[Service]\nEnvironment=LD_PRELOAD={Lib}\n"));
+        var facts = UnlockProbe.Parse($"lib\t{Sha}\nunit\tnvidia-vgpu-mgr\tloaded\tLD_PRELOAD={Lib}\ndropin\tnvidia-vgpu-mgr\t{dropIn}\nconfig\t{Convert.ToBase64String("unlock = true\n"u8.ToArray())}\n");
+        Assert.Equal(["nvidia-vgpu-mgr.service"], facts.ExistingUnits.ToArray());
+        Assert.Empty(UnlockPlanner.Steps(Spec, facts));
+        Assert.Equal("nvidia-vgpud.service", UnlockProbe.UnitName(" nvidia-vgpud "));
+        Assert.Equal("nvidia-vgpud.service", UnlockProbe.UnitName("nvidia-vgpud.service"));
+    }
 }

@@ -20,6 +20,7 @@ public static class ProfileOverrideDefinition
     public const string Id = "id";
     public const string RestartRequiredVms = "restart_required_vms";
     public const string UnmanagedKeys = "unmanaged_keys";
+    public const string AdoptedSection = "adopted_section";
 
     /// <summary>The attributes that pick the section; exactly one of them is set.</summary>
     public static IReadOnlyList<string> TargetAttributes { get; } = [MdevType, MdevTypeName, Vmid, MdevUuid];
@@ -40,7 +41,10 @@ public static class ProfileOverrideDefinition
             The resource owns only its section: every other byte of the file (other sections, comments, formatting) is kept exactly,
             edits are atomic and serialized per node, and a file that is not valid TOML is never overwritten. Keys set by hand in
             the section show up as drift. Changes take effect when the VMs using the type restart (`restart_required_vms`).
-            Deleting the resource removes its section and leaves the file in place, even when it becomes empty.
+            A section that already exists when the resource is created (written by hand, as the tutorial does) is taken over
+            visibly: the plan warns and lists the keys that change, are added or are removed, and the section's text as it was is
+            kept in `adopted_section`. Deleting the resource puts such a section back exactly as it was; a section the resource
+            created or imported is removed (the destroy plan lists its keys). The file stays in place, even when it becomes empty.
             Requires `vgpu_unlock` (the library must be preloaded into the NVIDIA vGPU services for overrides to apply).
             """,
         Attributes =
@@ -56,6 +60,7 @@ public static class ProfileOverrideDefinition
             Attr.Computed(Section, AttrType.String, "The section name in the file, e.g. `profile.nvidia-46`, `vm.104`, `mdev.<uuid>`."),
             Attr.Computed(Id, AttrType.String, "`<node>/<section>`, e.g. `pve1/profile.nvidia-46`; also the import id."),
             Attr.Computed(RestartRequiredVms, AttrType.ListOf(AttrType.Integer), "Running VMs that use the targeted type, VM or mdev and were started before the file last changed: restart them (`qm reboot <vmid>`) to apply the override. Judged from the file's modification time, so an edit of another section also counts."),
+            Attr.Computed(AdoptedSection, AttrType.String, "The section's text (header, keys, comments) as it was in the file before a create of this resource took it over; null when the resource created or imported the section. Destroy writes it back instead of removing the section."),
             Attr.Computed(UnmanagedKeys, AttrType.ListOf(AttrType.String), "Keys found in the section that vgpu_unlock-rs does not know, or whose value has a type it rejects (e.g. `cuda_enabled = true` instead of `1`). Apply removes or rewrites them; they show here as drift."),
         ],
     };

@@ -216,6 +216,52 @@ public sealed class ProfileOverrideDocument
         return text;
     }
 
+    /// <summary>
+    /// The exact text of <paramref name="section"/>: from the start of its header line to the end of its last line
+    /// (comments and blank lines inside it included); null when the file has no such table.
+    /// </summary>
+    public string? SectionText(OverrideSection section)
+    {
+        var table = FindTable(section);
+        if (table is null)
+        {
+            return null;
+        }
+
+        var start = LineStart(table.Span.Start.Offset);
+        return Text[start..LineEnd(table.Span.End.Offset)];
+    }
+
+    /// <summary>
+    /// The file text with <paramref name="section"/> set back to <paramref name="sectionText"/> (as <see cref="SectionText"/>
+    /// returned it): the section's lines are replaced by it, or it is appended (after one blank line) when the file no longer
+    /// has the section. Everything outside the section is kept.
+    /// </summary>
+    public string WithSectionText(OverrideSection section, string sectionText)
+    {
+        var table = FindTable(section);
+        if (table is not null)
+        {
+            var start = LineStart(table.Span.Start.Offset);
+            var end = LineEnd(table.Span.End.Offset);
+            return Splice([(start, end - start, sectionText)]);
+        }
+
+        var newline = Text.Contains("\r\n", StringComparison.Ordinal) ? "\r\n" : "\n";
+        var sb = new StringBuilder(Text);
+        if (Text.Length > 0)
+        {
+            if (!Text.EndsWith('\n'))
+            {
+                sb.Append(newline);
+            }
+
+            sb.Append(newline);
+        }
+
+        return sb.Append(sectionText).ToString();
+    }
+
     private TableSyntax? FindTable(OverrideSection section) =>
         _syntax.Tables.OfType<TableSyntax>().FirstOrDefault(t => KeyParts(t.Name).SequenceEqual([section.Table, section.Key]));
 

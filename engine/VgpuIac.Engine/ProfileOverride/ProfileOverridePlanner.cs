@@ -18,7 +18,11 @@ public static class ProfileOverridePlanner
     /// <summary>The reservation a 1 GiB profile carries; assumed when only <c>framebuffer</c> is set.</summary>
     public const ulong TypicalReservation = 128 * ByteSize.MiB;
 
-    /// <summary>Static checks: exactly one target, value types and ranges, sizes, and warnings about settings that misbehave.</summary>
+    /// <summary>
+    /// Static checks: exactly one target, value types and ranges, sizes. Errors only: the warnings about settings that
+    /// misbehave come from <see cref="Warnings"/>, which the plan adds, so that a door that validates the configuration
+    /// more than once per command (Terraform validates before and again while planning) shows each warning once.
+    /// </summary>
     public static IEnumerable<Diagnostic> Validate(Value config)
     {
         var diagnostics = new DiagnosticBag();
@@ -34,9 +38,73 @@ public static class ProfileOverridePlanner
             ValidateKey(key, value, diagnostics);
         }
 
+        return diagnostics;
+    }
+
+    /// <summary>Warnings about settings vgpu_unlock-rs accepts but that misbehave (framebuffer without reservation, NVENC, pixels).</summary>
+    public static IEnumerable<Diagnostic> Warnings(Value config)
+    {
+        var diagnostics = new DiagnosticBag();
         WarnAboutFramebuffer(config, diagnostics);
         WarnAboutPixels(config, diagnostics);
         return diagnostics;
+    }
+
+    /// <summary>
+    /// The warning of a create that takes over a section written by hand: which keys change, which are added, which vanish
+    /// (set in the file, not in the configuration), and that destroy puts the section back as it is now.
+    /// <paramref name="desired"/> is null while a configured value is unknown.
+    /// </summary>
+    public static Diagnostic AdoptionWarning(string nodeName, OverrideSection section, SectionLookup existing, IReadOnlyList<OverrideEntry>? desired)
+    {
+        if (desired is null)
+        {
+            return Diagnostic.Warning(
+                $"The section [{section.Name}] already exists and will be taken over",
+                $"{D.FilePath} on node \"{nodeName}\" already has [{section.Name}] (line {existing.Line}) with {string.Join(", ", existing.Entries.Select(e => $"{e.Key} = {e.Value.Source}"))}, not created by this resource. " +
+                "Apply takes it over; keys not set in the configuration are removed. Its current text is recorded in adopted_section: destroying the resource puts the section back exactly as it is now.",
+                AttributePath.Of(D.Section));
+        }
+
+        var changed = new List<string>();
+        var removed = new List<string>();
+        foreach (var entry in existing.Entries)
+        {
+            var wanted = desired.FirstOrDefault(d => d.Key == entry.Key);
+            if (wanted is null)
+            {
+                removed.Add($"{entry.Key} = {entry.Value.Source}");
+            }
+            else if (!wanted.SameValueAs(entry))
+            {
+                changed.Add($"{entry.Key} {entry.Value.Source} -> {wanted.Value.Source}");
+            }
+        }
+
+        var added = desired.Where(d => existing.Entries.All(e => e.Key != d.Key)).Select(d => $"{d.Key} = {d.Value.Source}").ToList();
+        var parts = new List<string>();
+        if (changed.Count > 0)
+        {
+            parts.Add($"changes {string.Join(", ", changed)}");
+        }
+
+        if (added.Count > 0)
+        {
+            parts.Add($"adds {string.Join(", ", added)}");
+        }
+
+        if (removed.Count > 0)
+        {
+            parts.Add($"REMOVES {string.Join(", ", removed)} (set in the file but not in the configuration: add them to the configuration to keep them)");
+        }
+
+        var what = parts.Count == 0 ? "changes no key" : string.Join("; ", parts);
+        return Diagnostic.Warning(
+            $"The section [{section.Name}] already exists and will be taken over",
+            $"{D.FilePath} on node \"{nodeName}\" already has [{section.Name}] (line {existing.Line}), not created by this resource. Apply takes it over and {what}. " +
+            "Everything outside the section stays as it is. Its current text is recorded in adopted_section: destroying the resource puts the section back exactly as it is now. " +
+            "To see it in the plan as attribute changes instead, import it first.",
+            AttributePath.Of(D.Section));
     }
 
     /// <summary>
@@ -64,7 +132,8 @@ public static class ProfileOverridePlanner
         planned = planned
             .With(D.Section, targetUnknown ? Value.Unknown : Value.String(section!.Name))
             .With(D.Id, targetUnknown ? Value.Unknown : Value.String(D.IdOf(nodeName, section!)))
-            .With(D.UnmanagedKeys, Value.List());
+            .With(D.UnmanagedKeys, Value.List())
+            .With(D.AdoptedSection, prior is null ? Value.Unknown : prior[D.AdoptedSection]);
 
         var unchanged = prior is not null
             && PlanDefaults.ConfigurableEqual(definition, planned, prior)

@@ -25,7 +25,7 @@ public sealed class ProfileOverrideResource : IResource
     {
         if (request.ProposedNewState is null)
         {
-            return new PlanResult { Planned = null };
+            return PlanDestroy(request.Prior);
         }
 
         var diagnostics = new DiagnosticBag();
@@ -37,6 +37,7 @@ public sealed class ProfileOverrideResource : IResource
 
         var config = request.Config;
         var prior = request.Prior;
+        diagnostics.AddRange(ProfileOverridePlanner.Warnings(config));
         var plan = await NodeCall.RunAsync(request.Context, config, $"plan {Thing}", diagnostics, async shell =>
         {
             string? resolved = null;
@@ -49,11 +50,23 @@ public sealed class ProfileOverrideResource : IResource
             }
 
             var result = ProfileOverridePlanner.Plan(config, prior, shell.NodeName, resolved);
-            var file = await ProfileOverrideNode.ReadAsync(shell, cancellationToken).ConfigureAwait(false);
+            var file = await ProfileOverrideFileCache.Shared.GetAsync(shell, request.Context.Time, cancellationToken).ConfigureAwait(false);
             var document = Parse(file, shell.NodeName, "plan", diagnostics);
-            if (document is not null && ProfileOverrideSpec.FromValue(result.Planned!).Section is { } section)
+            var spec = ProfileOverrideSpec.FromValue(result.Planned!);
+            if (document is not null && spec.Section is { } section)
             {
-                CheckEditable(document.Find(section), shell.NodeName, "plan", diagnostics);
+                var lookup = document.Find(section);
+                if (CheckEditable(lookup, shell.NodeName, "plan", diagnostics) && prior is null)
+                {
+                    var replacingOurs = string.Equals(request.Replacing, D.IdOf(shell.NodeName, section), StringComparison.Ordinal);
+                    if (lookup.Exists && !replacingOurs)
+                    {
+                        // a hand-written section: taken over visibly, its text recorded at apply for destroy to put back
+                        diagnostics.Add(ProfileOverridePlanner.AdoptionWarning(shell.NodeName, section, lookup, spec.DesiredEntries() is { } desired ? desired : null));
+                    }
+
+                    result = result with { Planned = result.Planned!.With(D.AdoptedSection, lookup.Exists || replacingOurs ? Value.Unknown : Value.Null) };
+                }
             }
 
             return result;
@@ -95,6 +108,7 @@ public sealed class ProfileOverrideResource : IResource
             var desired = spec.DesiredEntries() ?? throw new InvalidOperationException("a planned override value is unknown at apply");
 
             SectionLookup written;
+            string? adopted;
             await using (await shell.LockAsync(D.LockName, cancellationToken).ConfigureAwait(false))
             {
                 var file = await ProfileOverrideNode.ReadAsync(shell, cancellationToken).ConfigureAwait(false);
@@ -104,11 +118,22 @@ public sealed class ProfileOverrideResource : IResource
                     return null;
                 }
 
+                // a create over an existing section records its text (destroy puts it back); an update keeps what was recorded
+                adopted = request.Prior is null
+                    ? planned[D.AdoptedSection].IsNull ? null : document.SectionText(section)
+                    : request.Prior[D.AdoptedSection].StringOrNull;
                 var text = document.WithSection(section, desired);
                 if (!file.Exists || !string.Equals(text, document.Text, StringComparison.Ordinal))
                 {
                     request.Context.Log.Progress($"apply {Thing}", $"writing [{section.Name}] in {D.FilePath}");
-                    await ProfileOverrideNode.WriteAsync(shell, file, text, cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        await ProfileOverrideNode.WriteAsync(shell, file, text, cancellationToken).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        ProfileOverrideFileCache.Shared.Invalidate(shell);
+                    }
                 }
 
                 var after = Parse(await ProfileOverrideNode.ReadAsync(shell, cancellationToken).ConfigureAwait(false), shell.NodeName, "read back", diagnostics);
@@ -121,7 +146,7 @@ public sealed class ProfileOverrideResource : IResource
             }
 
             var vms = await ProfileOverrideNode.RestartRequiredVmsAsync(shell, section, cancellationToken).ConfigureAwait(false);
-            return ProfileOverrideState.FromEntries(shell.NodeName, section, written.Entries, planned, vms).ToValue();
+            return (ProfileOverrideState.FromEntries(shell.NodeName, section, written.Entries, planned, vms) with { AdoptedSection = adopted }).ToValue();
         }).ConfigureAwait(false);
 
         return new ApplyResult { NewState = state ?? request.Prior, Diagnostics = diagnostics.ToImmutable() };
@@ -137,7 +162,7 @@ public sealed class ProfileOverrideResource : IResource
         }
 
         var read = await NodeCall.RunAsync(request.Context, request.State, $"read {Thing}", diagnostics, shell =>
-            ReadSectionAsync(shell, section, request.State, "read", diagnostics, cancellationToken)).ConfigureAwait(false);
+            ReadSectionAsync(shell, request.Context, section, request.State, "read", diagnostics, cancellationToken)).ConfigureAwait(false);
         return new ReadResult
         {
             NewState = read is null ? request.State : read.Gone ? null : read.State,
@@ -160,7 +185,7 @@ public sealed class ProfileOverrideResource : IResource
 
         var node = Value.Object((ProviderSchema.NodeAttribute.Name, Value.String(request.Id[..slash])));
         var read = await NodeCall.RunAsync(request.Context, node, $"import {Thing}", diagnostics, shell =>
-            ReadSectionAsync(shell, section, null, "import", diagnostics, cancellationToken)).ConfigureAwait(false);
+            ReadSectionAsync(shell, request.Context, section, null, "import", diagnostics, cancellationToken)).ConfigureAwait(false);
         if (read is { Gone: true })
         {
             diagnostics.Error(
@@ -171,9 +196,13 @@ public sealed class ProfileOverrideResource : IResource
         return new ImportResult { State = read is { Gone: false } ? read.State : null, Diagnostics = diagnostics.ToImmutable() };
     }
 
-    private static async Task<SectionRead> ReadSectionAsync(IRemoteShell shell, OverrideSection section, Value? prior, string verb, DiagnosticBag diagnostics, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the section for a refresh (<paramref name="prior"/> set) or an import (null). The file read is kept for the plan
+    /// that follows.
+    /// </summary>
+    private static async Task<SectionRead> ReadSectionAsync(IRemoteShell shell, ResourceContext context, OverrideSection section, Value? prior, string verb, DiagnosticBag diagnostics, CancellationToken cancellationToken)
     {
-        var file = await ProfileOverrideNode.ReadAsync(shell, cancellationToken).ConfigureAwait(false);
+        var file = await ProfileOverrideFileCache.Shared.RefreshAsync(shell, context.Time, cancellationToken).ConfigureAwait(false);
         if (!file.Exists)
         {
             return new SectionRead(true, null);
@@ -197,7 +226,9 @@ public sealed class ProfileOverrideResource : IResource
         }
 
         var vms = await ProfileOverrideNode.RestartRequiredVmsAsync(shell, section, cancellationToken).ConfigureAwait(false);
-        return new SectionRead(false, ProfileOverrideState.FromEntries(shell.NodeName, section, lookup.Entries, prior, vms).ToValue());
+        // an import brings the section under management as it is: destroy then removes it (its plan lists every key)
+        var adopted = prior?[D.AdoptedSection].StringOrNull;
+        return new SectionRead(false, (ProfileOverrideState.FromEntries(shell.NodeName, section, lookup.Entries, prior, vms) with { AdoptedSection = adopted }).ToValue());
     }
 
     private static async Task DeleteAsync(ResourceContext context, Value prior, DiagnosticBag diagnostics, CancellationToken cancellationToken)
@@ -224,15 +255,46 @@ public sealed class ProfileOverrideResource : IResource
                     return false;
                 }
 
-                var text = document.WithoutSection(section);
+                // a section taken over by a create goes back to what it was; one the resource created or imported goes
+                var text = prior[D.AdoptedSection].StringOrNull is { } adopted ? document.WithSectionText(section, adopted) : document.WithoutSection(section);
                 if (!string.Equals(text, document.Text, StringComparison.Ordinal))
                 {
-                    await ProfileOverrideNode.WriteAsync(shell, file, text, cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        await ProfileOverrideNode.WriteAsync(shell, file, text, cancellationToken).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        ProfileOverrideFileCache.Shared.Invalidate(shell);
+                    }
                 }
 
                 return true;
             }
         }).ConfigureAwait(false);
+    }
+
+    /// <summary>A destroy changes only the section; the plan says so when it puts back a section taken over from the user.</summary>
+    private static PlanResult PlanDestroy(Value? prior)
+    {
+        if (prior?[D.AdoptedSection].StringOrNull is not { } adopted || SectionOf(prior) is not { } section)
+        {
+            return new PlanResult { Planned = null };
+        }
+
+        var lines = adopted.Split('\n').Count(l => l.Trim().Length > 0);
+        return new PlanResult
+        {
+            Planned = null,
+            Diagnostics =
+            [
+                Diagnostic.Warning(
+                    $"Destroy puts [{section.Name}] back as it was",
+                    $"[{section.Name}] in {D.FilePath} on node \"{prior[ProviderSchema.NodeAttribute.Name].StringOrNull}\" existed before this resource took it over, so destroy does not remove it: it writes back the {lines} line(s) recorded in adopted_section. " +
+                    "Everything else in the file stays as it is. To remove the section too, delete it by hand afterwards.",
+                    AttributePath.Of(D.Section)),
+            ],
+        };
     }
 
     private static OverrideSection? SectionOf(Value state) =>

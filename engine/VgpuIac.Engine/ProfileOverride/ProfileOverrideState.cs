@@ -24,6 +24,9 @@ public sealed record ProfileOverrideState
 
     public ImmutableArray<long> RestartRequiredVms { get; init; } = [];
 
+    /// <summary>The section's text before the resource took it over (create over an existing section, or import); null when it created it.</summary>
+    public string? AdoptedSection { get; init; }
+
     /// <summary>
     /// Builds the state from the section's lines. Size values equal (in bytes) to the size text in <paramref name="textSource"/>
     /// (the plan or the prior state) keep that text, so <c>"896MiB"</c> does not turn into <c>0x38000000</c>.
@@ -97,6 +100,7 @@ public sealed record ProfileOverrideState
             [D.Id] = Value.String(D.IdOf(Node, Section)),
             [D.RestartRequiredVms] = Value.List(RestartRequiredVms.Select(v => Value.Number(v))),
             [D.UnmanagedKeys] = Value.FromStrings(UnmanagedKeys),
+            [D.AdoptedSection] = Value.FromString(AdoptedSection),
         };
         foreach (var key in OverrideKeys.All)
         {

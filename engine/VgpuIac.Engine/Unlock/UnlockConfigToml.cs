@@ -26,7 +26,44 @@ public static class UnlockConfigToml
             Find(document, "unlock_migration")?.Value is BooleanValueSyntax m ? m.Value : null);
     }
 
-    /// <summary>The file text with both settings as given; <paramref name="existing"/> null means a new file. Null when the existing text is not TOML.</summary>
+    /// <summary>vgpu_unlock-rs's defaults for a key the file does not have (or for a missing file).</summary>
+    public const bool DefaultUnlock = true;
+
+    public const bool DefaultUnlockMigration = false;
+
+    /// <summary>
+    /// The settings vgpu_unlock-rs runs with: a missing file or key means its default (<c>unlock = true</c>,
+    /// <c>unlock_migration = false</c>). Null when the file is not TOML or a key is not a boolean (vgpu_unlock-rs then
+    /// aborts the NVIDIA services): such a file must be rewritten.
+    /// </summary>
+    public static (bool Unlock, bool UnlockMigration)? Effective(string? text)
+    {
+        if (text is null)
+        {
+            return (DefaultUnlock, DefaultUnlockMigration);
+        }
+
+        var document = Parse(text, out _);
+        if (document is null)
+        {
+            return null;
+        }
+
+        var unlock = Find(document, "unlock");
+        var migration = Find(document, "unlock_migration");
+        if ((unlock is not null && unlock.Value is not BooleanValueSyntax) || (migration is not null && migration.Value is not BooleanValueSyntax))
+        {
+            return null;
+        }
+
+        return ((unlock?.Value as BooleanValueSyntax)?.Value ?? DefaultUnlock, (migration?.Value as BooleanValueSyntax)?.Value ?? DefaultUnlockMigration);
+    }
+
+    /// <summary>
+    /// The file text with both settings as given; <paramref name="existing"/> null means a new file. A key the file does not
+    /// have is added only when the wanted value differs from vgpu_unlock-rs's default (a missing key already means the
+    /// default). Null when the existing text is not TOML.
+    /// </summary>
     public static string? Write(string? existing, bool unlock, bool unlockMigration)
     {
         if (existing is null)
@@ -47,6 +84,11 @@ public static class UnlockConfigToml
             var kv = Find(document, key);
             if (kv?.Value is null)
             {
+                if (value == (key == "unlock" ? DefaultUnlock : DefaultUnlockMigration))
+                {
+                    continue;
+                }
+
                 additions.Append(key).Append(" = ").Append(Bool(value)).Append('\n');
             }
             else if (kv.Value is not BooleanValueSyntax b || b.Value != value)

@@ -20,6 +20,7 @@ public static class UnlockDefinition
     public const string LibraryPath = "library_path";
     public const string Unlock = "unlock";
     public const string UnlockMigration = "unlock_migration";
+    public const string RestartWithRunningVms = "restart_with_running_vms";
     public const string Id = "id";
     public const string InstalledLibrarySha256 = "installed_library_sha256";
     public const string InstalledUnits = "units";
@@ -42,7 +43,10 @@ public static class UnlockDefinition
             `library_path` (downloaded on the node and checked against `library_sha256`, or uploaded from `library_source`),
             each NVIDIA vGPU service that exists gets a systemd drop-in `{DropInPath("<unit>")}` with
             `Environment=LD_PRELOAD=<library_path>`, and `{ConfigPath}` holds `unlock`/`unlock_migration`.
-            Services are reloaded and restarted only when something changed.
+            A drop-in or `config.toml` written by hand that says the same (other comments, spacing or order; a key left at
+            vgpu_unlock-rs's default) is left as it is. Services are reloaded and restarted only when something changed; the
+            plan warns before any restart, and a restart of `nvidia-vgpu-mgr` while VMs use vGPUs is refused unless
+            `restart_with_running_vms` is true.
 
             Ampere and newer GeForce cards cannot be unlocked and are refused. Native vGPU cards (Tesla, datacenter, Quadro RTX
             6000/8000) and SR-IOV cards (A-series, L-series) need no unlock: the provider warns; set `unlock = false` if you load the
@@ -57,9 +61,10 @@ public static class UnlockDefinition
             Attr.WithDefault(LibraryPath, AttrType.String, Value.String(DefaultLibraryPath), $"Where the library is installed on the node. Default `{DefaultLibraryPath}` (the path the tutorial and PolloLoco's guide use). Letters, digits and `._+-/` only, absolute.") with { ForcesReplacement = true },
             Attr.WithDefault(Unlock, AttrType.Bool, Value.True, $"`unlock` in `{ConfigPath}`: spoof the consumer GPU as its vGPU-capable sibling. Set `false` on native vGPU cards that load the library only for profile overrides."),
             Attr.WithDefault(UnlockMigration, AttrType.Bool, Value.False, $"`unlock_migration` in `{ConfigPath}`: allow live migration of vGPU VMs (also needs an nvidia-vgpu-vfio module built with `NV_KVM_MIGRATION_UAPI=1`)."),
+            Attr.WithDefault(RestartWithRunningVms, AttrType.Bool, Value.False, "Allow this resource to restart `nvidia-vgpu-mgr` (after a change of the library, a drop-in or `config.toml`, or on destroy) while running VMs use vGPUs. Such a restart breaks their vGPUs until each VM is restarted, so by default the plan is refused and names the VMs: shut them down first, or set this to `true`. Changes nothing on the node by itself."),
             Attr.Computed(Id, AttrType.String, "The node name; also the import id."),
             Attr.Computed(InstalledLibrarySha256, AttrType.String, "SHA-256 of the library file on the node now; null when it is missing. Differs from `library_sha256` when the file was replaced by hand."),
-            Attr.Computed(InstalledUnits, AttrType.ListOf(AttrType.String), "Services whose drop-in holds exactly the provider's content (a drop-in edited or removed by hand drops out of this list)."),
+            Attr.Computed(InstalledUnits, AttrType.ListOf(AttrType.String), "Services whose drop-in says what the provider writes: `[Service]` with `Environment=LD_PRELOAD=<library_path>` and nothing else (comments, spacing and quoting do not matter; a drop-in changed to say something else or removed by hand drops out of this list)."),
             Attr.Computed(Effective, AttrType.Bool, "True when every existing NVIDIA vGPU service's loaded environment (`systemctl show -p Environment`) has `LD_PRELOAD=<library_path>`; false e.g. when `systemctl daemon-reload` was not run after a drop-in change, or before the host driver is installed."),
             Attr.Computed(CreatedPaths, AttrType.ListOf(AttrType.String), "Files and folders this resource created (and deletes on destroy); files that existed before are left in place."),
             Attr.Computed(Gpus, AttrType.ListOf(AttrType.String), "NVIDIA GPUs found on the node and what they need, e.g. `0000:01:00.0 10de:1b80 GeForce GTX 1080 (pascal, unlockable)`."),

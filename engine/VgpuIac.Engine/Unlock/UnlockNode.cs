@@ -105,15 +105,29 @@ public static class UnlockNode
         return [.. created.Distinct()];
     }
 
-    /// <summary>Removes the drop-ins, then the files and folders in <paramref name="createdPaths"/>, then reloads and restarts the services.</summary>
-    public static async Task<bool> RemoveAsync(IRemoteShell shell, UnlockNodeFacts facts, ImmutableArray<string> createdPaths, DiagnosticBag diagnostics, CancellationToken cancellationToken)
+    /// <summary>The files and folders a destroy removes: the drop-ins on the node, then what the resource created (deepest folder first).</summary>
+    public static (ImmutableArray<string> Files, ImmutableArray<string> Folders) Removal(UnlockNodeFacts facts, ImmutableArray<string> createdPaths)
     {
         var files = D.Units.Where(facts.DropIns.ContainsKey).Select(D.DropInPath)
             .Concat(createdPaths.Where(p => !facts.MissingFolders.Contains(p) && !IsFolderEntry(p, createdPaths)))
             .Distinct()
-            .ToList();
-        var folders = createdPaths.Where(p => IsFolderEntry(p, createdPaths)).OrderByDescending(p => p.Length).ToList();
-        if (files.Count == 0 && folders.Count == 0)
+            .ToImmutableArray();
+        var folders = createdPaths.Where(p => IsFolderEntry(p, createdPaths)).OrderByDescending(p => p.Length).ToImmutableArray();
+        return (files, folders);
+    }
+
+    /// <summary>The services a destroy restarts: the existing ones, when it removes anything.</summary>
+    public static ImmutableArray<string> RemovalRestarts(UnlockNodeFacts facts, ImmutableArray<string> createdPaths)
+    {
+        var (files, folders) = Removal(facts, createdPaths);
+        return files.IsEmpty && folders.IsEmpty ? [] : [.. D.Units.Where(facts.ExistingUnits.Contains)];
+    }
+
+    /// <summary>Removes the drop-ins, then the files and folders in <paramref name="createdPaths"/>, then reloads and restarts the services.</summary>
+    public static async Task<bool> RemoveAsync(IRemoteShell shell, UnlockNodeFacts facts, ImmutableArray<string> createdPaths, DiagnosticBag diagnostics, CancellationToken cancellationToken)
+    {
+        var (files, folders) = Removal(facts, createdPaths);
+        if (files.IsEmpty && folders.IsEmpty)
         {
             return true;
         }
@@ -133,6 +147,21 @@ public static class UnlockNode
 
         var units = D.Units.Where(facts.ExistingUnits.Contains).ToArray();
         return units.Length == 0 || await SystemctlAsync(shell, ["restart", .. units], $"restart {string.Join(" and ", units)}", diagnostics, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// After a failed apply: removes the folders in <paramref name="folders"/> (those that did not exist before it) that are
+    /// still empty, deepest first, so a failed first apply leaves no empty folder behind. Folders that hold a file stay.
+    /// </summary>
+    public static async Task RemoveEmptyFoldersAsync(IRemoteShell shell, ImmutableArray<string> folders, CancellationToken cancellationToken)
+    {
+        if (folders.IsEmpty)
+        {
+            return;
+        }
+
+        var arguments = folders.OrderByDescending(f => f.Length).SelectMany(d => new[] { "d", d }).ToArray();
+        await shell.RunAsync(RemoteCommand.Script(RemoveScript, arguments).AsMutating(), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A created path is a folder when another created path lies inside it (folders are recorded with their contents).</summary>

@@ -14,8 +14,7 @@ namespace VgpuIac.Engine.Unlock;
 public static partial class UnlockPlanner
 {
     /// <summary>The drop-in the provider writes for every service.</summary>
-    public static string DropInContent(string libraryPath) =>
-        $"# Managed by VgpuIac (vgpu_unlock): preload vgpu_unlock-rs into this NVIDIA vGPU service.\n[Service]\nEnvironment=LD_PRELOAD={libraryPath}\n";
+    public static string DropInContent(string libraryPath) => UnlockDropIn.Content(libraryPath);
 
     /// <summary>
     /// The library a node's drop-ins preload (the first <c>LD_PRELOAD</c> of the first unit that has a drop-in); null when
@@ -60,7 +59,11 @@ public static partial class UnlockPlanner
     public static bool Effective(UnlockNodeFacts facts, string libraryPath) =>
         !facts.ExistingUnits.IsEmpty && facts.ExistingUnits.All(u => Preloads(facts, u, libraryPath));
 
-    /// <summary>The changes that bring the node to <paramref name="spec"/>; empty when it is there already.</summary>
+    /// <summary>
+    /// The changes that bring the node to <paramref name="spec"/>; empty when it is there already. Values are compared by
+    /// meaning, not text: a hand-written drop-in with the same directives, a config.toml that leaves a key at
+    /// vgpu_unlock-rs's default, keys in another order: all equal, so nothing is written and nothing restarts.
+    /// </summary>
     public static ImmutableArray<UnlockStep> Steps(UnlockSpec spec, UnlockNodeFacts facts)
     {
         var steps = ImmutableArray.CreateBuilder<UnlockStep>();
@@ -69,16 +72,16 @@ public static partial class UnlockPlanner
             steps.Add(new UnlockStep(UnlockStepKind.InstallLibrary));
         }
 
-        var config = facts.ConfigToml is null ? null : UnlockConfigToml.Read(facts.ConfigToml, out _);
-        if (config is not { } c || c.Unlock != spec.Unlock || c.UnlockMigration != spec.UnlockMigration)
+        var dropIns = TargetUnits(facts).Where(u => !DropInEquivalent(facts, u, spec.LibraryPath)).ToList();
+
+        // A missing config.toml means vgpu_unlock-rs's defaults: it is written when a value differs, or together with the
+        // library or a drop-in (a first install), never on its own for values it would not change.
+        var configDiffers = UnlockConfigToml.Effective(facts.ConfigToml) is not { } c || c.Unlock != spec.Unlock || c.UnlockMigration != spec.UnlockMigration;
+        if (configDiffers || (facts.ConfigToml is null && (steps.Count > 0 || dropIns.Count > 0)))
         {
             steps.Add(new UnlockStep(UnlockStepKind.WriteConfig));
         }
 
-        var content = DropInContent(spec.LibraryPath);
-        var dropIns = TargetUnits(facts)
-            .Where(u => !facts.DropIns.TryGetValue(u, out var existing) || !string.Equals(existing, content, StringComparison.Ordinal))
-            .ToList();
         steps.AddRange(dropIns.Select(u => new UnlockStep(UnlockStepKind.WriteDropIn, u)));
 
         var reload = dropIns.Count > 0 || facts.ExistingUnits.Any(u => !Preloads(facts, u, spec.LibraryPath));
@@ -87,13 +90,95 @@ public static partial class UnlockPlanner
             steps.Add(new UnlockStep(UnlockStepKind.DaemonReload));
         }
 
-        if (!facts.ExistingUnits.IsEmpty && (reload || steps.Count > 0))
+        if (!facts.ExistingUnits.IsEmpty && steps.Count > 0)
         {
             steps.Add(new UnlockStep(UnlockStepKind.RestartServices));
         }
 
         return steps.ToImmutable();
     }
+
+    /// <summary>True when the unit's drop-in exists and says what the provider would write (<see cref="UnlockDropIn.Equivalent"/>).</summary>
+    public static bool DropInEquivalent(UnlockNodeFacts facts, string unit, string libraryPath) =>
+        facts.DropIns.TryGetValue(unit, out var existing) && UnlockDropIn.Equivalent(existing, libraryPath);
+
+    /// <summary>Why <paramref name="steps"/> restart the services, in words (empty when they do not restart them).</summary>
+    public static ImmutableArray<string> RestartReasons(UnlockSpec spec, UnlockNodeFacts facts, ImmutableArray<UnlockStep> steps)
+    {
+        if (!steps.Any(s => s.Kind == UnlockStepKind.RestartServices))
+        {
+            return [];
+        }
+
+        var reasons = ImmutableArray.CreateBuilder<string>();
+        if (steps.Any(s => s.Kind == UnlockStepKind.InstallLibrary))
+        {
+            reasons.Add(facts.LibrarySha256 is null ? $"{spec.LibraryPath} is installed" : $"{spec.LibraryPath} is replaced (SHA-256 {facts.LibrarySha256} on the node)");
+        }
+
+        var now = UnlockConfigToml.Effective(facts.ConfigToml);
+        if (steps.Any(s => s.Kind == UnlockStepKind.WriteConfig) && now != (spec.Unlock, spec.UnlockMigration))
+        {
+            reasons.Add(now is { } c
+                ? $"{D.ConfigPath} changes (unlock {Bool(c.Unlock)} -> {Bool(spec.Unlock)}, unlock_migration {Bool(c.UnlockMigration)} -> {Bool(spec.UnlockMigration)})"
+                : $"{D.ConfigPath} is rewritten (its settings are not booleans vgpu_unlock-rs can read)");
+        }
+
+        var written = steps.Where(s => s.Kind == UnlockStepKind.WriteDropIn).Select(s => s.Unit!).ToList();
+        if (written.Count > 0)
+        {
+            reasons.Add($"the {D.DropInName} drop-in of {string.Join(" and ", written)} is {(written.All(facts.DropIns.ContainsKey) ? "rewritten" : "added")}");
+        }
+
+        var notLoaded = facts.ExistingUnits.Where(u => !Preloads(facts, u, spec.LibraryPath) && !written.Contains(u)).ToList();
+        if (notLoaded.Count > 0)
+        {
+            reasons.Add($"{string.Join(" and ", notLoaded)} {(notLoaded.Count == 1 ? "does" : "do")} not preload the library yet (systemctl daemon-reload was not run)");
+        }
+
+        return reasons.ToImmutable();
+    }
+
+    /// <summary>
+    /// What a restart of the NVIDIA vGPU services means for the node's guests: a warning that names the resource, the reasons
+    /// and what stops; an error when <c>nvidia-vgpu-mgr</c> would restart under running vGPU VMs and
+    /// <paramref name="allowRunningVms"/> is false. <paramref name="verb"/> says when it happens ("apply", "destroy").
+    /// </summary>
+    public static IEnumerable<Diagnostic> RestartDiagnostics(
+        string nodeName, IReadOnlyList<string> units, IReadOnlyList<string> reasons, IReadOnlyList<VmFacts> runningVgpuVms, bool allowRunningVms, string verb)
+    {
+        if (units.Count == 0)
+        {
+            yield break;
+        }
+
+        var path = AttributePath.Of(D.RestartWithRunningVms);
+        var restarts = string.Join(" and ", units);
+        var why = reasons.Count == 0 ? string.Empty : $" because {string.Join("; ", reasons)}";
+        var manager = units.Contains("nvidia-vgpu-mgr.service", StringComparer.Ordinal);
+        var vms = string.Join(", ", runningVgpuVms.Select(v => v.Name is null ? v.VmId.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{v.VmId} ({v.Name})"));
+        if (manager && runningVgpuVms.Count > 0 && !allowRunningVms)
+        {
+            yield return Diagnostic.Error(
+                "Unable to restart the NVIDIA vGPU services",
+                $"vgpu_unlock on node \"{nodeName}\" would restart {restarts} on {verb}{why}. Running VMs hold vGPUs: {vms}. Restarting nvidia-vgpu-mgr under them breaks their vGPUs (the guests lose their GPU until they are restarted). " +
+                $"Shut these VMs down first (qm shutdown <vmid>), or set restart_with_running_vms = true to restart anyway. Nothing was changed.",
+                path);
+            yield break;
+        }
+
+        var stops = manager
+            ? runningVgpuVms.Count > 0
+                ? $"nvidia-vgpu-mgr stops and starts again under the running vGPU VMs {vms} (restart_with_running_vms = true): their vGPUs break until each VM is restarted."
+                : "No VM is using a vGPU now; while the services restart no vGPU VM can start."
+            : "nvidia-vgpud stops and starts again (vGPU types are re-registered); running VMs keep their vGPUs.";
+        yield return Diagnostic.Warning(
+            "The NVIDIA vGPU services will be restarted",
+            $"vgpu_unlock on node \"{nodeName}\" restarts {restarts} on {verb}{why}. {stops}",
+            path);
+    }
+
+    private static string Bool(bool value) => value ? "true" : "false";
 
     /// <summary>Whether the GPUs on the node can use vgpu_unlock-rs: errors for GPUs it cannot unlock, warnings where it is not needed.</summary>
     public static IEnumerable<Diagnostic> CheckGpus(ImmutableArray<UnlockGpu> gpus, bool unlock)

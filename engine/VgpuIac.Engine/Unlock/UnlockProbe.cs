@@ -72,16 +72,16 @@ public static class UnlockProbe
                 case "unit" when f.Length >= 3:
                     if (f[2] == "loaded")
                     {
-                        units.Add(f[1]);
+                        units.Add(UnitName(f[1]));
                     }
 
-                    environments[f[1]] = f.Length >= 4 ? string.Join('\t', f[3..]) : string.Empty;
+                    environments[UnitName(f[1])] = f.Length >= 4 ? string.Join('\t', f[3..]) : string.Empty;
                     break;
                 case "dropin" when f.Length >= 3:
-                    dropIns[f[1]] = Decode(f[2]);
+                    dropIns[UnitName(f[1])] = Decode(f[2]);
                     break;
                 case "dropin" when f.Length == 2:
-                    dropIns[f[1]] = string.Empty;
+                    dropIns[UnitName(f[1])] = string.Empty;
                     break;
                 case "config":
                     config = f.Length >= 2 ? Decode(f[1]) : string.Empty;
@@ -109,6 +109,13 @@ public static class UnlockProbe
             Gpus = gpus.ToImmutable(),
             MissingFolders = [.. missing],
         };
+    }
+
+    /// <summary>A unit name as systemd resolves it: <c>nvidia-vgpu-mgr</c> and <c>nvidia-vgpu-mgr.service</c> are the same unit.</summary>
+    public static string UnitName(string name)
+    {
+        var trimmed = name.Trim();
+        return trimmed.Contains('.', StringComparison.Ordinal) ? trimmed : trimmed + ".service";
     }
 
     private static string Decode(string base64)

@@ -1,6 +1,9 @@
+using System.Collections.Immutable;
 using System.Security.Cryptography;
 using VgpuIac.Engine.Diagnostics;
+using VgpuIac.Engine.Host;
 using VgpuIac.Engine.Nodes;
+using VgpuIac.Engine.Remote;
 using VgpuIac.Engine.Resources;
 using VgpuIac.Engine.Schema;
 using VgpuIac.Engine.Values;
@@ -19,7 +22,7 @@ public sealed class UnlockResource : IResource
     {
         if (request.ProposedNewState is null)
         {
-            return new PlanResult { Planned = null };
+            return await PlanDestroyAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
         var diagnostics = new DiagnosticBag();
@@ -39,12 +42,23 @@ public sealed class UnlockResource : IResource
         var plan = await NodeCall.RunAsync(request.Context, config, "plan vgpu_unlock", diagnostics, async shell =>
         {
             var path = config[D.LibraryPath].StringOrNull ?? D.DefaultLibraryPath;
-            var facts = await UnlockProbe.RunAsync(shell, path, cancellationToken).ConfigureAwait(false);
+            var facts = await UnlockFactsCache.Shared.GetAsync(shell, path, request.Context.Time, cancellationToken).ConfigureAwait(false);
             diagnostics.AddRange(UnlockPlanner.CheckGpus(facts.Gpus, config[D.Unlock].BoolOrNull ?? true));
-            return UnlockPlanner.Plan(config, request.Prior, shell.NodeName, facts, localSha);
+            var result = UnlockPlanner.Plan(config, request.Prior, shell.NodeName, facts, localSha);
+            if (result.Planned is { } planned && !planned[D.LibrarySha256].IsUnknown && !planned[D.Unlock].IsUnknown && !planned[D.UnlockMigration].IsUnknown)
+            {
+                var spec = UnlockSpec.FromValue(planned);
+                var steps = UnlockPlanner.Steps(spec, facts);
+                var units = steps.Any(s => s.Kind == UnlockStepKind.RestartServices) ? D.Units.Where(facts.ExistingUnits.Contains).ToList() : [];
+                await AddRestartDiagnosticsAsync(shell, request.Context, units, UnlockPlanner.RestartReasons(spec, facts, steps), spec.RestartWithRunningVms, "apply", refresh: false, diagnostics, cancellationToken).ConfigureAwait(false);
+            }
+
+            return result;
         }).ConfigureAwait(false);
 
-        return (plan ?? new PlanResult()) with { Diagnostics = diagnostics.ToImmutable() };
+        return diagnostics.HasErrors
+            ? new PlanResult { Diagnostics = diagnostics.ToImmutable() }
+            : (plan ?? new PlanResult()) with { Diagnostics = diagnostics.ToImmutable() };
     }
 
     public async Task<ApplyResult> ApplyAsync(ApplyRequest request, CancellationToken cancellationToken)
@@ -60,8 +74,23 @@ public sealed class UnlockResource : IResource
 
             var removed = await NodeCall.RunAsync(request.Context, prior, "delete vgpu_unlock", diagnostics, async shell =>
             {
-                var facts = await UnlockProbe.RunAsync(shell, UnlockSpec.FromValue(prior).LibraryPath, cancellationToken).ConfigureAwait(false);
-                return await UnlockNode.RemoveAsync(shell, facts, UnlockState.CreatedPathsOf(prior), diagnostics, cancellationToken).ConfigureAwait(false);
+                var spec = UnlockSpec.FromValue(prior);
+                var created = UnlockState.CreatedPathsOf(prior);
+                var facts = await UnlockProbe.RunAsync(shell, spec.LibraryPath, cancellationToken).ConfigureAwait(false);
+                var units = UnlockNode.RemovalRestarts(facts, created);
+                if (!await AddRestartDiagnosticsAsync(shell, request.Context, units, DestroyReasons(facts), spec.RestartWithRunningVms, "destroy", refresh: true, diagnostics, cancellationToken).ConfigureAwait(false))
+                {
+                    return false;
+                }
+
+                try
+                {
+                    return await UnlockNode.RemoveAsync(shell, facts, created, diagnostics, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    Forget(shell);
+                }
             }).ConfigureAwait(false);
             return new ApplyResult { NewState = removed ? null : prior, Diagnostics = diagnostics.ToImmutable() };
         }
@@ -93,10 +122,29 @@ public sealed class UnlockResource : IResource
             var created = UnlockState.CreatedPathsOf(request.Prior);
             if (!steps.IsEmpty)
             {
-                var added = await UnlockNode.ApplyAsync(shell, spec, facts, steps, request.Context.Log, diagnostics, cancellationToken).ConfigureAwait(false);
-                if (added is null)
+                // running VMs are checked again: one may have started since the plan (the plan's warning is not repeated)
+                var units = steps.Any(s => s.Kind == UnlockStepKind.RestartServices) ? D.Units.Where(facts.ExistingUnits.Contains).ToList() : [];
+                var check = new DiagnosticBag();
+                if (!await AddRestartDiagnosticsAsync(shell, request.Context, units, UnlockPlanner.RestartReasons(spec, facts, steps), spec.RestartWithRunningVms, "apply", refresh: true, check, cancellationToken).ConfigureAwait(false))
                 {
+                    diagnostics.AddRange(check);
                     return null;
+                }
+
+                ImmutableArray<string>? added;
+                try
+                {
+                    added = await UnlockNode.ApplyAsync(shell, spec, facts, steps, request.Context.Log, diagnostics, cancellationToken).ConfigureAwait(false);
+                    if (added is null)
+                    {
+                        // a failed first apply leaves no empty folder of ours behind (those holding a file stay)
+                        await UnlockNode.RemoveEmptyFoldersAsync(shell, facts.MissingFolders, cancellationToken).ConfigureAwait(false);
+                        return null;
+                    }
+                }
+                finally
+                {
+                    Forget(shell);
                 }
 
                 created = [.. created.Concat(added.Value).Distinct()];
@@ -122,7 +170,7 @@ public sealed class UnlockResource : IResource
         var spec = UnlockSpec.FromValue(prior);
         var read = await NodeCall.RunAsync(request.Context, prior, "read vgpu_unlock", diagnostics, async shell =>
         {
-            var facts = await UnlockProbe.RunAsync(shell, spec.LibraryPath, cancellationToken).ConfigureAwait(false);
+            var facts = await UnlockFactsCache.Shared.RefreshAsync(shell, spec.LibraryPath, request.Context.Time, cancellationToken).ConfigureAwait(false);
             var state = new UnlockState { Node = shell.NodeName, Source = spec, Facts = facts, CreatedPaths = UnlockState.CreatedPathsOf(prior) };
             return new Refreshed(state.Gone ? null : state.ToValue().With(D.LibrarySha256, prior[D.LibrarySha256]));
         }).ConfigureAwait(false);
@@ -148,7 +196,7 @@ public sealed class UnlockResource : IResource
             var found = new UnlockState
             {
                 Node = shell.NodeName,
-                Source = new UnlockSpec { LibrarySha256 = facts.LibrarySha256, LibraryPath = libraryPath },
+                Source = new UnlockSpec { LibrarySha256 = facts.LibrarySha256, LibraryPath = libraryPath, RestartWithRunningVms = false },
                 Facts = facts,
             };
             if (found.Gone)
@@ -161,6 +209,55 @@ public sealed class UnlockResource : IResource
         }).ConfigureAwait(false);
 
         return new ImportResult { State = state, Diagnostics = diagnostics.ToImmutable() };
+    }
+
+    /// <summary>A destroy removes drop-ins and files the resource created; the warning of its restart, and the refusal, come here.</summary>
+    private static async Task<PlanResult> PlanDestroyAsync(PlanRequest request, CancellationToken cancellationToken)
+    {
+        var diagnostics = new DiagnosticBag();
+        if (request.Prior is { } prior)
+        {
+            await NodeCall.RunAsync(request.Context, prior, "plan the destroy of vgpu_unlock", diagnostics, async shell =>
+            {
+                var spec = UnlockSpec.FromValue(prior);
+                var facts = await UnlockFactsCache.Shared.GetAsync(shell, spec.LibraryPath, request.Context.Time, cancellationToken).ConfigureAwait(false);
+                var units = UnlockNode.RemovalRestarts(facts, UnlockState.CreatedPathsOf(prior));
+                return await AddRestartDiagnosticsAsync(shell, request.Context, units, DestroyReasons(facts), spec.RestartWithRunningVms, "destroy", refresh: false, diagnostics, cancellationToken).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+        }
+
+        // a node that cannot be reached does not block planning a destroy: apply says so if it still cannot
+        return new PlanResult { Planned = null, Diagnostics = [.. diagnostics.Where(d => !d.IsError || d.Summary.StartsWith("Unable to restart", StringComparison.Ordinal))] };
+    }
+
+    private static ImmutableArray<string> DestroyReasons(UnlockNodeFacts facts) =>
+        [$"the {D.DropInName} drop-ins are removed{(facts.DropIns.IsEmpty ? string.Empty : $" ({string.Join(", ", facts.DropIns.Keys)})")} and the services must run without vgpu_unlock-rs"];
+
+    /// <summary>
+    /// Adds the restart warning (or the refusal) for restarting <paramref name="units"/>; false when refused. Running vGPU VMs
+    /// come from the node facts (<paramref name="refresh"/>: probe now, as apply does; else the shared cache).
+    /// </summary>
+    private static async Task<bool> AddRestartDiagnosticsAsync(
+        IRemoteShell shell, ResourceContext context, IReadOnlyList<string> units, IReadOnlyList<string> reasons, bool allowRunningVms, string verb, bool refresh, DiagnosticBag diagnostics, CancellationToken cancellationToken)
+    {
+        if (units.Count == 0)
+        {
+            return true;
+        }
+
+        var node = refresh
+            ? await NodeFactsCache.Shared.RefreshAsync(shell, context.Time, cancellationToken).ConfigureAwait(false)
+            : await NodeFactsCache.Shared.GetAsync(shell, context.Time, cancellationToken).ConfigureAwait(false);
+        var found = UnlockPlanner.RestartDiagnostics(shell.NodeName, units, reasons, [.. node.RunningVgpuVms], allowRunningVms, verb).ToList();
+        diagnostics.AddRange(found);
+        return !found.Any(d => d.IsError);
+    }
+
+    /// <summary>After a change: cached facts of this node are stale.</summary>
+    private static void Forget(IRemoteShell shell)
+    {
+        UnlockFactsCache.Shared.Invalidate(shell);
+        NodeFactsCache.Shared.Invalidate(shell);
     }
 
     /// <summary>SHA-256 of <c>library_source</c> (null when not used, unknown or unreadable; unreadable adds an error).</summary>

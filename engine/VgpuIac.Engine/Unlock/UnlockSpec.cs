@@ -22,6 +22,9 @@ public sealed record UnlockSpec
 
     public bool UnlockMigration { get; init; }
 
+    /// <summary>The user allows a restart of nvidia-vgpu-mgr while VMs use vGPUs.</summary>
+    public bool RestartWithRunningVms { get; init; }
+
     public static UnlockSpec FromValue(Value value) => new()
     {
         Node = value[ProviderSchema.NodeAttribute.Name].StringOrNull,
@@ -31,5 +34,6 @@ public sealed record UnlockSpec
         LibraryPath = value[D.LibraryPath].StringOrNull ?? D.DefaultLibraryPath,
         Unlock = value[D.Unlock].BoolOrNull ?? true,
         UnlockMigration = value[D.UnlockMigration].BoolOrNull ?? false,
+        RestartWithRunningVms = value[D.RestartWithRunningVms].BoolOrNull ?? false,
     };
 }

@@ -21,9 +21,9 @@ public sealed record UnlockState
 
     public Value ToValue()
     {
-        var config = Facts.ConfigToml is null ? null : UnlockConfigToml.Read(Facts.ConfigToml, out _);
-        var content = UnlockPlanner.DropInContent(Source.LibraryPath);
-        var units = D.Units.Where(u => Facts.DropIns.TryGetValue(u, out var c) && string.Equals(c, content, StringComparison.Ordinal));
+        // what vgpu_unlock-rs runs with: a missing file or key is its default; a key it cannot read is null (drift)
+        var config = UnlockConfigToml.Effective(Facts.ConfigToml);
+        var units = D.Units.Where(u => UnlockPlanner.DropInEquivalent(Facts, u, Source.LibraryPath));
         return Value.Object(
             (ProviderSchema.NodeAttribute.Name, Value.String(Node)),
             (D.Id, Value.String(Node)),
@@ -33,6 +33,7 @@ public sealed record UnlockState
             (D.LibraryPath, Value.String(Source.LibraryPath)),
             (D.Unlock, Value.FromBool(config?.Unlock)),
             (D.UnlockMigration, Value.FromBool(config?.UnlockMigration)),
+            (D.RestartWithRunningVms, Value.Bool(Source.RestartWithRunningVms)),
             (D.InstalledLibrarySha256, Value.FromString(Facts.LibrarySha256)),
             (D.InstalledUnits, Value.FromStrings(units)),
             (D.Effective, Value.Bool(UnlockPlanner.Effective(Facts, Source.LibraryPath))),

@@ -182,4 +182,43 @@ public sealed class ProfileOverrideDocumentTests
         Assert.Equal(hostile, entry.Value.Text);
         Assert.Equal(2, text.Count(c => c == '\n'));
     }
+
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public void Any_section_taken_over_and_rewritten_is_put_back_byte_for_byte(string name)
+    {
+        var text = Full(name);
+        foreach (var section in Parse(text).Sections)
+        {
+            var original = Parse(text).SectionText(section)!;
+            Assert.StartsWith("[", original.TrimStart(), StringComparison.Ordinal);
+            var taken = Parse(text).WithSection(section, [new OverrideEntry("num_displays", Scalar("4"))]);
+            Assert.NotEqual(text, taken);
+            Assert.Equal(text, Parse(taken).WithSectionText(section, original));
+
+            // the section removed by hand meanwhile: it comes back at the end, nothing else changes
+            var without = Parse(text).WithoutSection(section);
+            var restored = Parse(without).WithSectionText(section, original);
+            Assert.StartsWith(without.TrimEnd('\n'), restored, StringComparison.Ordinal);
+            Assert.Equal(
+                string.Join("\n", Parse(text).Find(section).Entries.Select(e => $"{e.Key} = {e.Value.Source}")),
+                string.Join("\n", Parse(restored).Find(section).Entries.Select(e => $"{e.Key} = {e.Value.Source}")));
+        }
+    }
+
+    [Fact]
+    public void The_tutorials_hand_written_section_round_trips_with_comments()
+    {
+        const string Text = "# mine\n[profile.nvidia-46]\n# 1080p\ndisplay_width = 1920\ndisplay_height = 1080 # full HD\ncuda_enabled = 1\n\n[vm.104]\nframe_rate_limiter = 0\n";
+        var section = OverrideSection.ForType("nvidia-46");
+        var original = Parse(Text).SectionText(section)!;
+        Assert.Contains("cuda_enabled = 1", original, StringComparison.Ordinal);
+        Assert.DoesNotContain("[vm.104]", original, StringComparison.Ordinal);
+        var taken = Parse(Text).WithSection(section, [.. Parse(Text).Find(section).Entries.Where(e => e.Key != "cuda_enabled")]);
+        Assert.DoesNotContain("cuda_enabled", taken, StringComparison.Ordinal);
+        Assert.Equal(Text, Parse(taken).WithSectionText(section, original));
+    }
+
+    private static TomlScalar Scalar(string integer) =>
+        new() { Kind = TomlScalarKind.Integer, Integer = long.Parse(integer, System.Globalization.CultureInfo.InvariantCulture), Source = integer };
 }

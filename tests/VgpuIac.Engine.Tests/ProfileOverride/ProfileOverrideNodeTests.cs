@@ -186,4 +186,49 @@ public sealed class ProfileOverrideNodeTests
         Assert.Equal(Value.String("pve1/mdev.00000000-0000-0000-0000-000000000104"), byMdev["id"]);
         Assert.Equal(Value.List(), otherVm!["restart_required_vms"]);
     }
+
+    [NodeFact]
+    public async Task A_create_over_a_hand_written_section_takes_it_over_visibly_and_destroy_puts_it_back()
+    {
+        await using var ctx = await NodeContext.StartAsync();
+        var driver = new ResourceDriver(new ProfileOverrideResource(), ctx.Context);
+        const string HandWritten = "# from the tutorial\n[profile.nvidia-46]\nnum_displays = 1\ndisplay_width = 1920\ndisplay_height = 1080\nmax_pixels = 2073600\ncuda_enabled = 1\nfrl_enabled = 0\n\n[vm.104]\nframebuffer = 0x38000000 # mine\n";
+        await PutFileAsync(ctx.Node, HandWritten);
+
+        // the plan says the section exists and which keys change or vanish
+        var config = Of(Str("mdev_type", "nvidia-46"), Num("num_displays", 2), Num("display_width", 1920), Num("display_height", 1080));
+        var plan = await driver.PlanAsync(config, null);
+        var warning = Assert.Single(plan.Diagnostics);
+        Assert.False(warning.IsError);
+        Assert.Contains("already has [profile.nvidia-46] (line 2)", warning.Detail, StringComparison.Ordinal);
+        Assert.Contains("changes num_displays 1 -> 2", warning.Detail, StringComparison.Ordinal);
+        Assert.Contains("REMOVES cuda_enabled = 1, frl_enabled = 0", warning.Detail, StringComparison.Ordinal);
+        Assert.True(plan.Planned!["adopted_section"].IsUnknown);
+
+        // apply takes it over and records the section as it was; the rest of the file is untouched
+        var (state, _) = await driver.ApplyAsync(config, null);
+        Assert.Equal(Value.String("[profile.nvidia-46]\nnum_displays = 1\ndisplay_width = 1920\ndisplay_height = 1080\nmax_pixels = 2073600\ncuda_enabled = 1\nfrl_enabled = 0\n"), state!["adopted_section"]);
+        var taken = await FileOnNodeAsync(ctx.Node);
+        Assert.EndsWith("\n[vm.104]\nframebuffer = 0x38000000 # mine\n", taken, StringComparison.Ordinal);
+        Assert.StartsWith("# from the tutorial\n[profile.nvidia-46]\nnum_displays = 2\n", taken, StringComparison.Ordinal);
+        Assert.DoesNotContain("cuda_enabled", taken, StringComparison.Ordinal);
+        var reads = await ctx.Node.CommandLogMarkAsync();
+        Assert.Equal(state, (await driver.PlanAsync(config, (await driver.ReadAsync(state)).NewState)).Planned);
+        Assert.Equal(1, (await ctx.Node.ReadCommandLogAsync(reads)).Count(e => e.Kind == CommandLogKind.Exec && e.Text.Contains("vgpuiac-read", StringComparison.Ordinal))); // the plan reuses the read's file
+
+        // destroy plans a warning and puts the user's section back byte for byte
+        var destroyPlan = await new ProfileOverrideResource().PlanAsync(new() { Context = ctx.Context, Prior = state, Config = state, ProposedNewState = null }, CancellationToken.None);
+        Assert.Contains(destroyPlan.Diagnostics, d => !d.IsError && d.Summary.Contains("back as it was", StringComparison.Ordinal));
+        Assert.Empty((await driver.DeleteAsync(state)).Diagnostics);
+        Assert.Equal(HandWritten, await FileOnNodeAsync(ctx.Node));
+
+        // an import brings the section under management as it is (every key an attribute): destroy then removes it
+        var imported = await driver.ImportAsync("pve1/profile.nvidia-46");
+        Assert.True(imported.State!["adopted_section"].IsNull);
+        Assert.Equal(Value.Number(1), imported.State["cuda_enabled"]);
+        var (updated, _) = await driver.ApplyAsync(config.With("cuda_enabled", Value.Number(1)).With("frl_enabled", Value.Number(0)), imported.State);
+        Assert.Contains("num_displays = 2", await FileOnNodeAsync(ctx.Node), StringComparison.Ordinal);
+        Assert.Empty((await driver.DeleteAsync(updated!)).Diagnostics);
+        Assert.Equal("# from the tutorial\n\n[vm.104]\nframebuffer = 0x38000000 # mine\n", await FileOnNodeAsync(ctx.Node));
+    }
 }

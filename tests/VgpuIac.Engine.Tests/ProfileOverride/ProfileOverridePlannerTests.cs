@@ -59,14 +59,18 @@ public sealed class ProfileOverridePlannerTests
     [Fact]
     public void Framebuffer_below_one_gib_warns_about_nvenc_and_the_tutorial_pair_does_not()
     {
-        var small = ProfileOverridePlanner.Validate(Of(Str("mdev_type", "nvidia-46"), Str("framebuffer", "384MiB"), Str("framebuffer_reservation", "128MiB"))).ToList();
+        var small = ProfileOverridePlanner.Warnings(Of(Str("mdev_type", "nvidia-46"), Str("framebuffer", "384MiB"), Str("framebuffer_reservation", "128MiB"))).ToList();
         Assert.Contains(small, d => !d.IsError && d.Summary.Contains("NVENC", StringComparison.Ordinal));
 
-        var tutorial = ProfileOverridePlanner.Validate(Of(Str("mdev_type", "nvidia-46"), Str("framebuffer", "896MiB"), Str("framebuffer_reservation", "128MiB"))).ToList();
+        var tutorial = ProfileOverridePlanner.Warnings(Of(Str("mdev_type", "nvidia-46"), Str("framebuffer", "896MiB"), Str("framebuffer_reservation", "128MiB"))).ToList();
         Assert.Empty(tutorial);
 
-        var alone = ProfileOverridePlanner.Validate(Of(Str("mdev_type", "nvidia-46"), Str("framebuffer", "0x38000000"))).ToList();
-        Assert.Contains(alone, d => !d.IsError && d.Summary.Contains("framebuffer_reservation", StringComparison.Ordinal));
+        var config = Of(Str("mdev_type", "nvidia-46"), Str("framebuffer", "0x38000000"));
+        var alone = ProfileOverridePlanner.Warnings(config).ToList();
+        Assert.Single(alone, d => !d.IsError && d.Summary.Contains("framebuffer_reservation", StringComparison.Ordinal));
+
+        // validation (which a door may run more than once per command) carries no warning: the plan adds each one once
+        Assert.Empty(ProfileOverridePlanner.Validate(config));
         Assert.DoesNotContain(alone, d => d.Summary.Contains("NVENC", StringComparison.Ordinal));
     }
 
@@ -138,5 +142,22 @@ public sealed class ProfileOverridePlannerTests
         Assert.NotEqual(state, planned);
         Assert.Equal(Value.List(), planned["unmanaged_keys"]);
         Assert.True(planned["restart_required_vms"].IsUnknown);
+    }
+
+    [Fact]
+    public void Taking_over_a_hand_written_section_warns_with_every_key_that_changes_is_added_or_vanishes()
+    {
+        var document = ProfileOverrideDocument.Parse("[profile.nvidia-46]\nnum_displays = 1\ncuda_enabled = 1\nframebuffer = 0x38000000\n", out _)!;
+        var section = OverrideSection.ForType("nvidia-46");
+        var spec = ProfileOverrideSpec.FromValue(ProfileOverridePlanner.Plan(
+            Of(Str("mdev_type", "nvidia-46"), Num("num_displays", 2), Str("framebuffer", "896MiB"), Num("frl_enabled", 0)), null, "pve1", null).Planned!);
+        var warning = ProfileOverridePlanner.AdoptionWarning("pve1", section, document.Find(section), spec.DesiredEntries()!.Value);
+        Assert.False(warning.IsError);
+        Assert.Contains("already has [profile.nvidia-46] (line 1)", warning.Detail, StringComparison.Ordinal);
+        Assert.Contains("changes num_displays 1 -> 2", warning.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("framebuffer 0x38000000", warning.Detail, StringComparison.Ordinal); // 896MiB is the same size
+        Assert.Contains("adds frl_enabled = 0", warning.Detail, StringComparison.Ordinal);
+        Assert.Contains("REMOVES cuda_enabled = 1", warning.Detail, StringComparison.Ordinal);
+        Assert.Contains("adopted_section", warning.Detail, StringComparison.Ordinal);
     }
 }

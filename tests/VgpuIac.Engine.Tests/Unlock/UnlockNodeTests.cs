@@ -137,6 +137,7 @@ public sealed class UnlockNodeTests
         var (_, wrongSum) = await driver.ApplyAsync(Config(("library_url", Value.String(url)), ("library_sha256", Value.String(new string('a', 64)))), null, expectErrors: true);
         Assert.Contains(wrongSum, d => d.IsError && d.Detail.Contains("SHA-256", StringComparison.Ordinal));
         Assert.False(await ExistsAsync(ctx.Node, Lib));
+        Assert.False(await ExistsAsync(ctx.Node, "/opt/vgpu_unlock-rs"), "the failed first apply left its empty folders behind");
 
         var hostile = "http://127.0.0.1:1/$(touch${IFS}/tmp/pwned)`touch${IFS}/tmp/pwned2`";
         var (_, failed) = await driver.ApplyAsync(Config(("library_url", Value.String(hostile)), ("library_sha256", Value.String(sha))), null, expectErrors: true);
@@ -176,6 +177,73 @@ public sealed class UnlockNodeTests
         Assert.Contains("vGPU-capable card", error.Detail, StringComparison.Ordinal);
         await AssertNothingChangedSinceAsync(ctx.Node, mark);
         Assert.False(await ExistsAsync(ctx.Node, Lib));
+        File.Delete(library);
+    }
+
+    /// <summary>The tutorial's step 3 by hand: library, two drop-ins written differently, config.toml with only <c>unlock</c>.</summary>
+    private static async Task SetUpByHandAsync(SimulatedNode node, string library)
+    {
+        var r = await node.ExecAsync(
+            $"mkdir -p {Path.GetDirectoryName(Lib)} && base64 -d > {Lib}",
+            standardInput: Convert.ToBase64String(await File.ReadAllBytesAsync(library)));
+        Assert.True(r.ExitCode == 0, r.StandardError);
+        await node.ExecCheckedAsync(
+            "mkdir -p /etc/systemd/system/nvidia-vgpud.service.d /etc/systemd/system/nvidia-vgpu-mgr.service.d /etc/vgpu_unlock && " +
+            $"printf '[Service]\\nEnvironment=LD_PRELOAD={Lib}\\n' > {VgpudDropIn} && " +
+            $"printf '# vgpu_unlock, as the tutorial says\\n\\n[Service]\\nEnvironment = \"LD_PRELOAD={Lib}\"\\n' > {MgrDropIn} && " +
+            "printf 'unlock = true\\n' > /etc/vgpu_unlock/config.toml && touch /etc/vgpu_unlock/profile_override.toml && " +
+            "systemctl daemon-reload && systemctl restart nvidia-vgpud nvidia-vgpu-mgr");
+    }
+
+    [NodeFact]
+    public async Task A_hand_made_setup_is_left_alone_and_a_restart_under_running_vgpu_vms_needs_the_users_consent()
+    {
+        await using var ctx = await NodeContext.StartAsync(ConsumerGpu);
+        await InstallDriverAsync(ctx.Node);
+        var library = await LocalLibraryAsync();
+        await SetUpByHandAsync(ctx.Node, library);
+        await ctx.Node.ExecCheckedAsync("qm create 104 --name ubuntu --hostpci0 01:00.0,mdev=nvidia-46 && qm start 104");
+        string[] files = [Lib, VgpudDropIn, MgrDropIn, "/etc/vgpu_unlock/config.toml"];
+        var before = await ctx.Node.ExecCheckedAsync("sha256sum " + string.Join(' ', files));
+        var driver = new ResourceDriver(new UnlockResource(), ctx.Context);
+        var config = Config(("library_source", Value.String(library)));
+
+        // import, plan, apply: nothing written, nothing reloaded or restarted, every file the same
+        var mark = await ctx.Node.CommandLogMarkAsync();
+        var imported = await driver.ImportAsync("pve1");
+        Assert.Empty(imported.Diagnostics);
+        Assert.Equal(Value.FromStrings(UnlockDefinition.Units), imported.State!["units"]);
+        Assert.Equal(Value.False, imported.State["unlock_migration"]);
+        var plan = await driver.PlanAsync(config, imported.State);
+        Assert.DoesNotContain(plan.Diagnostics, d => d.Summary.Contains("restart", StringComparison.OrdinalIgnoreCase));
+        var (state, _) = await driver.ApplyAsync(config, imported.State);
+        Assert.NotNull(state);
+        await AssertNothingChangedSinceAsync(ctx.Node, mark);
+        Assert.Equal(before, await ctx.Node.ExecCheckedAsync("sha256sum " + string.Join(' ', files)));
+
+        // a refresh followed by its plan (one terraform plan) probes the node once: the plan reuses the read's probe
+        var probes = await ctx.Node.CommandLogMarkAsync();
+        var read = await driver.ReadAsync(state!);
+        await driver.PlanAsync(config, read.NewState);
+        Assert.Equal(1, (await ctx.Node.ReadCommandLogAsync(probes)).Count(e => e.Kind == CommandLogKind.Exec && e.Text.TrimEnd().EndsWith("bash -s -- " + Lib, StringComparison.Ordinal))); // UnlockProbe's only argument
+
+        // a change that restarts nvidia-vgpu-mgr under VM 104 is refused at plan and nothing changes
+        var migration = config.With("unlock_migration", Value.True);
+        var refused = await driver.PlanAsync(migration, state);
+        var error = Assert.Single(refused.Diagnostics, d => d.IsError);
+        Assert.Contains("104 (ubuntu)", error.Detail, StringComparison.Ordinal);
+        Assert.Contains("restart_with_running_vms", error.Detail, StringComparison.Ordinal);
+        Assert.Null(refused.Planned);
+        await AssertNothingChangedSinceAsync(ctx.Node, mark);
+
+        // with the user's consent the plan warns (naming the VM, the reason, what stops) and apply restarts
+        var (changed, diagnostics) = await driver.ApplyAsync(migration.With("restart_with_running_vms", Value.True), state);
+        var warning = Assert.Single(diagnostics, d => d.Summary == "The NVIDIA vGPU services will be restarted");
+        Assert.Contains("unlock_migration false -> true", warning.Detail, StringComparison.Ordinal);
+        Assert.Contains("104 (ubuntu)", warning.Detail, StringComparison.Ordinal);
+        Assert.Equal(Value.True, changed!["unlock_migration"]);
+        Assert.Equal("unlock = true\nunlock_migration = true\n", await ctx.Node.ExecCheckedAsync("cat /etc/vgpu_unlock/config.toml"));
+        Assert.Contains((await ctx.Node.ReadCommandLogAsync(mark)).Select(e => e.Text), t => t.StartsWith("systemctl restart", StringComparison.Ordinal));
         File.Delete(library);
     }
 }

@@ -179,4 +179,100 @@ public sealed class UnlockPlannerTests
         Assert.Null(UnlockPlanner.PreloadedLibrary(foreign));
         Assert.Null(UnlockPlanner.PreloadedLibrary(new UnlockNodeFacts()));
     }
+
+    /// <summary>Drop-ins as users write them by hand from the tutorial: the same directive with other comments, spacing, quoting.</summary>
+    public static TheoryData<string> HandWrittenDropIns => new()
+    {
+        $"[Service]\nEnvironment=LD_PRELOAD={Lib}\n",
+        $"[Service]\nEnvironment=LD_PRELOAD={Lib}",
+        $"# vgpu_unlock, from the tutorial\n\n[Service]\n  Environment = LD_PRELOAD={Lib}  \n",
+        $"; mine\r\n[Service]\r\nEnvironment=\"LD_PRELOAD={Lib}\"\r\n",
+        $"[Service]\n# preload\nEnvironment=LD_PRELOAD={Lib}\n\n# end\n",
+    };
+
+    [Theory]
+    [MemberData(nameof(HandWrittenDropIns))]
+    public void A_hand_written_drop_in_with_the_same_directive_equals_ours_and_nothing_is_written_or_restarted(string dropIn)
+    {
+        Assert.True(UnlockDropIn.Equivalent(dropIn, Lib));
+        var units = new[] { "nvidia-vgpud.service", "nvidia-vgpu-mgr.service" };
+        var facts = Done(units) with
+        {
+            DropIns = units.ToImmutableSortedDictionary(u => u, _ => dropIn, StringComparer.Ordinal),
+            ConfigToml = "unlock = true\n", // the tutorial's file: unlock_migration absent means false
+        };
+        Assert.Empty(UnlockPlanner.Steps(Spec, facts));
+        Assert.Empty(UnlockPlanner.RestartReasons(Spec, facts, UnlockPlanner.Steps(Spec, facts)));
+        var state = new UnlockState { Node = "pve1", Source = Spec, Facts = facts }.ToValue();
+        Assert.Equal(Value.FromStrings(units), state["units"]);
+        Assert.Equal(Value.False, state["unlock_migration"]);
+    }
+
+    [Theory]
+    [InlineData("[Service]\nEnvironment=LD_PRELOAD=/tmp/other.so\n")]
+    [InlineData("[Unit]\nEnvironment=LD_PRELOAD=" + Lib + "\n")]
+    [InlineData("[Service]\nEnvironment=LD_PRELOAD=" + Lib + " FOO=1\n")]
+    [InlineData("[Service]\nEnvironment=LD_PRELOAD=" + Lib + "\nExecStartPre=/bin/true\n")]
+    [InlineData("# nothing\n")]
+    public void A_drop_in_that_says_something_else_is_not_ours(string dropIn)
+    {
+        Assert.False(UnlockDropIn.Equivalent(dropIn, Lib));
+        var facts = Done("nvidia-vgpu-mgr.service") with { DropIns = ImmutableSortedDictionary<string, string>.Empty.Add("nvidia-vgpu-mgr.service", dropIn) };
+        Assert.Contains(UnlockPlanner.Steps(Spec, facts), s => s.Kind == UnlockStepKind.WriteDropIn);
+    }
+
+    [Fact]
+    public void A_missing_config_toml_is_not_created_for_default_values_alone_but_with_a_first_install()
+    {
+        var handMade = Done("nvidia-vgpu-mgr.service") with { ConfigToml = null };
+        Assert.Empty(UnlockPlanner.Steps(Spec, handMade));
+        var migration = UnlockPlanner.Steps(Spec with { UnlockMigration = true }, handMade);
+        Assert.Equal([UnlockStepKind.WriteConfig, UnlockStepKind.RestartServices], migration.Select(s => s.Kind));
+        var reason = Assert.Single(UnlockPlanner.RestartReasons(Spec with { UnlockMigration = true }, handMade, migration));
+        Assert.Contains("unlock_migration false -> true", reason, StringComparison.Ordinal);
+        Assert.Contains(UnlockPlanner.Steps(Spec, new UnlockNodeFacts()), s => s.Kind == UnlockStepKind.WriteConfig);
+    }
+
+    [Fact]
+    public void A_restart_is_a_plan_warning_naming_the_node_the_reason_and_what_stops()
+    {
+        var warning = Assert.Single(UnlockPlanner.RestartDiagnostics("pve1", ["nvidia-vgpud.service", "nvidia-vgpu-mgr.service"], ["the library is replaced"], [], allowRunningVms: false, "apply"));
+        Assert.False(warning.IsError);
+        Assert.Contains("vgpu_unlock on node \"pve1\" restarts nvidia-vgpud.service and nvidia-vgpu-mgr.service on apply because the library is replaced", warning.Detail, StringComparison.Ordinal);
+        Assert.Contains("No VM is using a vGPU now", warning.Detail, StringComparison.Ordinal);
+        Assert.Empty(UnlockPlanner.RestartDiagnostics("pve1", [], ["x"], [], allowRunningVms: false, "apply"));
+    }
+
+    [Fact]
+    public void Restarting_the_vgpu_manager_under_running_vgpu_vms_is_refused_unless_allowed_and_names_the_vms()
+    {
+        VmFacts[] running =
+        [
+            new() { VmId = 101, Name = "ubuntu", Status = "running", HostPci = [new VmHostPci("hostpci0", "01:00.0,mdev=nvidia-46", "nvidia-46")] },
+            new() { VmId = 102, Status = "running", HostPci = [new VmHostPci("hostpci0", "01:00.0,mdev=nvidia-46", "nvidia-46")] },
+        ];
+        var error = Assert.Single(UnlockPlanner.RestartDiagnostics("pve1", ["nvidia-vgpu-mgr.service"], ["a drop-in is added"], running, allowRunningVms: false, "apply"));
+        Assert.True(error.IsError);
+        Assert.Contains("101 (ubuntu), 102", error.Detail, StringComparison.Ordinal);
+        Assert.Contains("restart_with_running_vms = true", error.Detail, StringComparison.Ordinal);
+        Assert.Equal(AttributePath.Of("restart_with_running_vms"), error.Path);
+
+        var allowed = Assert.Single(UnlockPlanner.RestartDiagnostics("pve1", ["nvidia-vgpu-mgr.service"], ["a drop-in is added"], running, allowRunningVms: true, "apply"));
+        Assert.False(allowed.IsError);
+        Assert.Contains("101 (ubuntu), 102", allowed.Detail, StringComparison.Ordinal);
+
+        // only nvidia-vgpud restarts: running VMs keep their vGPUs, a warning is enough
+        Assert.DoesNotContain(UnlockPlanner.RestartDiagnostics("pve1", ["nvidia-vgpud.service"], [], running, allowRunningVms: false, "apply"), d => d.IsError);
+    }
+
+    [Fact]
+    public void Unit_names_with_or_without_the_service_suffix_are_the_same_unit()
+    {
+        var dropIn = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"[Service]\nEnvironment=LD_PRELOAD={Lib}\n"));
+        var facts = UnlockProbe.Parse($"lib\t{Sha}\nunit\tnvidia-vgpu-mgr\tloaded\tLD_PRELOAD={Lib}\ndropin\tnvidia-vgpu-mgr\t{dropIn}\nconfig\t{Convert.ToBase64String("unlock = true\n"u8.ToArray())}\n");
+        Assert.Equal(["nvidia-vgpu-mgr.service"], facts.ExistingUnits.ToArray());
+        Assert.Empty(UnlockPlanner.Steps(Spec, facts));
+        Assert.Equal("nvidia-vgpud.service", UnlockProbe.UnitName(" nvidia-vgpud "));
+        Assert.Equal("nvidia-vgpud.service", UnlockProbe.UnitName("nvidia-vgpud.service"));
+    }
 }

@@ -128,4 +128,15 @@ internal static class TextLines
         var t = s.TrimEnd();
         return t.EndsWith("...", StringComparison.Ordinal) ? (t[..^3].TrimEnd(), true) : (t, false);
     }
+
+    /// <summary>
+    /// A line a pager leaves in copied output: <c>(END)</c>, <c>--More--</c>, <c>--More--(42%)</c>, less's
+    /// <c>lines 1-40/120 33%</c> status or its bare <c>:</c> prompt. None of the parsed tools prints such a line.
+    /// </summary>
+    public static bool IsPagerMark(string line)
+    {
+        var t = line.Trim();
+        return t is "(END)" or ":" || t.StartsWith("--More--", StringComparison.Ordinal)
+            || (t.StartsWith("lines ", StringComparison.Ordinal) && t.Length > 6 && char.IsAsciiDigit(t[6]) && t.Contains('-', StringComparison.Ordinal));
+    }
 }

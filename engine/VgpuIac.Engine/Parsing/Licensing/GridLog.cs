@@ -7,7 +7,39 @@ public sealed record GridLog(ImmutableArray<GridLogEvent> Events)
 {
     public GridLogEvent? LastAcquired => Events.LastOrDefault(e => e.Kind == GridLogEventKind.Acquired);
 
-    public GridLogEvent? LastFailure => Events.LastOrDefault(e => e.Kind == GridLogEventKind.Failure);
+    /// <summary>
+    /// gridd's latest failure. When gridd logs a classified reason followed by its consequences (e.g. "Failed to read
+    /// configurations ..." then "Failed to setup cloud License Manager"), the reason is returned, not the consequence.
+    /// systemd's lines are never failures here.
+    /// </summary>
+    public GridLogEvent? LastFailure
+    {
+        get
+        {
+            var last = Events.LastOrDefault(e => e.Kind == GridLogEventKind.Failure);
+            if (last is null || last.Reason != GridFailureReason.Unknown)
+            {
+                return last;
+            }
+
+            // walk back over the unclassified failures of the same burst (no acquisition or start between)
+            for (var i = Events.IndexOf(last) - 1; i >= 0; i--)
+            {
+                var e = Events[i];
+                if (e.Kind is GridLogEventKind.Acquired or GridLogEventKind.Started or GridLogEventKind.Acquiring)
+                {
+                    break;
+                }
+
+                if (e.Kind == GridLogEventKind.Failure && e.Reason != GridFailureReason.Unknown)
+                {
+                    return e;
+                }
+            }
+
+            return last;
+        }
+    }
 
     /// <summary>True when the last acquisition comes after the last failure / not-licensed line.</summary>
     public bool EndsLicensed

@@ -26,6 +26,7 @@ public static class GridLogParser
             string message;
             string? timestamp = null;
             int? instance = null;
+            var fromSystemd = false;
             if (TryWindows(line, out var winTs, out var winInstance, out var winMessage))
             {
                 (timestamp, instance, message) = (winTs, winInstance, winMessage);
@@ -38,13 +39,15 @@ public static class GridLogParser
                 }
 
                 (timestamp, message) = (entry.Timestamp, entry.Message);
+                fromSystemd = entry.Identifier == "systemd";
             }
             else
             {
                 message = line;
             }
 
-            events.Add(Classify(message, line, timestamp, instance));
+            events.Add(fromSystemd ? new GridLogEvent(GridLogEventKind.ServiceManager, null, message, line, timestamp, instance, null, null, null, false)
+                : Classify(message, line, timestamp, instance));
         }
 
         return notes.Result(new GridLog(events.ToImmutable()));
@@ -88,13 +91,14 @@ public static class GridLogParser
             return Ev(GridLogEventKind.Started);
         }
 
-        if (message.Trim() == "End Logging")
+        if (message.Trim() is "End Logging" or "Shutdown")
         {
             return Ev(GridLogEventKind.Stopped);
         }
 
         GridFailureReason? reason =
             Has("Failed to decode signature") || (Has("token") && (Has("expired") || Has("invalid") || Has("signature")))
+            || Has("Failed to read configurations")
                 ? GridFailureReason.BadClientToken
             : Has("client configuration token") && (Has("Unable to fetch") || Has("not found") || Has("No client"))
                 ? GridFailureReason.NoClientToken

@@ -130,13 +130,21 @@ internal static class TextLines
     }
 
     /// <summary>
-    /// A line a pager leaves in copied output: <c>(END)</c>, <c>--More--</c>, <c>--More--(42%)</c>, less's
-    /// <c>lines 1-40/120 33%</c> status or its bare <c>:</c> prompt. None of the parsed tools prints such a line.
+    /// A line a pager leaves in copied output where more text followed: <c>--More--</c>, <c>--More--(42%)</c>, less's
+    /// <c>lines 1-40/120 33%</c> status or its bare <c>:</c> prompt. less's <c>(END)</c> (also <c>lines 1-17/17 (END)</c>)
+    /// means the whole text was shown: not a cut. None of the parsed tools prints such a line.
     /// </summary>
     public static bool IsPagerMark(string line)
     {
         var t = line.Trim();
-        return t is "(END)" or ":" || t.StartsWith("--More--", StringComparison.Ordinal)
-            || (t.StartsWith("lines ", StringComparison.Ordinal) && t.Length > 6 && char.IsAsciiDigit(t[6]) && t.Contains('-', StringComparison.Ordinal));
+        return t is ":" || t.StartsWith("--More--", StringComparison.Ordinal)
+            || (IsLessStatus(t) && !t.EndsWith("(END)", StringComparison.Ordinal));
+    }
+
+    /// <summary>less's status line <c>lines 1-17/17 (END)</c> / <c>lines 1-40/120 33%</c>.</summary>
+    public static bool IsLessStatus(string line)
+    {
+        var t = line.Trim();
+        return t.StartsWith("lines ", StringComparison.Ordinal) && t.Length > 6 && char.IsAsciiDigit(t[6]) && t.Contains('-', StringComparison.Ordinal);
     }
 }

@@ -8,36 +8,42 @@ public sealed record GridLog(ImmutableArray<GridLogEvent> Events)
     public GridLogEvent? LastAcquired => Events.LastOrDefault(e => e.Kind == GridLogEventKind.Acquired);
 
     /// <summary>
-    /// gridd's latest failure. When gridd logs a classified reason followed by its consequences (e.g. "Failed to read
-    /// configurations ..." then "Failed to setup cloud License Manager"), the reason is returned, not the consequence.
-    /// systemd's lines are never failures here.
+    /// gridd's latest failure. When that line is unclassified it is a consequence ("Failed to setup cloud License
+    /// Manager: 3"); the reason is then the first classified failure of the same run of failures (back to the last
+    /// start, acquisition or NLS initialisation), e.g. "Failed to decode signature from token received". systemd's lines
+    /// are never failures here.
     /// </summary>
     public GridLogEvent? LastFailure
     {
         get
         {
-            var last = Events.LastOrDefault(e => e.Kind == GridLogEventKind.Failure);
-            if (last is null || last.Reason != GridFailureReason.Unknown)
+            var at = -1;
+            for (var i = Events.Length - 1; i >= 0 && at < 0; i--)
             {
-                return last;
+                at = Events[i].Kind == GridLogEventKind.Failure ? i : -1;
             }
 
-            // walk back over the unclassified failures of the same burst (no acquisition or start between)
-            for (var i = Events.IndexOf(last) - 1; i >= 0; i--)
+            if (at < 0 || Events[at].Reason != GridFailureReason.Unknown)
+            {
+                return at < 0 ? null : Events[at];
+            }
+
+            GridLogEvent? cause = null;
+            for (var i = at - 1; i >= 0; i--)
             {
                 var e = Events[i];
-                if (e.Kind is GridLogEventKind.Acquired or GridLogEventKind.Started or GridLogEventKind.Acquiring)
+                if (e.Kind is GridLogEventKind.Acquired or GridLogEventKind.Acquiring or GridLogEventKind.Started or GridLogEventKind.NlsInitialized or GridLogEventKind.Stopped)
                 {
                     break;
                 }
 
                 if (e.Kind == GridLogEventKind.Failure && e.Reason != GridFailureReason.Unknown)
                 {
-                    return e;
+                    cause = e;
                 }
             }
 
-            return last;
+            return cause ?? Events[at];
         }
     }
 

@@ -147,4 +147,30 @@ internal static class TextLines
         var t = line.Trim();
         return t.StartsWith("lines ", StringComparison.Ordinal) && t.Length > 6 && char.IsAsciiDigit(t[6]) && t.Contains('-', StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// The text after a shell prompt glued before output on one line (<c>root@pve:~# 01:00.0 ...</c>,
+    /// <c>[root@host ~]# ...</c>, <c>$ ...</c>); null when the line does not start with a prompt.
+    /// </summary>
+    public static string? AfterPrompt(string line)
+    {
+        var t = line.TrimStart();
+        foreach (var end in new[] { "# ", "$ " })
+        {
+            var at = t.IndexOf(end, StringComparison.Ordinal);
+            if (at < 0)
+            {
+                continue;
+            }
+
+            var prompt = t[..at];
+            var bracketed = prompt.StartsWith('[') && prompt.EndsWith(']');
+            if (prompt.Length == 0 || bracketed || (!prompt.Contains(' ', StringComparison.Ordinal) && prompt.IndexOfAny(['@', ':', '~']) >= 0))
+            {
+                return t[(at + 2)..].TrimStart();
+            }
+        }
+
+        return null;
+    }
 }

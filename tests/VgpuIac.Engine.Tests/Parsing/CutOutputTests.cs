@@ -1,4 +1,5 @@
 using VgpuIac.Engine.Parsing.NvidiaSmi.Vgpu;
+using VgpuIac.Engine.Parsing.Pci;
 
 namespace VgpuIac.Engine.Tests.Parsing;
 
@@ -124,5 +125,35 @@ public sealed class CutOutputTests
         var r = NvidiaSmiVgpuQueryParser.Parse(RealOutputs.Read(VgpuKind, Query580).TrimEnd() + "\nlines 1-42/42 (END)\n");
 
         Assert.False(r.Truncated);
+    }
+
+    [Fact]
+    public void Lspci_cut_through_the_first_device_is_truncated_and_reads_the_rest()
+    {
+        var lines = RealOutputs.Read("lspci", "redhat-ssa-openshift-8x-t4-lspci-nnk-libkmod-error.txt").TrimEnd().Split('\n');
+        var whole = LspciParser.Parse(string.Join('\n', lines));
+
+        var r = LspciParser.Parse(string.Join('\n', lines[1..]));
+
+        Assert.False(whole.Truncated);
+        Assert.True(r.Truncated);
+        Assert.Contains(r.Warnings, w => w.Contains("cut off the top", StringComparison.Ordinal));
+        Assert.Equal(whole.Value.Length - 1, r.Value.Length);
+        Assert.Equal(whole.Value[1..], r.Value, (a, b) => a.AddressText == b.AddressText && a.KernelDriverInUse == b.KernelDriverInUse);
+    }
+
+    [Theory]
+    [InlineData("root@pve:~# ")]
+    [InlineData("[root@node1 ~]# ")]
+    [InlineData("$ ")]
+    public void Lspci_with_a_prompt_glued_to_the_first_line_reads_every_device(string prompt)
+    {
+        var text = RealOutputs.Read("lspci", "vanities-6-rtx3080-lspci-nnk-no-indent.txt");
+
+        var r = LspciParser.Parse(prompt + text);
+
+        Assert.False(r.Truncated);
+        Assert.Equal(["3e:00.0", "3e:00.1"], r.Value.Select(d => d.AddressText));
+        Assert.Equal(("2206", "nvidia"), (r.Value[0].DeviceId, r.Value[0].KernelDriverInUse));
     }
 }

@@ -1,3 +1,4 @@
+using VgpuIac.Engine.Parsing.NvidiaSmi;
 using VgpuIac.Engine.Parsing.NvidiaSmi.Vgpu;
 using VgpuIac.Engine.Parsing.Pci;
 
@@ -155,5 +156,19 @@ public sealed class CutOutputTests
         Assert.False(r.Truncated);
         Assert.Equal(["3e:00.0", "3e:00.1"], r.Value.Select(d => d.AddressText));
         Assert.Equal(("2206", "nvidia"), (r.Value[0].DeviceId, r.Value[0].KernelDriverInUse));
+    }
+
+    [Fact]
+    public void Guest_licence_cut_before_the_license_status_line_is_truncated()
+    {
+        var text = RealOutputs.Read("nvidia-smi-q-license", "cuda4vgpu-rtxa6000-24q-unlicensed-head.txt").TrimEnd();
+        var whole = GuestLicenceParser.Parse(text);
+
+        var r = GuestLicenceParser.Parse(text[..text.LastIndexOf('\n')]);
+
+        Assert.False(whole.Truncated);
+        Assert.True(r.Truncated);
+        Assert.Null(r.Value.Status);
+        Assert.Equal(("535.183.06", "NVIDIA RTX Virtual Workstation"), (r.Value.DriverVersion, r.Value.LicensedProductName));
     }
 }

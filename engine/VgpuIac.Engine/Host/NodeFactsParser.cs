@@ -1,7 +1,9 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using VgpuIac.Engine.Parsing.Dkms;
 using VgpuIac.Engine.Parsing.Mdev;
+using VgpuIac.Engine.Parsing.Pci;
 
 namespace VgpuIac.Engine.Host;
 
@@ -279,57 +281,13 @@ public static partial class NodeFactsParser
         return null;
     }
 
-    /// <summary>Parses <c>dkms status</c> lines (new slash format and old comma format, with or without WARNING suffixes).</summary>
-    public static IEnumerable<DkmsModule> ParseDkms(IEnumerable<string> lines)
-    {
-        foreach (var raw in lines)
-        {
-            var line = raw.Trim();
-            var colon = line.LastIndexOf(": ", StringComparison.Ordinal);
-            if (colon < 0)
-            {
-                if (line.EndsWith(':'))
-                {
-                    continue;
-                }
-
-                colon = line.LastIndexOf(':');
-                if (colon < 0)
-                {
-                    continue;
-                }
-            }
-
-            var left = line[..colon];
-            var status = line[(colon + 1)..].Trim();
-            var parts = left.Split(',', StringSplitOptions.TrimEntries);
-            string module, version;
-            var rest = 1;
-            if (parts[0].Contains('/', StringComparison.Ordinal))
-            {
-                var mv = parts[0].Split('/', 2);
-                (module, version) = (mv[0], mv[1]);
-            }
-            else if (parts.Length >= 2)
-            {
-                (module, version) = (parts[0], parts[1]);
-                rest = 2;
-            }
-            else
-            {
-                continue;
-            }
-
-            var kernel = parts.Length > rest ? parts[rest] : null;
-            var arch = parts.Length > rest + 1 ? parts[rest + 1] : null;
-            if (module.Length == 0 || version.Length == 0)
-            {
-                continue;
-            }
-
-            yield return new DkmsModule(module, version, kernel, arch, status);
-        }
-    }
+    /// <summary>
+    /// <c>dkms status</c> lines (new slash format and old comma format, with or without WARNING suffixes), read by
+    /// <see cref="DkmsParser"/>; the status keeps its WARNING suffix as dkms printed it.
+    /// </summary>
+    public static IEnumerable<DkmsModule> ParseDkms(IEnumerable<string> lines) =>
+        DkmsParser.ParseStatus(string.Join('\n', lines)).Value
+            .Select(d => new DkmsModule(d.Module, d.Version, d.Kernel, d.Arch, d.Warning is null ? d.Status : $"{d.Status} ({d.Warning})"));
 
     private static ServiceFacts ParseUnit(string unit, ProbeSection section)
     {
@@ -393,45 +351,14 @@ public static partial class NodeFactsParser
 
     private static string Hex4(string? value) => (value ?? string.Empty).Trim().Replace("0x", string.Empty, StringComparison.OrdinalIgnoreCase).ToLowerInvariant();
 
-    /// <summary>Parses <c>lspci -nnk</c> text (any indentation, stderr noise ignored).</summary>
-    private static List<LspciEntry> ParseLspci(ProbeSection section)
-    {
-        var entries = new List<LspciEntry>();
-        string? address = null, description = null, classCode = null, deviceId = null, driver = null;
-        void Flush()
-        {
-            if (address is not null)
-            {
-                entries.Add(new LspciEntry(address, description!, classCode, deviceId, driver));
-            }
-
-            address = description = classCode = deviceId = driver = null;
-        }
-
-        foreach (var raw in section.Lines)
-        {
-            var m = LspciHeaderPattern().Match(raw);
-            if (m.Success)
-            {
-                Flush();
-                address = NormalizeBdf(m.Groups["bdf"].Value);
-                description = m.Groups["desc"].Value.Trim();
-                classCode = m.Groups["class"].Success ? m.Groups["class"].Value.ToLowerInvariant() : null;
-                var ids = LspciIdsPattern().Matches(m.Groups["desc"].Value);
-                deviceId = ids.Count > 0 ? ids[^1].Groups["dev"].Value.ToLowerInvariant() : null;
-                continue;
-            }
-
-            var line = raw.Trim();
-            if (address is not null && line.StartsWith("Kernel driver in use:", StringComparison.Ordinal))
-            {
-                driver = line["Kernel driver in use:".Length..].Trim();
-            }
-        }
-
-        Flush();
-        return entries;
-    }
+    /// <summary><c>lspci -nnk</c> text (any indentation, stderr noise ignored), read by <see cref="LspciParser"/>.</summary>
+    private static List<LspciEntry> ParseLspci(ProbeSection section) =>
+        [.. LspciParser.Parse(section.Body).Value.Select(d => new LspciEntry(
+            NormalizeBdf(d.AddressText),
+            d.Description + (d.VendorId is null ? string.Empty : $" [{d.VendorId}:{d.DeviceId}]") + (d.Revision is null ? string.Empty : $" (rev {d.Revision})"),
+            d.ClassId?.ToLowerInvariant(),
+            d.DeviceId,
+            d.KernelDriverInUse))];
 
     private static ImmutableArray<GpuFacts> ParseGpus(ProbeSection lspci, ProbeSection sysfs, ProbeSection sriov, ImmutableDictionary<string, ImmutableArray<VgpuType>> mdevTypes)
     {
@@ -623,12 +550,6 @@ public static partial class NodeFactsParser
 
     [GeneratedRegex(@"^(?<k>GRUB_CMDLINE_LINUX(?:_DEFAULT)?)=(?<v>.*)$")]
     private static partial Regex GrubPattern();
-
-    [GeneratedRegex(@"^(?<bdf>(?:[0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7])\s+(?:[^\[]*\[(?<class>[0-9a-fA-F]{4})\]:)?\s*(?<desc>.*)$")]
-    private static partial Regex LspciHeaderPattern();
-
-    [GeneratedRegex(@"\[(?<ven>[0-9a-fA-F]{4}):(?<dev>[0-9a-fA-F]{4})\]")]
-    private static partial Regex LspciIdsPattern();
 
     [GeneratedRegex(@"^\s*(?<id>\d+)\s*:\s*(?<name>.+)$")]
     private static partial Regex SriovTypePattern();

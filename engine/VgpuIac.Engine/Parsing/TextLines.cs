@@ -128,4 +128,49 @@ internal static class TextLines
         var t = s.TrimEnd();
         return t.EndsWith("...", StringComparison.Ordinal) ? (t[..^3].TrimEnd(), true) : (t, false);
     }
+
+    /// <summary>
+    /// A line a pager leaves in copied output where more text followed: <c>--More--</c>, <c>--More--(42%)</c>, less's
+    /// <c>lines 1-40/120 33%</c> status or its bare <c>:</c> prompt. less's <c>(END)</c> (also <c>lines 1-17/17 (END)</c>)
+    /// means the whole text was shown: not a cut. None of the parsed tools prints such a line.
+    /// </summary>
+    public static bool IsPagerMark(string line)
+    {
+        var t = line.Trim();
+        return t is ":" || t.StartsWith("--More--", StringComparison.Ordinal)
+            || (IsLessStatus(t) && !t.EndsWith("(END)", StringComparison.Ordinal));
+    }
+
+    /// <summary>less's status line <c>lines 1-17/17 (END)</c> / <c>lines 1-40/120 33%</c>.</summary>
+    public static bool IsLessStatus(string line)
+    {
+        var t = line.Trim();
+        return t.StartsWith("lines ", StringComparison.Ordinal) && t.Length > 6 && char.IsAsciiDigit(t[6]) && t.Contains('-', StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The text after a shell prompt glued before output on one line (<c>root@pve:~# 01:00.0 ...</c>,
+    /// <c>[root@host ~]# ...</c>, <c>$ ...</c>); null when the line does not start with a prompt.
+    /// </summary>
+    public static string? AfterPrompt(string line)
+    {
+        var t = line.TrimStart();
+        foreach (var end in new[] { "# ", "$ " })
+        {
+            var at = t.IndexOf(end, StringComparison.Ordinal);
+            if (at < 0)
+            {
+                continue;
+            }
+
+            var prompt = t[..at];
+            var bracketed = prompt.StartsWith('[') && prompt.EndsWith(']');
+            if (prompt.Length == 0 || bracketed || (!prompt.Contains(' ', StringComparison.Ordinal) && prompt.IndexOfAny(['@', ':', '~']) >= 0))
+            {
+                return t[(at + 2)..].TrimStart();
+            }
+        }
+
+        return null;
+    }
 }

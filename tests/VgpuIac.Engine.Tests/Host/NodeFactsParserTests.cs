@@ -1,4 +1,6 @@
 using VgpuIac.Engine.Host;
+using VgpuIac.Engine.Parsing.Pci;
+using VgpuIac.Engine.Tests.Parsing;
 
 namespace VgpuIac.Engine.Tests.Host;
 
@@ -171,11 +173,61 @@ public sealed class NodeFactsParserTests
     [InlineData("nvidia, 460.73.02, 5.11.22-3-pve, x86_64: installed", "nvidia", "460.73.02", "5.11.22-3-pve", true)]
     [InlineData("nvidia/550.54.10: added", "nvidia", "550.54.10", null, false)]
     [InlineData("nvidia/535.129.03, 6.5.13-6-pve, x86_64: installed (WARNING! Diff between built and installed module!)", "nvidia", "535.129.03", "6.5.13-6-pve", true)]
+    [InlineData("nvidia/535.129.03, 6.8.12-4-pve, x86_64:installed", "nvidia", "535.129.03", "6.8.12-4-pve", true)]
     public void DkmsStatusFormats(string line, string module, string version, string? kernel, bool installed)
     {
         var d = Assert.Single(NodeFactsParser.ParseDkms([line]));
 
         Assert.Equal((module, version, kernel, installed), (d.Module, d.Version, d.Kernel, d.IsInstalled));
+    }
+
+    [Fact]
+    public void DkmsStatusKeepsTheWarningSuffixAndSkipsWhatIsNotAStatusLine()
+    {
+        var modules = NodeFactsParser.ParseDkms(
+            ["nvidia/535.129.03, 6.5.13-6-pve, x86_64: installed (WARNING! Diff between built and installed module!)", "Error! Could not locate dkms.conf file.", "nvidia/550.54.10:"]).ToArray();
+
+        var d = Assert.Single(modules);
+        Assert.Equal("installed (WARNING! Diff between built and installed module!)", d.Status);
+        Assert.Equal("x86_64", d.Architecture);
+    }
+
+    public static TheoryData<string> LspciSamples() => RealOutputs.Names("lspci");
+
+    /// <summary>The probe's lspci section is read by <see cref="LspciParser"/>: node facts list exactly its display-class devices.</summary>
+    [Theory]
+    [MemberData(nameof(LspciSamples))]
+    public void LspciSectionIsReadByTheLspciParser(string sample)
+    {
+        var lspci = RealOutputs.Read("lspci", sample);
+        var text = ProbeSamples.FreshNode()
+            .Replace("### pci-sysfs rc=0\n0000:01:00.0\t0x10de\t0x1b38\t0x10de\t0x11d9\t0x030200\tnouveau\t\t\n0000:01:00.1\t0x10de\t0x10f0\t0x10de\t0x11d9\t0x040300\tsnd_hda_intel\t\t\n", "### pci-sysfs rc=0\n", StringComparison.Ordinal);
+        var start = text.IndexOf("### lspci", StringComparison.Ordinal);
+        var end = text.IndexOf("### sriov-types", StringComparison.Ordinal);
+        text = text[..start] + "### lspci rc=0\n" + lspci + text[end..];
+
+        var facts = NodeFactsParser.Parse("pve1", text);
+
+        var expected = LspciParser.Parse(lspci).Value.Where(d => d.DeviceId is not null && d.ClassId is { } c && c.StartsWith("03", StringComparison.Ordinal)).ToArray();
+        Assert.NotEmpty(expected);
+        Assert.Equal(expected.Select(d => (d.Address!.ToString(), d.DeviceId, d.KernelDriverInUse)).Order(), facts.Gpus.Select(g => (g.PciAddress, (string?)g.DeviceId, g.DriverInUse)).Order());
+        Assert.All(facts.Gpus, g => Assert.Contains(expected, d => g.LspciDescription!.StartsWith(d.Description, StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void LspciDescriptionKeepsIdsAndRevisionAsPrinted()
+    {
+        var file = File.ReadAllText(FixturePath("lspci", "vanities-6-rtx3080-lspci-nnk-no-indent.txt"));
+        var text = ProbeSamples.FreshNode();
+        var start = text.IndexOf("### lspci", StringComparison.Ordinal);
+        var end = text.IndexOf("### sriov-types", StringComparison.Ordinal);
+        text = text[..start] + "### lspci rc=0\n" + file[(file.IndexOf("# ---\n", StringComparison.Ordinal) + 6)..] + text[end..];
+        text = text.Replace("### pci-sysfs rc=0\n0000:01:00.0\t0x10de\t0x1b38\t0x10de\t0x11d9\t0x030200\tnouveau\t\t\n0000:01:00.1\t0x10de\t0x10f0\t0x10de\t0x11d9\t0x040300\tsnd_hda_intel\t\t\n", "### pci-sysfs rc=0\n", StringComparison.Ordinal);
+
+        var gpu = Assert.Single(NodeFactsParser.Parse("pve1", text).Gpus);
+
+        Assert.Equal("NVIDIA Corporation GA102 [GeForce RTX 3080] [10de:2206] (rev a1)", gpu.LspciDescription);
+        Assert.Equal(("0000:3e:00.0", "2206", "nvidia"), (gpu.PciAddress, gpu.DeviceId, gpu.DriverInUse));
     }
 
     [Fact]

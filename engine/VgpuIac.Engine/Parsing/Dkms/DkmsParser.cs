@@ -20,14 +20,20 @@ public static class DkmsParser
             }
 
             var colon = line.LastIndexOf(": ", StringComparison.Ordinal);
-            if (colon < 0)
+            if (colon < 0 && !line.EndsWith(':'))
+            {
+                // "nvidia/535.129.03, 6.8.12-4-pve, x86_64:installed" (no space after the colon)
+                colon = line.LastIndexOf(':');
+            }
+
+            if (colon < 0 || line.EndsWith(':'))
             {
                 notes.Warn($"line {lineNo}: not a dkms status line: '{line}'");
                 continue;
             }
 
             var head = line[..colon];
-            var statusText = line[(colon + 2)..].Trim();
+            var statusText = line[(colon + 1)..].Trim();
             string? warning = null;
             var paren = statusText.IndexOf('(', StringComparison.Ordinal);
             if (paren >= 0)

@@ -7,7 +7,45 @@ public sealed record GridLog(ImmutableArray<GridLogEvent> Events)
 {
     public GridLogEvent? LastAcquired => Events.LastOrDefault(e => e.Kind == GridLogEventKind.Acquired);
 
-    public GridLogEvent? LastFailure => Events.LastOrDefault(e => e.Kind == GridLogEventKind.Failure);
+    /// <summary>
+    /// gridd's latest failure. When that line is unclassified it is a consequence ("Failed to setup cloud License
+    /// Manager: 3"); the reason is then the first classified failure of the same run of failures (back to the last
+    /// start, acquisition or NLS initialisation), e.g. "Failed to decode signature from token received". systemd's lines
+    /// are never failures here.
+    /// </summary>
+    public GridLogEvent? LastFailure
+    {
+        get
+        {
+            var at = -1;
+            for (var i = Events.Length - 1; i >= 0 && at < 0; i--)
+            {
+                at = Events[i].Kind == GridLogEventKind.Failure ? i : -1;
+            }
+
+            if (at < 0 || Events[at].Reason != GridFailureReason.Unknown)
+            {
+                return at < 0 ? null : Events[at];
+            }
+
+            GridLogEvent? cause = null;
+            for (var i = at - 1; i >= 0; i--)
+            {
+                var e = Events[i];
+                if (e.Kind is GridLogEventKind.Acquired or GridLogEventKind.Acquiring or GridLogEventKind.Started or GridLogEventKind.NlsInitialized or GridLogEventKind.Stopped)
+                {
+                    break;
+                }
+
+                if (e.Kind == GridLogEventKind.Failure && e.Reason != GridFailureReason.Unknown)
+                {
+                    cause = e;
+                }
+            }
+
+            return cause ?? Events[at];
+        }
+    }
 
     /// <summary>True when the last acquisition comes after the last failure / not-licensed line.</summary>
     public bool EndsLicensed

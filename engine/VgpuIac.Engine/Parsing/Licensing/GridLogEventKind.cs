@@ -16,6 +16,9 @@ public enum GridLogEventKind
     /// <summary>A failure; see <see cref="GridFailureReason"/>.</summary>
     Failure,
 
-    /// <summary>"End Logging" (Windows service instance stopping).</summary>
+    /// <summary>"End Logging" (Windows service instance stopping) or gridd's "Shutdown".</summary>
     Stopped,
+
+    /// <summary>systemd's own line about the nvidia-gridd unit ("Main process exited ...", "Failed with result ..."): never the licensing reason.</summary>
+    ServiceManager,
 }

@@ -8,6 +8,10 @@ namespace VgpuIac.Engine.Parsing.Licensing;
 /// <summary>
 /// Reads nvidia-gridd journal lines (<c>Jan 22 19:18:41 host nvidia-gridd[1]: ...</c>) and Windows
 /// <c>Log.NVDisplay.Container.exe.log</c> lines (<c>Tue Dec 20 17:25:11 2022:&lt;1&gt;:...</c> or <c>&lt;1&gt;:...</c>).
+/// systemd's own lines about the unit in <c>journalctl -u nvidia-gridd</c> ("Main process exited ...", "Failed with
+/// result 'exit-code'") are <see cref="GridLogEventKind.ServiceManager"/>, never a licensing failure: the reason comes
+/// from gridd's lines ("Started NVIDIA Grid Daemon" stays <see cref="GridLogEventKind.Started"/>). On a bad token gridd
+/// logs "Failed to read configurations ...", then "Failed to setup cloud License Manager" and "Shutdown".
 /// </summary>
 public static class GridLogParser
 {
@@ -23,9 +27,26 @@ public static class GridLogParser
                 continue;
             }
 
+            if (TextLines.IsPagerMark(line) || TextLines.IsLessStatus(line))
+            {
+                if (TextLines.IsPagerMark(line))
+                {
+                    notes.Truncate($"the log was copied from a pager that had more to show ('{line}')");
+                }
+
+                continue;
+            }
+
+            if (line.EndsWith(" >", StringComparison.Ordinal) || line.EndsWith('\u2026'))
+            {
+                // less -S marks a chopped line with '>' in its last column; systemctl status ellipsizes long lines
+                notes.Truncate($"line cut at the screen's edge: '{line}'");
+            }
+
             string message;
             string? timestamp = null;
             int? instance = null;
+            var fromSystemd = false;
             if (TryWindows(line, out var winTs, out var winInstance, out var winMessage))
             {
                 (timestamp, instance, message) = (winTs, winInstance, winMessage);
@@ -38,13 +59,17 @@ public static class GridLogParser
                 }
 
                 (timestamp, message) = (entry.Timestamp, entry.Message);
+                fromSystemd = entry.Identifier == "systemd";
             }
             else
             {
                 message = line;
             }
 
-            events.Add(Classify(message, line, timestamp, instance));
+            var ev = Classify(message, line, timestamp, instance);
+            events.Add(fromSystemd && ev.Kind is GridLogEventKind.Failure or GridLogEventKind.Other
+                ? ev with { Kind = GridLogEventKind.ServiceManager, Reason = null }
+                : ev);
         }
 
         return notes.Result(new GridLog(events.ToImmutable()));
@@ -88,13 +113,14 @@ public static class GridLogParser
             return Ev(GridLogEventKind.Started);
         }
 
-        if (message.Trim() == "End Logging")
+        if (message.Trim() is "End Logging" or "Shutdown" || message.StartsWith("Shutdown (", StringComparison.Ordinal))
         {
             return Ev(GridLogEventKind.Stopped);
         }
 
         GridFailureReason? reason =
             Has("Failed to decode signature") || (Has("token") && (Has("expired") || Has("invalid") || Has("signature")))
+            || Has("Failed to read configurations")
                 ? GridFailureReason.BadClientToken
             : Has("client configuration token") && (Has("Unable to fetch") || Has("not found") || Has("No client"))
                 ? GridFailureReason.NoClientToken

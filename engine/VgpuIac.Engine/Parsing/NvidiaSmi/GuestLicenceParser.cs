@@ -5,6 +5,7 @@ namespace VgpuIac.Engine.Parsing.NvidiaSmi;
 /// <summary>
 /// Reads a guest's licence facts from <c>nvidia-smi -q</c> (full, head, or the licence section alone),
 /// <c>nvidia-smi -q | grep License</c> lines, or the default <c>nvidia-smi</c> table (driver and profile only).
+/// Truncated when the licence section stops before its License Status line, or the table is cut.
 /// </summary>
 public static class GuestLicenceParser
 {
@@ -16,6 +17,11 @@ public static class GuestLicenceParser
         if (lines.Any(NvidiaSmiVersionLine.IsVersionLine))
         {
             var table = NvidiaSmiTableParser.Parse(text);
+            if (table.Truncated)
+            {
+                notes.Truncate("the nvidia-smi table is cut: " + string.Join("; ", table.Warnings));
+            }
+
             driver = table.Value.DriverVersion;
             profile = table.Value.Gpus.FirstOrDefault()?.Name;
             if (table.Value.Gpus.FirstOrDefault()?.NameCut == true)
@@ -36,6 +42,12 @@ public static class GuestLicenceParser
                         product ??= node.ValueAt("Product Name");
                         status ??= node.ValueAt("License Status");
                         feature ??= node.ValueAt("Feature") ?? node.ValueAt("Licensed Feature");
+                        if (node.ValueAt("License Status") is null)
+                        {
+                            // nvidia-smi always prints License Status in this section: the output stops before it
+                            notes.Truncate($"the '{node.Key}' section has no License Status line: the output was cut");
+                        }
+
                         break;
                     case "License Status":
                         status ??= node.Value;

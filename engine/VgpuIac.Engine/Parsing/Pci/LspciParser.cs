@@ -4,7 +4,8 @@ namespace VgpuIac.Engine.Parsing.Pci;
 
 /// <summary>
 /// Reads <c>lspci [-nn] [-k]</c> output: detail lines may be tab-, space- or not indented; stderr noise
-/// (<c>lspci: Unable to load libkmod resources</c>) is skipped with a warning.
+/// (<c>lspci: Unable to load libkmod resources</c>) is skipped with a warning. Detail lines with no device line above
+/// them mean the top was cut (truncated); a shell prompt glued before the first device line is skipped.
 /// </summary>
 public static class LspciParser
 {
@@ -23,7 +24,14 @@ public static class LspciParser
                 continue;
             }
 
-            if (TryDeviceLine(t) is { } device)
+            var device = TryDeviceLine(t);
+            if (device is null && current is null && devices.Count == 0 && TextLines.AfterPrompt(t) is { } afterPrompt && TryDeviceLine(afterPrompt) is { } prompted)
+            {
+                notes.Warn($"line {lineNo}: a shell prompt before the first device was skipped");
+                device = prompted;
+            }
+
+            if (device is not null)
             {
                 if (current is not null)
                 {
@@ -37,6 +45,13 @@ public static class LspciParser
             var colon = t.IndexOf(": ", StringComparison.Ordinal);
             var key = colon > 0 ? t[..colon] : t.TrimEnd(':');
             var value = colon > 0 ? t[(colon + 2)..].Trim() : string.Empty;
+            if (current is null && devices.Count == 0 && key is "Subsystem" or "Kernel driver in use" or "Kernel modules" or "Flags" or "Control" or "Capabilities")
+            {
+                // a device's detail line with no device line above it: the top of the output was cut
+                notes.Truncate($"line {lineNo}: '{t}' belongs to a device whose line was cut off the top of the output");
+                continue;
+            }
+
             if (current is null || t.StartsWith("lspci:", StringComparison.Ordinal) || t.StartsWith("pcilib:", StringComparison.Ordinal))
             {
                 notes.Warn($"line {lineNo}: skipped '{t}'");

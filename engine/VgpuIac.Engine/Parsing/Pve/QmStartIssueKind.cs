@@ -30,6 +30,6 @@ public enum QmStartIssueKind
     /// <summary>Any other QEMU error line ("kvm: ...").</summary>
     QemuError,
 
-    /// <summary>The final "TASK ERROR: ..." line.</summary>
+    /// <summary>The final "TASK ERROR: start failed: ..." line of a task log, or "start failed: ..." from <c>qm start</c> on the command line.</summary>
     TaskError,
 }

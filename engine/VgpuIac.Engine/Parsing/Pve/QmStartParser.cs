@@ -2,9 +2,15 @@ using System.Collections.Immutable;
 
 namespace VgpuIac.Engine.Parsing.Pve;
 
-/// <summary>Reads <c>qm start</c> output / a VM start task log and classifies each line.</summary>
+/// <summary>
+/// Reads <c>qm start</c> output / a VM start task log and classifies each line. The task log ends with
+/// <c>TASK ERROR: start failed: ...</c>; <c>qm start</c> on the command line ends with the bare
+/// <c>start failed: QEMU exited with code 1</c>. Both give the same <see cref="QmStartReport.TaskError"/>.
+/// </summary>
 public static class QmStartParser
 {
+    private const string TaskErrorPrefix = "TASK ERROR:";
+
     public static ParseResult<QmStartReport> Parse(string? text)
     {
         var notes = new ParseNotes();
@@ -21,7 +27,7 @@ public static class QmStartParser
             var kind = Classify(line);
             if (kind == QmStartIssueKind.TaskError)
             {
-                taskError = line["TASK ERROR:".Length..].Trim();
+                taskError = line.StartsWith(TaskErrorPrefix, StringComparison.Ordinal) ? line[TaskErrorPrefix.Length..].Trim() : line;
             }
 
             issues.Add(new QmStartIssue(kind, line, FindUuid(line)));
@@ -32,7 +38,7 @@ public static class QmStartParser
 
     public static QmStartIssueKind Classify(string line)
     {
-        if (line.StartsWith("TASK ERROR:", StringComparison.Ordinal))
+        if (line.StartsWith(TaskErrorPrefix, StringComparison.Ordinal) || line.StartsWith("start failed:", StringComparison.Ordinal))
         {
             return QmStartIssueKind.TaskError;
         }

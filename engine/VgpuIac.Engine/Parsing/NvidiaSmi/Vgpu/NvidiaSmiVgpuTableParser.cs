@@ -3,7 +3,11 @@ using VgpuIac.Engine.Parsing.Pci;
 
 namespace VgpuIac.Engine.Parsing.NvidiaSmi.Vgpu;
 
-/// <summary>Reads the <c>nvidia-smi vgpu</c> table.</summary>
+/// <summary>
+/// Reads the <c>nvidia-smi vgpu</c> table. On several GPUs nvidia-smi closes every GPU's block with a <c>+---+</c>
+/// border, so a border only ends the table when no row follows it. A table pasted without its header (rows only) is
+/// read and reported as truncated.
+/// </summary>
 public static class NvidiaSmiVgpuTableParser
 {
     public const string NoSupportedDevicesText = "No supported devices in vGPU mode";
@@ -48,23 +52,39 @@ public static class NvidiaSmiVgpuTableParser
 
             if (!inTable)
             {
-                continue;
+                if (!sawTable && t.StartsWith('|') && IsGpuRow(t))
+                {
+                    // rows without the header and column titles above them: the top of the output was cut
+                    notes.Truncate("the vGPU table has no header: the top of the output was cut");
+                    inTable = true;
+                    sawTable = true;
+                }
+                else
+                {
+                    continue;
+                }
             }
 
             if (t.StartsWith('+'))
             {
+                // a border after each GPU's block; the table goes on if another row follows
                 closed = true;
-                inTable = false;
                 continue;
             }
 
             if (!t.StartsWith('|'))
             {
+                if (closed)
+                {
+                    continue; // text after the table (a prompt, the next command's output)
+                }
+
                 notes.Warn($"unexpected line in the vGPU table: '{t}'");
                 continue;
             }
 
             var cells = NvidiaSmiVersionLine.Cells(t);
+            closed = false;
             if (cells.Length < 3)
             {
                 continue;
@@ -83,7 +103,6 @@ public static class NvidiaSmiVgpuTableParser
             {
                 var (name, cut) = TextLines.StripEllipsis(first[sp..].Trim());
                 gpus.Add((TextLines.Int(first[..sp]) ?? gpus.Count, name, cut, second, util, ImmutableArray.CreateBuilder<VgpuTableInstance>()));
-                closed = false;
             }
             else if (gpus.Count > 0)
             {
@@ -112,5 +131,11 @@ public static class NvidiaSmiVgpuTableParser
             driver,
             noSupported,
             [.. gpus.Select(g => new VgpuTableGpu(g.Index, g.Name, g.Cut, g.Bus, PciAddress.TryParse(g.Bus), g.Util, g.Vgpus.ToImmutable()))]));
+    }
+
+    private static bool IsGpuRow(string t)
+    {
+        var cells = NvidiaSmiVersionLine.Cells(t);
+        return cells.Length >= 3 && PciAddress.TryParse(cells[1].Trim()) is not null;
     }
 }

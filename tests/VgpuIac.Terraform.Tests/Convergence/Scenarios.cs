@@ -129,6 +129,7 @@ public sealed class UnlockScenario : ConvergenceScenario
         return
         [
             AttributeCase.Change("library_sha256", HandMadeNode.Quote(Sha256(Path.Combine(files, "lib-a.so")))) with { PlansNothing = true /* the checksum it defaulted to: pinning it changes nothing */ },
+            AttributeCase.Change("restart_with_running_vms", "true" /* a permission: nothing on the node changes */),
             AttributeCase.Change("unlock_migration", "true", ["pve1:file/etc/vgpu_unlock/config.toml", .. services]),
             AttributeCase.Change("unlock", "false", ["pve1:file/etc/vgpu_unlock/config.toml", .. services]),
             AttributeCase.Change("library_source", HandMadeNode.Quote(Path.Combine(files, "lib-b.so")), ["pve1:file/opt/*", .. services]) with { AlsoPlanned = ["library_sha256"] },

@@ -11,7 +11,7 @@ PROVIDER   := $(ARTIFACTS)/provider/terraform-provider-vgpu
 PULUMI     := $(ARTIFACTS)/pulumi/pulumi-resource-vgpu
 CONFIG     ?= Release
 
-.PHONY: all build build-dotnet provider pulumi-plugin bench-tools test test-unit demo bench bench-smoke docs release clean pulumi-sdk fuzz
+.PHONY: convergence fuzz all build build-dotnet provider pulumi-plugin bench-tools test test-unit demo bench bench-smoke docs release clean pulumi-sdk fuzz
 
 all: build
 
@@ -68,6 +68,10 @@ pulumi-sdk: pulumi-plugin
 clean:
 	rm -rf $(ARTIFACTS)
 	find . -type d \( -name bin -o -name obj \) -prune -exec rm -rf {} +
+
+## convergence: only the convergence suite generated from the schema (part of make test)
+convergence: build-dotnet
+	VGPU_PROVIDER_BINARY=$(PROVIDER) scripts/run-tests.sh -c $(CONFIG) --no-build --filter "FullyQualifiedName~VgpuIac.Terraform.Tests.Convergence"
 
 ## fuzz: the fuzz and property targets with 100000 cases each (make test runs a seeded slice); figures in artifacts/fuzz-report.txt
 FUZZ_CASES ?= 100000

@@ -11,6 +11,9 @@ namespace VgpuIac.Engine.Remote;
 public sealed class ObservedRemoteShell : IRemoteShell, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<Type, object> _scoped = new();
+    private readonly Lock _quietLock = new();
+    private TaskCompletionSource _quiet = NewQuiet(completed: true);
+    private int _changesInFlight;
     private long _generation;
 
     public ObservedRemoteShell(IRemoteShell inner)
@@ -39,6 +42,19 @@ public sealed class ObservedRemoteShell : IRemoteShell, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(create);
         return (T)_scoped.GetOrAdd(typeof(T), static (_, c) => c(), create);
+    }
+
+    /// <summary>
+    /// Completes when no change is running through this shell. Node-wide reads wait for it, so a probe never reads the node
+    /// half-way through a change made by this process (e.g. <c>mdevctl types</c> while <c>qm start</c> creates an mdev).
+    /// Changes are running commands that end on their own, so waiting cannot deadlock.
+    /// </summary>
+    public Task WhenQuietAsync(CancellationToken cancellationToken)
+    {
+        lock (_quietLock)
+        {
+            return _quiet.Task.IsCompleted ? Task.CompletedTask : _quiet.Task.WaitAsync(cancellationToken);
+        }
     }
 
     /// <summary>Marks the node as changed by something outside this shell (e.g. a test that edits the node by hand).</summary>
@@ -79,8 +95,27 @@ public sealed class ObservedRemoteShell : IRemoteShell, IAsyncDisposable
 
     public override string ToString() => $"{NodeName} (observed)";
 
+    private static TaskCompletionSource NewQuiet(bool completed)
+    {
+        var quiet = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (completed)
+        {
+            quiet.SetResult();
+        }
+
+        return quiet;
+    }
+
     private async Task<T> ChangeAsync<T>(Func<Task<T>> change)
     {
+        lock (_quietLock)
+        {
+            if (_changesInFlight++ == 0)
+            {
+                _quiet = NewQuiet(completed: false);
+            }
+        }
+
         Interlocked.Increment(ref _generation);
         try
         {
@@ -89,6 +124,13 @@ public sealed class ObservedRemoteShell : IRemoteShell, IAsyncDisposable
         finally
         {
             MarkChanged();
+            lock (_quietLock)
+            {
+                if (--_changesInFlight == 0)
+                {
+                    _quiet.TrySetResult();
+                }
+            }
         }
     }
 }

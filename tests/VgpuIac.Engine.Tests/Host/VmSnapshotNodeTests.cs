@@ -76,6 +76,23 @@ public sealed class VmSnapshotNodeTests
     }
 
     [NodeFact]
+    public async Task A_read_waits_for_a_change_in_flight_through_the_shell_and_sees_its_result()
+    {
+        await using var ctx = await NodeContext.StartAsync();
+        await ctx.Node.ExecCheckedAsync("qm create 320 --name before");
+        await ctx.Node.DelayAsync("^qm set", 1, once: true);
+        var cache = new VmSnapshotCache(TimeSpan.FromMinutes(1));
+        var shell = ctx.Shell;
+
+        var change = shell.RunAsync(RemoteCommand.Of("qm", "set", "320", "--name", "after").AsMutating(), CancellationToken.None);
+        var read = cache.GetAsync(shell, 320, CancellationToken.None);
+
+        Assert.Equal("after", (await read)!.Name);
+        Assert.Equal(0, (await change).ExitCode);
+        Assert.Equal(1, VmSnapshotCache.ReadsStarted(shell));
+    }
+
+    [NodeFact]
     public async Task A_caller_that_gives_up_does_not_cancel_the_shared_read_of_the_others()
     {
         await using var ctx = await NodeContext.StartAsync();

@@ -23,15 +23,16 @@ REMOTE
 diffs=()
 field() { awk -v k="$1" -v u="${2:-}" '$1 == k && (u == "" || $2 == u) { print (u == "" ? $2 : $3) }' <<< "$out"; }
 [ "$(field lib)" = "$want_sha" ] || diffs+=("library checksum")
-dropin=$(printf '[Service]\nEnvironment=LD_PRELOAD=%s\n' "$lib")
 for u in nvidia-vgpud nvidia-vgpu-mgr; do
-  [ "$(field dropin "$u" | base64 -d 2>/dev/null)" = "$dropin" ] || diffs+=("$u drop-in")
+  d=$(field dropin "$u" | base64 -d 2>/dev/null)
+  grep -qx '\[Service\]' <<< "$d" && grep -qx "Environment=LD_PRELOAD=$lib" <<< "$d" || diffs+=("$u drop-in")
   case "$(awk -v u="$u" '$1 == "env" && $2 == u { $1 = ""; $2 = ""; print }' <<< "$out")" in *"LD_PRELOAD=$lib"*) ;; *) diffs+=("$u environment") ;; esac
 done
 grep -qx 'unlock = true' <<< "$(field config | base64 -d 2>/dev/null)" || diffs+=("config.toml")
 section=$(field override | base64 -d 2>/dev/null | awk '/^\[/ { on = ($0 == "[profile.nvidia-46]") ; next } on && NF && !/^#/ { gsub(/ /, ""); print }')
-for kv in num_displays=1 display_width=1920 display_height=1080 cuda_enabled=1 frl_enabled=0 framebuffer=939524096; do
+for kv in num_displays=1 display_width=1920 display_height=1080 cuda_enabled=1 frl_enabled=0; do
   grep -qx "$kv" <<< "$section" || { diffs+=("profile override nvidia-46: ${kv%%=*}"); }
 done
+grep -qiE '^framebuffer=(939524096|0x38000000|"896MiB")$' <<< "$section" || diffs+=("profile override nvidia-46: framebuffer")
 grep -qx 'type nvidia-46' <<< "$out" || diffs+=("vGPU type nvidia-46 missing")
 if [ ${#diffs[@]} -eq 0 ]; then echo "no changes"; else printf 'differs: %s\n' "${diffs[@]}"; exit 2; fi

@@ -343,7 +343,7 @@ log "5. micro-benchmarks"
   echo "# VgpuIac benchmarks"
   echo
   echo "Run $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r), $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1); load average $(cut -d' ' -f1-3 /proc/loadavg)."
-  echo "$("$TF" version | head -1), .NET SDK $(dotnet --version), $(ansible-playbook --version 2>/dev/null | head -1 || echo 'ansible not installed')."
+  echo "$("$TF" version | head -1), .NET SDK $(dotnet --version), $(command -v ansible-playbook >/dev/null && { ansible-playbook --version 2>/dev/null || true; } | head -1 || echo 'ansible not installed')."
   [ "$SMOKE" = 1 ] && echo && echo "**Smoke run** (BENCH_SMOKE=1): tiny sizes, figures not meaningful."
   echo
   cat "$OUT"

@@ -31,6 +31,7 @@ pulumi-plugin:
 bench-tools:
 	dotnet publish bench/VgpuIac.BenchFloor -c Release -r $(RID) -p:PublishAot=true -o $(ARTIFACTS)/bench-floor -v q -nologo
 	dotnet build bench/VgpuIac.Benchmarks -c Release -v q -nologo
+	bench/goplugin/build.sh $(ARTIFACTS)/bench-go
 
 ## test: every test project; ends with one line "N passed, N failed, N skipped"
 test: build

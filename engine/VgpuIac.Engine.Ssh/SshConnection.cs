@@ -80,10 +80,12 @@ internal sealed class SshConnection : IDisposable
                 };
                 PreferKeyExchange(info, options.PreferredKeyExchange);
                 client = new SshClient(info) { KeepAliveInterval = options.KeepAliveInterval };
+                string? presentedKey = null;
                 client.HostKeyReceived += (_, e) =>
                 {
                     verdict = HostKeyVerifier.Verify(node, e.HostKey, e.FingerPrintSHA256);
                     e.CanTrust = verdict.Trusted;
+                    presentedKey = $"{KnownHosts.KeyType(e.HostKey)} SHA256:{HostKeyVerifier.Fingerprint(e.HostKey)}";
                 };
 
                 using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -92,6 +94,13 @@ internal sealed class SshConnection : IDisposable
                 log.Write(
                     LogLevel.Debug,
                     $"ssh {node.Name}: connected to {node.Endpoint} in {time.GetElapsedTime(start).TotalMilliseconds:F0} ms (attempt {attempt}, kex {client.ConnectionInfo.CurrentKeyExchangeAlgorithm})");
+                if (node.KnownHostsFileIsDefault && node.HostKeySha256 is null && !node.InsecureIgnoreHostKey)
+                {
+                    log.Write(
+                        LogLevel.Warn,
+                        $"ssh {node.Name}: host key {presentedKey} of {node.Endpoint} trusted because it is listed in {node.KnownHostsFile} (no host_key_sha256 or known_hosts_file configured)");
+                }
+
                 return new SshConnection(client, owned);
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)

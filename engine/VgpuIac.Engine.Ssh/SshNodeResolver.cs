@@ -19,6 +19,7 @@ public sealed class SshNodeResolver : INodeResolver, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, Lazy<SshRemoteShell>> _shells = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<NodeSettings, Lazy<SshRemoteShell>> _endpoints = new();
+    private readonly ConcurrentDictionary<SshRemoteShell, ObservedRemoteShell> _observed = new(ReferenceEqualityComparer.Instance);
     private int _disposed;
 
     public SshNodeResolver(ProviderSettings settings, IEngineLog log, SshTransportOptions? options = null, TimeProvider? time = null)
@@ -39,7 +40,7 @@ public sealed class SshNodeResolver : INodeResolver, IAsyncDisposable
         var shell = Shell(name);
         if (shell is not null)
         {
-            return shell;
+            return Observed(shell);
         }
 
         var known = string.Join(", ", NodeNames.Select(n => $"\"{n}\""));
@@ -79,8 +80,11 @@ public sealed class SshNodeResolver : INodeResolver, IAsyncDisposable
             return null;
         }
 
-        return _endpoints.GetOrAdd(endpoint, e => new Lazy<SshRemoteShell>(() => new SshRemoteShell(e, _log, _options, _time))).Value;
+        return Observed(_endpoints.GetOrAdd(endpoint, e => new Lazy<SshRemoteShell>(() => new SshRemoteShell(e, _log, _options, _time))).Value);
     }
+
+    /// <summary>The engine sees every shell through one <see cref="ObservedRemoteShell"/>, so changes made through it invalidate the node's read caches.</summary>
+    private ObservedRemoteShell Observed(SshRemoteShell shell) => _observed.GetOrAdd(shell, static s => new ObservedRemoteShell(s));
 
     /// <summary>The shell of node <paramref name="name"/> (or of the only node when null); null when there is no such node.</summary>
     public SshRemoteShell? Shell(string? name)

@@ -7,6 +7,7 @@ using VgpuIac.Terraform.Schemas;
 using VgpuIac.Terraform.Service;
 
 // Composition root: the engine's catalog and its SSH node configuration plugged into the Terraform door.
+SystemTrustStore.Detach();
 var catalog = new TerraformCatalog(EngineCatalog.Provider, EngineCatalog.Resources, EngineCatalog.DataSources);
 if (args is ["docs", ..])
 {

@@ -1,63 +1,50 @@
-using System.Runtime.CompilerServices;
 using VgpuIac.Engine.Remote;
 
 namespace VgpuIac.Engine.Host;
 
 /// <summary>
-/// Caches <see cref="NodeFacts"/> per <see cref="IRemoteShell"/> so the resources of one operation probe a node once.
-/// An entry lives for <see cref="Ttl"/> (default 2 s, measured with the caller's <see cref="TimeProvider"/>): long enough
-/// for the burst of ReadResource/PlanResourceChange RPCs one <c>terraform plan</c> sends for every resource on a node,
-/// short enough that the next command sees fresh facts. Whoever changes a node MUST call <see cref="Invalidate"/>
-/// afterwards (resources do so after every mutating step). Concurrent callers share one in-flight probe.
+/// <see cref="NodeFacts"/> of a node, probed once and shared by every resource of the provider process that reads that node.
+/// The facts live in the node's <see cref="ObservedRemoteShell"/> (one per configured node per process, see
+/// <see cref="ObservedRemoteShell.Scoped{T}"/>), not in a static table, and are dropped by any change made through that
+/// shell (a mutating command, a write, an upload, a reboot), so call sites need not invalidate by hand. An answer that
+/// overlapped such a change is never kept. <see cref="Ttl"/> bounds how long an answer is trusted against changes made outside
+/// the process; it starts when the answer arrives. Concurrent callers share one in-flight probe, which runs under no
+/// caller's cancellation token (each caller stops waiting on its own token; the read-only probe finishes for the others).
+/// A shell that is not an <see cref="ObservedRemoteShell"/> is probed on every call.
 /// </summary>
 public sealed class NodeFactsCache
 {
-    private readonly ConditionalWeakTable<IRemoteShell, Entry> _entries = [];
-    private readonly Lock _lock = new();
-
     public NodeFactsCache(TimeSpan ttl) => Ttl = ttl;
 
-    /// <summary>The process-wide cache both doors use.</summary>
-    public static NodeFactsCache Shared { get; } = new(TimeSpan.FromSeconds(2));
+    /// <summary>The lifetime both doors use (the state itself is per node shell, see the class remarks).</summary>
+    public static NodeFactsCache Shared { get; } = new(TimeSpan.FromSeconds(30));
 
     public TimeSpan Ttl { get; }
 
-    /// <summary>Cached facts younger than <see cref="Ttl"/>, else a fresh probe (one SSH round trip).</summary>
+    /// <summary>Cached facts (younger than <see cref="Ttl"/> since they arrived, no change since), else a fresh probe (one SSH round trip).</summary>
     public Task<NodeFacts> GetAsync(IRemoteShell shell, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(shell);
         ArgumentNullException.ThrowIfNull(time);
-        var now = time.GetTimestamp();
-        lock (_lock)
-        {
-            if (_entries.TryGetValue(shell, out var entry) && !entry.Probe.IsFaulted && !entry.Probe.IsCanceled
-                && time.GetElapsedTime(entry.StartedAt, now) < Ttl)
-            {
-                return entry.Probe;
-            }
-
-            var probe = NodeFactsProbe.RunAsync(shell, cancellationToken);
-            _entries.AddOrUpdate(shell, new Entry(probe, now));
-            return probe;
-        }
+        return shell is ObservedRemoteShell observed
+            ? observed.Scoped(static () => new NodeScopedRead<NodeFacts>()).GetAsync(observed, NodeFactsProbe.RunAsync, Ttl, time, cancellationToken)
+            : NodeFactsProbe.RunAsync(shell, cancellationToken);
     }
 
-    /// <summary>Always probes (and refreshes the cache); use right after changing the node.</summary>
+    /// <summary>Always probes (and refreshes the cache); use right after changing the node by other means than the shell.</summary>
     public Task<NodeFacts> RefreshAsync(IRemoteShell shell, TimeProvider time, CancellationToken cancellationToken)
     {
         Invalidate(shell);
         return GetAsync(shell, time, cancellationToken);
     }
 
-    /// <summary>Forgets the facts of <paramref name="shell"/>'s node. Call after any change to the node.</summary>
+    /// <summary>Forgets the facts of <paramref name="shell"/>'s node. Changes through the shell do this by themselves.</summary>
     public void Invalidate(IRemoteShell shell)
     {
         ArgumentNullException.ThrowIfNull(shell);
-        lock (_lock)
+        if (shell is ObservedRemoteShell observed)
         {
-            _entries.Remove(shell);
+            observed.Scoped(static () => new NodeScopedRead<NodeFacts>()).Invalidate();
         }
     }
-
-    private sealed record Entry(Task<NodeFacts> Probe, long StartedAt);
 }

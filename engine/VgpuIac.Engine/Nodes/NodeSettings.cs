@@ -44,6 +44,9 @@ public sealed record NodeSettings
     /// <summary>known_hosts file to verify the host key against (used when no fingerprint is pinned, or in addition).</summary>
     public string? KnownHostsFile { get; init; }
 
+    /// <summary>True when <see cref="KnownHostsFile"/> is <c>~/.ssh/known_hosts</c>, used only because no host key source was configured.</summary>
+    public bool KnownHostsFileIsDefault { get; init; }
+
     public TimeSpan ConnectTimeout { get; init; } = DefaultConnectTimeout;
 
     /// <summary>Accept any host key (a warning was shown at configuration time).</summary>

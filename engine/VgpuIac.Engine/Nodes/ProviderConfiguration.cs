@@ -186,6 +186,15 @@ public static class ProviderConfiguration
         {
             var candidate = Path.Combine(home, ".ssh", "known_hosts");
             knownHosts = File.Exists(candidate) ? candidate : null;
+            if (checkFiles && knownHosts is not null && merged.HostKeySha256 is null && !(merged.Insecure ?? false) && !merged.HostKeyUnknown)
+            {
+                diagnostics.Warning(
+                    $"Host key of node \"{name}\" is checked against {knownHosts}",
+                    $"No `host_key_sha256` or `known_hosts_file` (or `{ProviderSchema.KnownHostsEnv}`) is set for node \"{name}\", so its SSH host key must be listed in \"{knownHosts}\" (the OpenSSH default); " +
+                    "the key type that matched is logged when the provider connects. To make the trust explicit, pin the key with `host_key_sha256` " +
+                    "(`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the node) or set `known_hosts_file`.",
+                    path);
+            }
         }
 
         var insecure = merged.Insecure ?? false;
@@ -225,6 +234,7 @@ public static class ProviderConfiguration
             AgentSocket = agentSocket,
             HostKeySha256 = merged.HostKeySha256,
             KnownHostsFile = knownHosts,
+            KnownHostsFileIsDefault = knownHosts is not null && !knownHostsExplicit,
             ConnectTimeout = merged.ConnectTimeout ?? NodeSettings.DefaultConnectTimeout,
             InsecureIgnoreHostKey = insecure,
         };

@@ -1,19 +1,29 @@
 using Grpc.Core;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
 using VgpuIac.Terraform.Protocol.GoPlugin;
 
 namespace VgpuIac.Terraform.Hosting;
 
-/// <summary>go-plugin's controller: <c>Shutdown</c> answers, then stops the host so the process exits at once.</summary>
+/// <summary>go-plugin's controller: <c>Shutdown</c> answers, and the host stops as soon as the answer has been sent (no fixed delay).</summary>
 public sealed class ControllerService(IHostApplicationLifetime lifetime) : GRPCController.GRPCControllerBase
 {
     public override Task<Empty> Shutdown(Empty request, ServerCallContext context)
     {
-        _ = Task.Run(async () =>
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.GetHttpContext() is { } http)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(20)).ConfigureAwait(false);
+            http.Response.OnCompleted(() =>
+            {
+                lifetime.StopApplication();
+                return Task.CompletedTask;
+            });
+        }
+        else
+        {
             lifetime.StopApplication();
-        });
+        }
+
         return Task.FromResult(new Empty());
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
@@ -7,7 +8,10 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Grpc.AspNetCore.Server.Model;
+using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using VgpuIac.Engine.Logging;
 using VgpuIac.Terraform.Logging;
@@ -47,9 +51,6 @@ public static class PluginHost
             return 1;
         }
 
-        // Loading the system trust store costs tens of milliseconds on Linux and Kestrel's TLS set-up needs it:
-        // start it now, in parallel with building the host (it fills the same process-wide cache).
-        var warmTrustStore = UsesTls(environment, debug) ? Task.Run(WarmTrustStore) : Task.CompletedTask;
         var log = new HclogLog(stderr, debug ? LogLevel.Debug : HclogLevel.FromEnvironment(Environment.GetEnvironmentVariable));
         var clientCertificate = debug ? null : environment.ClientCertificate;
         using var serverCertificate = clientCertificate is null ? null : ServerCertificate.Create(TimeProvider.System);
@@ -58,7 +59,6 @@ public static class PluginHost
         await using (app.ConfigureAwait(false))
         {
             using var ignoreInterrupt = debug ? null : PosixSignalRegistration.Create(PosixSignal.SIGINT, static c => c.Cancel = true);
-            await warmTrustStore.ConfigureAwait(false);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             var endpoint = BoundEndpoint(app);
             if (debug)
@@ -73,6 +73,11 @@ public static class PluginHost
                 Console.SetOut(stderr);
             }
 
+            if (serverCertificate is null)
+            {
+                log.Write(LogLevel.Warn, PlaintextWarning(debug), [KeyValuePair.Create<string, object?>("address", endpoint.ToString())]);
+            }
+
             log.Write(LogLevel.Debug, "plugin server started", [
                 KeyValuePair.Create<string, object?>("address", endpoint.ToString()),
                 KeyValuePair.Create<string, object?>("tls", serverCertificate is not null),
@@ -84,15 +89,6 @@ public static class PluginHost
         }
 
         return 0;
-    }
-
-    private static bool UsesTls(PluginEnvironment environment, bool debug) => !debug && environment.ClientCertificate is not null;
-
-    private static void WarmTrustStore()
-    {
-        using var store = new X509Store(StoreName.Root, StoreLocation.LocalMachine);
-        store.Open(OpenFlags.ReadOnly);
-        _ = store.Certificates.Count;
     }
 
     private static WebApplication Build(
@@ -110,13 +106,13 @@ public static class PluginHost
                 listen.Protocols = HttpProtocols.Http2;
                 if (serverCertificate is not null && clientCertificate is not null)
                 {
-                    var pinned = clientCertificate.RawData;
+                    var pinned = new PinnedClientCertificate(clientCertificate);
                     listen.UseHttps(new HttpsConnectionAdapterOptions
                     {
                         ServerCertificate = serverCertificate,
                         ClientCertificateMode = ClientCertificateMode.RequireCertificate,
                         CheckCertificateRevocation = false,
-                        ClientCertificateValidation = (presented, _, _) => presented.RawData.AsSpan().SequenceEqual(pinned),
+                        ClientCertificateValidation = (presented, _, _) => pinned.Accepts(presented),
                     });
                 }
             });
@@ -135,6 +131,13 @@ public static class PluginHost
         builder.Services.AddSingleton(log);
         builder.Services.AddSingleton(TimeProvider.System);
 
+        // The services are singletons bound by their generated BindService, not found and bound by reflection.
+        builder.Services.RemoveAll(typeof(IServiceMethodProvider<>));
+        Bind<ProviderService>(builder.Services, Protocol.Provider.BindService);
+        Bind<ControllerService>(builder.Services, Protocol.GoPlugin.GRPCController.BindService);
+        Bind<StdioService>(builder.Services, Protocol.GoPlugin.GRPCStdio.BindService);
+        Bind<HealthService>(builder.Services, Protocol.Health.Health.BindService);
+
         var app = builder.Build();
         app.MapGrpcService<ProviderService>();
         app.MapGrpcService<ControllerService>();
@@ -142,6 +145,18 @@ public static class PluginHost
         app.MapGrpcService<HealthService>();
         return app;
     }
+
+    private static void Bind<[DynamicallyAccessedMembers(DirectServiceMethods<object>.Annotation)] TService>(IServiceCollection services, Action<ServiceBinderBase, TService> bindService)
+        where TService : class
+    {
+        services.AddSingleton<TService>();
+        services.AddSingleton<IServiceMethodProvider<TService>>(p => new DirectServiceMethods<TService>(p.GetRequiredService<TService>(), bindService));
+    }
+
+    /// <summary>The warning printed when the transport is not encrypted (debug mode, or Terraform sent no client certificate).</summary>
+    public static string PlaintextWarning(bool debug) => debug
+        ? "serving plaintext gRPC (debug mode): any local process that connects to this port can drive the provider while it runs"
+        : "serving plaintext gRPC: Terraform passed no client certificate (PLUGIN_CLIENT_CERT), so TLS is off and any local process that connects to this port can drive the provider; Terraform turns AutoMTLS off only when asked to (TF_DISABLE_PLUGIN_TLS)";
 
     private static IPEndPoint BoundEndpoint(WebApplication app)
     {

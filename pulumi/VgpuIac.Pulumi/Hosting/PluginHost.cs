@@ -21,6 +21,7 @@ namespace VgpuIac.Pulumi.Hosting;
 public static class PluginHost
 {
     private const int MaxMessageBytes = 400 * 1024 * 1024;
+    private const string CancelPath = "/pulumirpc.ResourceProvider/Cancel";
 
     public static async Task<int> RunAsync(PluginArguments arguments, TextWriter stdout)
     {
@@ -47,16 +48,29 @@ public static class PluginHost
         builder.Services.AddSingleton<VgpuResourceProvider>();
 
         await using var app = builder.Build();
+        var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+
+        // Answer Cancel first, then stop: the engine treats an exit before the reply as a crash. The host stops as soon as
+        // the reply has been sent (no fixed delay).
+        app.Use((http, next) =>
+        {
+            if (http.Request.Path == CancelPath)
+            {
+                http.Response.OnCompleted(() =>
+                {
+                    if (runtime.Cancelled.IsCancellationRequested)
+                    {
+                        lifetime.StopApplication();
+                    }
+
+                    return Task.CompletedTask;
+                });
+            }
+
+            return next(http);
+        });
         app.UseRouting();
         app.MapGrpcService<VgpuResourceProvider>();
-
-        var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
-        runtime.CancelRequested += () => _ = Task.Run(async () =>
-        {
-            // Answer Cancel first, then stop: the engine treats an exit before the reply as a crash.
-            await Task.Delay(TimeSpan.FromMilliseconds(200)).ConfigureAwait(false);
-            lifetime.StopApplication();
-        });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c =>
         {
             c.Cancel = true;

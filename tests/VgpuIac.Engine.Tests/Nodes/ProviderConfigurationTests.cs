@@ -86,9 +86,15 @@ public sealed class ProviderConfigurationTests : IDisposable
 
         var (settings, diagnostics) = ProviderConfiguration.Parse(config, Env((ProviderSchema.PrivateKeyFileEnv, key), ("HOME", _dir)));
 
-        Assert.Empty(diagnostics);
+        // the fallback is said at configure, naming the file (and not at validation, which reads no files)
+        var warning = Assert.Single(diagnostics);
+        Assert.False(warning.IsError);
+        Assert.Contains(Path.Combine(_dir, ".ssh", "known_hosts"), warning.Summary, StringComparison.Ordinal);
+        Assert.Contains("host_key_sha256", warning.Detail, StringComparison.Ordinal);
+        Assert.Empty(ProviderConfiguration.Validate(config, Env((ProviderSchema.PrivateKeyFileEnv, key), ("HOME", _dir))));
         Assert.Equal(key, settings!.Nodes[0].PrivateKeyFile);
         Assert.Equal(Path.Combine(_dir, ".ssh", "known_hosts"), settings.Nodes[0].KnownHostsFile);
+        Assert.True(settings.Nodes[0].KnownHostsFileIsDefault);
     }
 
     [Fact]

@@ -76,8 +76,26 @@ public sealed class BenchSmokeTests
         Assert.Matches(new Regex(@"\| 1 node, driver \+ 2 guests \| [1-9][0-9]*\.[0-9] \|"), md);
         // the quickstart itself, planned again with nothing to do: one SSH connection per plan
         Assert.Matches(new Regex(@"\| the quickstart \([^|]*\) \| [1-9][0-9]*\.[0-9] \| [^|]+ \| [^|]+ \| [0-9]+ \| [0-9]+ \| 1\.0 \|"), md);
+        // counts, not times: one SSH connection per node per plan for the guests case too, and the qm/pct processes counted
+        Assert.Matches(new Regex(@"\| 1 node, driver \+ 2 guests \| [^|]+ \| [^|]+ \| [^|]+ \| [0-9]+ \| [0-9]+ \| 1\.0 \| [0-9]+\.[0-9] \| [0-9]+\.[0-9] \| [0-9]+\.[0-9] \|"), md);
+        Assert.Contains("qm/pct processes per node per plan", md, StringComparison.Ordinal);
+        // the Go baseline (when Go and go-plugin's sources are installed) measured the same launches; VgpuIac exited on its own
+        if (md.Contains("Go provider median ms", StringComparison.Ordinal))
+        {
+            Assert.Matches(new Regex(@"\| exec to handshake line \| [0-9.]+ \|.*\*\*[0-9]+\.[0-9]+x\*\* \|"), md);
+            Assert.Matches(new Regex(@"exited on its own after Shutdown in ([0-9]+) of \1 launches"), md);
+        }
+        else
+        {
+            Assert.Contains("Go baseline not measured", md, StringComparison.Ordinal);
+        }
+
         Assert.Contains("| VgpuIac (terraform apply) |", md, StringComparison.Ordinal);
         Assert.Contains("yes: plan shows the change", md, StringComparison.Ordinal);
+        // the bash floor agreed the converged node needs nothing (else the bench stops) and saw the hand edit
+        Assert.Contains("| bash floor: one SSH connection, the same checks, changes nothing |", md, StringComparison.Ordinal);
+        Assert.Contains("yes: reports it", md, StringComparison.Ordinal);
+        Assert.Matches(new Regex(@"No-op apply vs the bash floor: \*\*[0-9]+\.[0-9]+x\*\*"), md);
         Assert.Contains("no: plan says no changes", md, StringComparison.Ordinal);
         Assert.Contains("MsgpackDecodeGuest", md, StringComparison.Ordinal);
     }

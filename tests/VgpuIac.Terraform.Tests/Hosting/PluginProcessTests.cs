@@ -90,6 +90,38 @@ public sealed class PluginProcessTests
         using var channel = ProviderProcess.Connect(handshake, null);
         var metadata = await new Protocol.Provider.ProviderClient(channel).GetMetadataAsync(new GetMetadata.Types.Request());
         Assert.True(metadata.ServerCapabilities.GetProviderSchemaOptional);
+        // not silently: a warning on stderr (hclog JSON) says the transport is plaintext and why (stderr is read at exit)
+        await new GRPCController.GRPCControllerClient(channel).ShutdownAsync(new Empty());
+        Assert.Equal(0, await provider.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("\"@level\":\"warn\"", provider.Stderr.Split('\n').Single(l => l.Contains("serving plaintext gRPC", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Contains("PLUGIN_CLIENT_CERT", provider.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_mTLS_nothing_warns_about_plaintext()
+    {
+        using var clientCertificate = ClientCertificate.Create();
+        await using var provider = ProviderProcess.Start(ProviderProcess.PluginEnvironment_(clientCertificate));
+        var handshake = await provider.HandshakeAsync();
+        using var channel = ProviderProcess.Connect(handshake, clientCertificate);
+        await new Protocol.Provider.ProviderClient(channel).GetMetadataAsync(new GetMetadata.Types.Request());
+        await new GRPCController.GRPCControllerClient(channel).ShutdownAsync(new Empty());
+        Assert.Equal(0, await provider.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.DoesNotContain("plaintext", provider.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_pin_is_the_certificate_bytes_and_nothing_else()
+    {
+        using var pinned = ClientCertificate.Create();
+        using var stranger = ClientCertificate.Create();
+        using var samePinnedBytes = X509CertificateLoader.LoadCertificate(pinned.RawData);
+        var pin = new PinnedClientCertificate(pinned);
+
+        Assert.True(pin.Accepts(samePinnedBytes));
+        Assert.False(pin.Accepts(stranger));
+        Assert.False(pin.Accepts(null));
     }
 
     [Fact]

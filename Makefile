@@ -31,7 +31,6 @@ pulumi-plugin:
 bench-tools:
 	dotnet publish bench/VgpuIac.BenchFloor -c Release -r $(RID) -p:PublishAot=true -o $(ARTIFACTS)/bench-floor -v q -nologo
 	dotnet build bench/VgpuIac.Benchmarks -c Release -v q -nologo
-	bench/goplugin/build.sh $(ARTIFACTS)/bench-go
 
 ## test: every test project; ends with one line "N passed, N failed, N skipped"
 test: build
@@ -47,6 +46,7 @@ demo: build-dotnet provider
 
 ## bench: benchmarks against simulated nodes; writes bench/results/latest.md
 bench: build
+	bench/goplugin/build.sh $(ARTIFACTS)/bench-go
 	scripts/bench.sh
 
 bench-smoke: build

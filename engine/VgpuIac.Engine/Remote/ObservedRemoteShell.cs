@@ -79,8 +79,8 @@ public sealed class ObservedRemoteShell : IRemoteShell, IAsyncDisposable
 
     public Task<byte[]?> ReadFileAsync(string path, CancellationToken cancellationToken) => Inner.ReadFileAsync(path, cancellationToken);
 
-    public Task<bool> UploadAsync(string localPath, string remotePath, string sha256, IProgress<double>? progress, CancellationToken cancellationToken) =>
-        ChangeAsync(() => Inner.UploadAsync(localPath, remotePath, sha256, progress, cancellationToken));
+    public Task<bool> UploadAsync(string localPath, string remotePath, string sha256, int mode, IProgress<double>? progress, CancellationToken cancellationToken) =>
+        ChangeAsync(() => Inner.UploadAsync(localPath, remotePath, sha256, mode, progress, cancellationToken));
 
     public Task RebootAsync(RemoteCommand rebootCommand, TimeSpan timeout, CancellationToken cancellationToken) =>
         ChangeAsync(async () =>

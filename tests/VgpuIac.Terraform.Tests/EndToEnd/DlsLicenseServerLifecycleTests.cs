@@ -51,7 +51,7 @@ public sealed class DlsLicenseServerLifecycleTests : IDisposable
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    [Fact]
+    [NodeFact]
     public async Task Licence_server_lives_a_whole_life_through_the_terraform_cli()
     {
         Assert.True(TerraformCli.Available, "terraform must be on PATH for the end-to-end tests");
@@ -130,7 +130,7 @@ public sealed class DlsLicenseServerLifecycleTests : IDisposable
     /// stopped by hand (the plan starts it, the certificate and keys stay), a rotation (the signing key changes), a create
     /// that failed (tainted) finished by a plain apply, and destroy. Every key file on the node has its mode.
     /// </summary>
-    [Fact]
+    [NodeFact]
     public async Task Licence_server_is_replaced_restarted_rotated_and_recovered_through_the_terraform_cli()
     {
         Assert.True(TerraformCli.Available, "terraform must be on PATH for the end-to-end tests");

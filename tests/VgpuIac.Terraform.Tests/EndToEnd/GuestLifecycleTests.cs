@@ -45,7 +45,7 @@ public sealed class GuestLifecycleTests : IDisposable
         Assert.Contains("GRID P40-1Q", await node.ExecCheckedAsync("mdevctl types"), StringComparison.Ordinal);
     }
 
-    [Fact]
+    [NodeFact]
     public async Task Guest_lives_a_whole_life_through_the_terraform_cli()
     {
         Assert.True(TerraformCli.Available, "terraform must be on PATH for the end-to-end tests");

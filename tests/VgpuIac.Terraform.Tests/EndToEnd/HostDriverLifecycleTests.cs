@@ -39,7 +39,7 @@ public sealed class HostDriverLifecycleTests : IDisposable
         return r.ExitCode == 0 && r.StandardOutput.Trim() is { Length: > 0 } v ? v : null;
     }
 
-    [Fact]
+    [NodeFact]
     public async Task Host_driver_lives_a_whole_life_through_the_terraform_cli()
     {
         Assert.True(TerraformCli.Available, "terraform must be on PATH for the end-to-end tests");

@@ -13,7 +13,7 @@ public sealed class KnownHostsFileEndToEndTests : IDisposable
 {
     private readonly TerraformLifecycle _tf = new();
 
-    [Fact]
+    [NodeFact]
     public async Task A_missing_known_hosts_file_passes_validate_and_is_reported_when_the_provider_is_configured()
     {
         Assert.True(TerraformCli.Available, "terraform must be on PATH for the end-to-end tests");

@@ -41,7 +41,7 @@ public sealed class LifecycleEndToEndTests : IDisposable
         {{extra}}
         """;
 
-    [Fact]
+    [NodeFact]
     public async Task Profile_override_lives_a_whole_life_through_the_terraform_cli()
     {
         Assert.True(TerraformCli.Available, "terraform must be on PATH for the end-to-end tests");
@@ -107,7 +107,7 @@ public sealed class LifecycleEndToEndTests : IDisposable
         }
     }
 
-    [Fact]
+    [NodeFact]
     public async Task A_provider_killed_mid_apply_leaves_a_state_the_next_apply_repairs()
     {
         Assert.True(TerraformCli.Available, "terraform must be on PATH for the end-to-end tests");

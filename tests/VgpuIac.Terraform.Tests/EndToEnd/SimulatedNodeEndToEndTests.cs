@@ -11,7 +11,7 @@ public sealed class SimulatedNodeEndToEndTests : IDisposable
 {
     private readonly TerraformCli _terraform = new();
 
-    [Fact]
+    [NodeFact]
     public async Task Plan_reads_the_node_data_source_over_ssh()
     {
         Assert.True(TerraformCli.Available, "terraform must be on PATH for the end-to-end tests");

@@ -38,7 +38,7 @@ public sealed class StateVersionEndToEndTests : IDisposable
         }
         """;
 
-    [Fact]
+    [NodeFact]
     public async Task State_written_by_a_newer_provider_stops_the_plan_with_upgrade_the_provider()
     {
         Assert.True(TerraformCli.Available, "terraform must be on PATH for the end-to-end tests");

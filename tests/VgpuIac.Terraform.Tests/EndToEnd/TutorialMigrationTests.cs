@@ -128,7 +128,7 @@ public sealed partial class TutorialMigrationTests : IDisposable
         return text;
     }
 
-    [Fact]
+    [NodeFact]
     public async Task A_node_set_up_by_hand_is_imported_and_applied_without_a_change()
     {
         Assert.True(TerraformCli.Available, "terraform must be on PATH for the end-to-end tests");
@@ -183,7 +183,7 @@ public sealed partial class TutorialMigrationTests : IDisposable
         }
     }
 
-    [Fact]
+    [NodeFact]
     public async Task A_create_over_the_hand_written_section_says_what_it_takes_over_and_destroy_puts_it_back()
     {
         Assert.True(TerraformCli.Available, "terraform must be on PATH for the end-to-end tests");

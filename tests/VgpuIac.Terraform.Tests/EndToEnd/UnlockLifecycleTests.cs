@@ -43,7 +43,7 @@ public sealed class UnlockLifecycleTests : IDisposable
 
     private static async Task<bool> ExistsAsync(SimulatedNode node, string path) => (await node.ExecAsync($"test -e '{path}'")).ExitCode == 0;
 
-    [Fact]
+    [NodeFact]
     public async Task Unlock_lives_a_whole_life_through_the_terraform_cli()
     {
         Assert.True(TerraformCli.Available, "terraform must be on PATH for the end-to-end tests");

@@ -53,7 +53,15 @@ public static class GuestPlacement
             return null;
         }
 
-        var free = offering.FirstOrDefault(o => o.Type.AvailableInstances > 0 || o.Type.Id == ownType);
+        // A GPU whose only live instance is this guest's own is free for any type once the guest stops (a vGPU type
+        // changes while the VM is off): a time-sliced GPU reports 0 for other types only because of that instance.
+        bool OnlyOurs(GpuFacts g)
+        {
+            var onGpu = facts.LiveMdevs.Where(m => string.Equals(m.Parent, g.PciAddress, StringComparison.OrdinalIgnoreCase)).ToList();
+            return ownType is not null && onGpu.Count > 0 && onGpu.All(m => string.Equals(m.Uuid, spec.MdevUuid, StringComparison.OrdinalIgnoreCase));
+        }
+
+        var free = offering.FirstOrDefault(o => o.Type.AvailableInstances > 0 || o.Type.Id == ownType || OnlyOurs(o.Gpu));
         if (free.Gpu is not null)
         {
             return free;

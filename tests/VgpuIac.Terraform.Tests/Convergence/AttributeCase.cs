@@ -17,6 +17,10 @@ public sealed record AttributeCase
     /// <summary>Snapshot keys the change may alter; everything else on the node must stay as it was.</summary>
     public ImmutableArray<string> Governs { get; init; } = [];
 
+    /// <summary>Attributes set together with this one (HCL expressions), because one cannot change without the other (a
+    /// driver file and its checksum); the plan may show them changing too.</summary>
+    public ImmutableDictionary<string, string> With { get; init; } = ImmutableDictionary<string, string>.Empty;
+
     /// <summary>Other configured attributes the plan may show as changing with this one (e.g. a derived default).</summary>
     public ImmutableArray<string> AlsoPlanned { get; init; } = [];
 

@@ -22,16 +22,7 @@ public sealed class NodeOperationTests
 
     private static CancellationToken Timeout(int seconds = 90) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
 
-    private static NodeSettings Settings(SimulatedNode node) => new()
-    {
-        Name = "sim",
-        Host = node.Host,
-        Port = node.Port,
-        User = node.User,
-        PrivateKeyFile = node.PrivateKeyPath,
-        HostKeySha256 = HostKeyFingerprint.Normalize(node.HostKeySha256),
-        ConnectTimeout = TimeSpan.FromSeconds(10),
-    };
+    private static NodeSettings Settings(SimulatedNode node) => SimulatedNodeSettings.For(node);
 
     [NodeFact]
     public async Task Detached_operation_outlives_its_connection_keeps_its_lock_and_leaves_its_status()

@@ -20,16 +20,7 @@ public sealed class SimulatedNodeTransportTests
 
     private static CancellationToken Timeout(int seconds = 90) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
 
-    private static NodeSettings Settings(SimulatedNode node) => new()
-    {
-        Name = "sim",
-        Host = node.Host,
-        Port = node.Port,
-        User = node.User,
-        PrivateKeyFile = node.PrivateKeyPath,
-        HostKeySha256 = HostKeyFingerprint.Normalize(node.HostKeySha256),
-        ConnectTimeout = TimeSpan.FromSeconds(10),
-    };
+    private static NodeSettings Settings(SimulatedNode node) => SimulatedNodeSettings.For(node);
 
     [NodeFact]
     public async Task Reboot_through_the_reboot_command_reconnects_after_the_node_is_back()

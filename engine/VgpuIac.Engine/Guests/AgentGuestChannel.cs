@@ -7,14 +7,16 @@ namespace VgpuIac.Engine.Guests;
 /// <summary>
 /// Guest commands through the QEMU guest agent over the node's connection: <c>qm guest exec VMID [--pass-stdin 1]
 /// --timeout N -- PROGRAM ARGS...</c> (PVE passes at most 1 MiB of stdin, so files go in pieces); no guest network needed.
+/// <paramref name="readNode"/> reads the VM and the agent's answers (default: the VM by itself, <see cref="GuestResource.ReadNodeAsync"/>;
+/// refresh passes <see cref="GuestRead.WithGuestAsync"/>, which takes what the node knows from the node's snapshot).
 /// </summary>
-internal sealed class AgentGuestChannel(IRemoteShell node, GuestSpec spec) : IGuestChannel
+internal sealed class AgentGuestChannel(IRemoteShell node, GuestSpec spec, Func<CancellationToken, Task<GuestNodeState>>? readNode = null) : IGuestChannel
 {
     public string Name => "the guest agent";
 
     public Task<bool> WaitReadyAsync(DiagnosticBag diagnostics, CancellationToken ct) => GuestResource.WaitForAgentAsync(node, spec, diagnostics, ct);
 
-    public Task<GuestNodeState> ReadAsync(CancellationToken ct) => GuestResource.ReadNodeAsync(node, spec, ct);
+    public Task<GuestNodeState> ReadAsync(CancellationToken ct) => readNode is null ? GuestResource.ReadNodeAsync(node, spec, ct) : readNode(ct);
 
     public async Task<(int ExitCode, string Out, string Err)> ExecAsync(string program, IReadOnlyList<string> arguments, TimeSpan timeout, bool mutating, CancellationToken ct, ReadOnlyMemory<byte>? input = null)
     {

@@ -27,6 +27,49 @@ public sealed record GuestNodeState
 
     public static GuestNodeState Parse(string output)
     {
+        var sections = Sections(output);
+        if (sections.ContainsKey("absent") || !sections.TryGetValue("config", out var configText))
+        {
+            return new GuestNodeState { Exists = false };
+        }
+
+        var state = new GuestNodeState
+        {
+            Exists = true,
+            Config = QmConfigParser.Parse(configText).Value,
+            Running = sections.TryGetValue("status", out var st) && st.Contains("running", StringComparison.Ordinal),
+        };
+        return state.WithGuestAnswers(sections);
+    }
+
+    /// <summary>This VM with the guest's answers added: the ### guest, guest-windows-*, and net sections of an agent read.</summary>
+    public GuestNodeState WithGuestAnswers(string output) => WithGuestAnswers(Sections(output));
+
+    private GuestNodeState WithGuestAnswers(Dictionary<string, string> sections)
+    {
+        var state = this;
+        if (sections.TryGetValue("guest", out var guestJson))
+        {
+            var (facts, error) = ParseGuestExec(guestJson);
+            state = state with { Guest = facts, GuestError = error };
+        }
+
+        if (sections.TryGetValue("guest-windows-smi", out var smiJson))
+        {
+            var (facts, error) = ParseWindowsGuest(smiJson, sections.GetValueOrDefault("guest-windows-token"));
+            state = state with { Guest = facts, GuestError = error };
+        }
+
+        if (sections.TryGetValue("net", out var net))
+        {
+            state = state with { IpAddresses = ParseAddresses(net) };
+        }
+
+        return state;
+    }
+
+    private static Dictionary<string, string> Sections(string output)
+    {
         var sections = new Dictionary<string, string>(StringComparer.Ordinal);
         string? current = null;
         var sb = new System.Text.StringBuilder();
@@ -53,35 +96,7 @@ public sealed record GuestNodeState
             sections[current] = sb.ToString();
         }
 
-        if (sections.ContainsKey("absent") || !sections.TryGetValue("config", out var configText))
-        {
-            return new GuestNodeState { Exists = false };
-        }
-
-        var state = new GuestNodeState
-        {
-            Exists = true,
-            Config = QmConfigParser.Parse(configText).Value,
-            Running = sections.TryGetValue("status", out var st) && st.Contains("running", StringComparison.Ordinal),
-        };
-        if (sections.TryGetValue("guest", out var guestJson))
-        {
-            var (facts, error) = ParseGuestExec(guestJson);
-            state = state with { Guest = facts, GuestError = error };
-        }
-
-        if (sections.TryGetValue("guest-windows-smi", out var smiJson))
-        {
-            var (facts, error) = ParseWindowsGuest(smiJson, sections.GetValueOrDefault("guest-windows-token"));
-            state = state with { Guest = facts, GuestError = error };
-        }
-
-        if (sections.TryGetValue("net", out var net))
-        {
-            state = state with { IpAddresses = ParseAddresses(net) };
-        }
-
-        return state;
+        return sections;
     }
 
     /// <summary>Reads <c>qm guest exec</c> JSON: exit code, out-data, err-data.</summary>

@@ -89,7 +89,7 @@ public sealed class GuestResource : IResource
         var ownType = prior?[D.MdevType].StringOrNull;
         if (prior is null)
         {
-            var existing = await ReadNodeAsync(shell, spec, ct).ConfigureAwait(false);
+            var existing = await GuestRead.NodeOnlyAsync(shell, spec, request.Context.Time, ct).ConfigureAwait(false);
             switch (GuestPlanner.Classify(existing, request.Replacing, planned[D.Id].StringOrNull))
             {
                 case ExistingVm.Stranger:
@@ -331,6 +331,13 @@ public sealed class GuestResource : IResource
     private static IGuestChannel Channel(ResourceContext context, IRemoteShell shell, GuestSpec spec) =>
         spec.Ssh is { } ssh ? new SshGuestChannel(context, shell, spec, ssh) : new AgentGuestChannel(shell, spec);
 
+    /// <summary>The channel of a refresh: the VM as the node's snapshot says, the guest asked only when needed (<see cref="GuestRead"/>).</summary>
+    private static IGuestChannel RefreshChannel(ResourceContext context, IRemoteShell shell, GuestSpec spec)
+    {
+        Task<GuestNodeState> Read(CancellationToken ct) => GuestRead.WithGuestAsync(shell, spec, context.Time, ct);
+        return spec.Ssh is { } ssh ? new SshGuestChannel(context, shell, spec, ssh, Read) : new AgentGuestChannel(shell, spec, Read);
+    }
+
     internal static Task<bool> WaitForLicenceAsync(ResourceContext context, IGuestChannel guest, GuestSpec spec, DiagnosticBag diagnostics, string logIntro, Func<Task<string>> readLog, CancellationToken ct) =>
         LinuxGuestSetup.WaitForLicenceAsync(context, guest, spec, diagnostics, logIntro, readLog, ct);
 
@@ -357,7 +364,7 @@ public sealed class GuestResource : IResource
         var spec = GuestSpec.From(request.State);
         var (found, state) = await NodeCall.RunAsync(request.Context, request.State, "read the VM", diagnostics, async shell =>
         {
-            var node = await Channel(request.Context, shell, spec).ReadAsync(cancellationToken).ConfigureAwait(false);
+            var node = await RefreshChannel(request.Context, shell, spec).ReadAsync(cancellationToken).ConfigureAwait(false);
             return node.Exists ? (true, GuestState.ToValue(node, request.State)) : (false, (Value?)null);
         }).ConfigureAwait(false);
         if (diagnostics.HasErrors)
@@ -382,7 +389,7 @@ public sealed class GuestResource : IResource
         var seed = Value.Object((D.Node, Value.String(nodeName)), (D.Vmid, Value.Number(vmid)), (D.GuestSetup, Value.String("agent")), (D.LicenseWaitTimeout, Value.String("3m")));
         var state = await NodeCall.RunAsync(request.Context, seed, "import the VM", diagnostics, async shell =>
         {
-            var node = await ReadNodeAsync(shell, GuestSpec.From(seed), cancellationToken).ConfigureAwait(false);
+            var node = await GuestRead.WithGuestAsync(shell, GuestSpec.From(seed), request.Context.Time, cancellationToken).ConfigureAwait(false);
             if (!node.Exists)
             {
                 diagnostics.Error("Unable to import the VM", $"VM {vmid.ToString(CultureInfo.InvariantCulture)} does not exist on node \"{nodeName}\".");
@@ -393,7 +400,7 @@ public sealed class GuestResource : IResource
             {
                 // a Windows guest answers other programs than a Linux one
                 seed = seed.With(D.Os, Value.String("windows"));
-                node = await ReadNodeAsync(shell, GuestSpec.From(seed), cancellationToken).ConfigureAwait(false);
+                node = await GuestRead.WithGuestAsync(shell, GuestSpec.From(seed), request.Context.Time, cancellationToken).ConfigureAwait(false);
             }
 
             return GuestState.ToValue(node, seed);

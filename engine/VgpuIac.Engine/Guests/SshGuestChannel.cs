@@ -7,9 +7,10 @@ namespace VgpuIac.Engine.Guests;
 /// <summary>
 /// Guest commands over SSH straight to the guest (<c>guest_ssh_*</c>): the same program and argument list as through the
 /// agent, quoted by <see cref="ShellQuote"/>, stdin passed the same way; files are uploaded whole; a reboot is the guest's
-/// own <c>reboot</c>, waiting until its SSH answers again. The VM itself is still read and managed with <c>qm</c> on the node.
+/// own <c>reboot</c>, waiting until its SSH answers again. The VM itself is still read and managed with <c>qm</c> on the node
+/// (<paramref name="readNode"/>: as in <see cref="AgentGuestChannel"/>).
 /// </summary>
-internal sealed class SshGuestChannel(ResourceContext context, IRemoteShell node, GuestSpec spec, GuestSshTarget target) : IGuestChannel
+internal sealed class SshGuestChannel(ResourceContext context, IRemoteShell node, GuestSpec spec, GuestSshTarget target, Func<CancellationToken, Task<GuestNodeState>>? readNode = null) : IGuestChannel
 {
     /// <summary>How long setup waits for the guest's SSH (a VM boots in about a minute).</summary>
     private static readonly TimeSpan SetupConnectTimeout = TimeSpan.FromMinutes(5);
@@ -49,7 +50,7 @@ internal sealed class SshGuestChannel(ResourceContext context, IRemoteShell node
 
     public async Task<GuestNodeState> ReadAsync(CancellationToken ct)
     {
-        var state = await GuestResource.ReadNodeAsync(node, spec, ct).ConfigureAwait(false);
+        var state = await (readNode is null ? GuestResource.ReadNodeAsync(node, spec, ct) : readNode(ct)).ConfigureAwait(false);
         if (!state.Exists || !state.Running || spec.GuestSetup != "agent" || Shell(ReadConnectTimeout, new DiagnosticBag()) is not { } shell)
         {
             return state;

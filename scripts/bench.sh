@@ -10,7 +10,7 @@ ROOT=$PWD
 SMOKE=${BENCH_SMOKE:-0}
 RUNS=${BENCH_RUNS:-20}; PLANS=${BENCH_PLANS:-5}; GUESTS=${BENCH_GUESTS:-20}; NODES=${BENCH_NODES:-5}
 HOST_RUNS=${BENCH_HOST_RUNS:-7}
-if [ "$SMOKE" = 1 ]; then RUNS=3; PLANS=1; GUESTS=2; NODES=1; HOST_RUNS=1; fi
+if [ "$SMOKE" = 1 ]; then RUNS=3; PLANS=1; GUESTS=3; NODES=1; HOST_RUNS=1; fi
 PROVIDER=$ROOT/artifacts/provider/terraform-provider-vgpu
 PULUMI_PLUGIN=$ROOT/artifacts/pulumi/pulumi-resource-vgpu
 FLOOR=$ROOT/artifacts/bench-floor/VgpuIac.BenchFloor
@@ -113,6 +113,8 @@ commands_on() { local up; up=$(jget "$1" upper_dir); awk -F'\t' '$4 == "exec"' "
 tools_on() { local up; up=$(jget "$1" upper_dir); awk -F'\t' '$4 ~ /^shim-/' "$up/var/lib/nodesim/commands.log" | wc -l; }
 # qm and pct runs: on a real PVE node each is a Perl process of ~0.3 s, so this is the count that decides a plan's node time
 pve_tools_on() { local up; up=$(jget "$1" upper_dir); awk -F'\t' '$4 ~ /^shim-/ && ($5 ~ /^qm( |$)/ || $5 ~ /^pct( |$)/)' "$up/var/lib/nodesim/commands.log" | wc -l; }
+# of those, the calls that ask a guest's agent (qm guest ..., qm agent ...): what only the guest knows
+agent_tools_on() { local up; up=$(jget "$1" upper_dir); awk -F'\t' '$4 ~ /^shim-/ && $5 ~ /^qm (guest|agent)( |$)/' "$up/var/lib/nodesim/commands.log" | wc -l; }
 connections_on() { grep -c "Accepted publickey" "$(jget "$1" sandbox_dir)/log/sshd.log" 2>/dev/null || echo 0; }
 # a provider directory whose terraform-provider-vgpu records CPU time and peak memory of every provider process
 mkdir -p "$WORK/provider"
@@ -172,27 +174,29 @@ measure_noop_plans() { # title config-dir node-dir... : apply once, then time PL
   local title=$1 dir=$2; shift 2
   local node_dirs=("$@") nodes=$# n
   (cd "$dir" && "$TF" apply -auto-approve -no-color > apply.log 2>&1) || { grep -A20 "Error:" "$dir/apply.log" | head -60 >&2 || tail -30 "$dir/apply.log" >&2; return 1; }
-  local walls=() before_c=() before_k=() before_t=() before_q=()
-  for n in $(seq 1 "$nodes"); do before_c+=("$(commands_on "${node_dirs[n-1]}")"); before_k+=("$(connections_on "${node_dirs[n-1]}")"); before_t+=("$(tools_on "${node_dirs[n-1]}")"); before_q+=("$(pve_tools_on "${node_dirs[n-1]}")"); done
+  local walls=() before_c=() before_k=() before_t=() before_q=() before_a=()
+  for n in $(seq 1 "$nodes"); do before_c+=("$(commands_on "${node_dirs[n-1]}")"); before_k+=("$(connections_on "${node_dirs[n-1]}")"); before_t+=("$(tools_on "${node_dirs[n-1]}")"); before_q+=("$(pve_tools_on "${node_dirs[n-1]}")"); before_a+=("$(agent_tools_on "${node_dirs[n-1]}")"); done
   usage_reset
   for _ in $(seq 1 "$PLANS"); do
     local t0; t0=$(now_us)
     (cd "$dir" && "$TF" plan -no-color -detailed-exitcode > plan.log 2>&1) || { echo "plan was not empty:" >&2; tail -20 "$dir/plan.log" >&2; return 1; }
     walls+=($(( $(now_us) - t0 )))
   done
-  local cmds=0 conns=0 tools=0 qms=0
+  local cmds=0 conns=0 tools=0 qms=0 agents=0
   for n in $(seq 1 "$nodes"); do
     qms=$(( qms + $(pve_tools_on "${node_dirs[n-1]}") - before_q[n-1] ))
+    agents=$(( agents + $(agent_tools_on "${node_dirs[n-1]}") - before_a[n-1] ))
     cmds=$(( cmds + $(commands_on "${node_dirs[n-1]}") - before_c[n-1] ))
     tools=$(( tools + $(tools_on "${node_dirs[n-1]}") - before_t[n-1] ))
     conns=$(( conns + $(connections_on "${node_dirs[n-1]}") - before_k[n-1] ))
   done
   read -r mn md mx <<< "$(stats "${walls[@]}")"
-  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$title" "$(ms "$md")" "$(ms "$mn")" "$(ms "$mx")" \
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$title" "$(ms "$md")" "$(ms "$mn")" "$(ms "$mx")" \
     "$(( $(usage_cpu_ms) / PLANS ))" "$(usage_peak_mib)" "$(awk -v c="$conns" -v p="$PLANS" -v n="$nodes" 'BEGIN{printf "%.1f", c/p/n}')" \
     "$(awk -v c="$cmds" -v p="$PLANS" -v n="$nodes" 'BEGIN{printf "%.1f", c/p/n}')" \
     "$(awk -v c="$tools" -v p="$PLANS" -v n="$nodes" 'BEGIN{printf "%.1f", c/p/n}')" \
-    "$(awk -v c="$qms" -v p="$PLANS" -v n="$nodes" 'BEGIN{printf "%.1f", c/p/n}')"
+    "$(awk -v c="$(( qms - agents ))" -v p="$PLANS" -v n="$nodes" 'BEGIN{printf "%.1f", c/p/n}')" \
+    "$(awk -v c="$agents" -v p="$PLANS" -v n="$nodes" 'BEGIN{printf "%.1f", c/p/n}')"
   (cd "$dir" && "$TF" destroy -auto-approve -no-color > destroy.log 2>&1) || true
 }
 quickstart_case() { # the README's quickstart (examples/terraform/quickstart) as it is, on one node
@@ -218,13 +222,15 @@ log "2/4. no-op plans"
 {
   echo "## 2 and 4. No-op \`terraform plan\` (refresh included), $PLANS runs"
   echo
-  echo "| configuration | wall median ms | min | max | provider CPU ms per plan | provider peak RSS MiB | SSH connections per node per plan | SSH commands per node per plan | node tool runs per node per plan | qm/pct processes per node per plan |"
-  echo "|---|---|---|---|---|---|---|---|---|---|"
+  echo "| configuration | wall median ms | min | max | provider CPU ms per plan | provider peak RSS MiB | SSH connections per node per plan | SSH commands per node per plan | node tool runs per node per plan | qm/pct processes per node per plan, what the node knows | qm guest/agent processes per node per plan, what only guests know |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
   quickstart_case
+  # the smoke run plans two sizes, so its test can check that the node's own qm/pct count does not grow with the guests
+  [ "$SMOKE" = 1 ] && noop_plan_case "1 node, driver + 1 guests" 1 1
   noop_plan_case "1 node, driver + $GUESTS guests" 1 "$GUESTS"
   [ "$SMOKE" = 1 ] || [ "$NODES" -le 1 ] || noop_plan_case "$NODES nodes x $GUESTS guests" "$NODES" "$GUESTS"
   echo
-  echo "Counted from each node's command log: SSH exec requests, the node tools (shims) those commands ran, and of those the \`qm\`/\`pct\` runs (each a ~0.3 s Perl process on a real PVE node)."
+  echo "Counted from each node's command log: SSH exec requests, the node tools (shims) those commands ran, and of those the \`qm\`/\`pct\` runs (each a ~0.3 s Perl process on a real PVE node), split into what the node itself knows (configs, status: a constant per node, whatever the number of guests) and the calls that ask a running guest's agent (\`qm guest exec\`, \`qm agent\`: only for guests with the agent on and guest_setup not none, concurrently)."
   echo
 } >> "$OUT"
 

@@ -41,6 +41,15 @@ public sealed class BenchSmokeTests
         return File.Exists("/usr/bin/time") ? null : "/usr/bin/time is missing (apt-get install time)";
     }
 
+    /// <summary>A no-op plan row's counts: SSH connections, the node's own qm/pct processes, the agent calls (per node per plan).</summary>
+    private static (double Connections, double NodeQm, double AgentQm) PlanCounts(string md, string title)
+    {
+        var m = Regex.Match(md, @"^\| " + Regex.Escape(title) + @" \| [^|]+ \| [^|]+ \| [^|]+ \| [0-9]+ \| [0-9]+ \| ([0-9]+\.[0-9]) \| [0-9]+\.[0-9] \| [0-9]+\.[0-9] \| ([0-9]+\.[0-9]) \| ([0-9]+\.[0-9]) \|$", RegexOptions.Multiline);
+        Assert.True(m.Success, $"no row \"{title}\" with counts in:\n{md}");
+        double N(int group) => double.Parse(m.Groups[group].Value, System.Globalization.CultureInfo.InvariantCulture);
+        return (N(1), N(2), N(3));
+    }
+
     [Fact]
     [Trait("Category", "E2E")]
     public async Task Smoke_run_of_make_bench_fills_every_table()
@@ -73,12 +82,20 @@ public sealed class BenchSmokeTests
         Assert.Contains("## 1. Start-up", md, StringComparison.Ordinal);
         Assert.Matches(new Regex(@"\| terraform-provider-vgpu \(Native AOT, mTLS\) \| [1-9][0-9]*\.[0-9] \|"), md);
         Assert.Matches(new Regex(@"Provider / floor: \*\*[0-9]+\.[0-9]+x\*\*"), md);
-        Assert.Matches(new Regex(@"\| 1 node, driver \+ 2 guests \| [1-9][0-9]*\.[0-9] \|"), md);
+        Assert.Matches(new Regex(@"\| 1 node, driver \+ 3 guests \| [1-9][0-9]*\.[0-9] \|"), md);
         // the quickstart itself, planned again with nothing to do: one SSH connection per plan
         Assert.Matches(new Regex(@"\| the quickstart \([^|]*\) \| [1-9][0-9]*\.[0-9] \| [^|]+ \| [^|]+ \| [0-9]+ \| [0-9]+ \| 1\.0 \|"), md);
-        // counts, not times: one SSH connection per node per plan for the guests case too, and the qm/pct processes counted
-        Assert.Matches(new Regex(@"\| 1 node, driver \+ 2 guests \| [^|]+ \| [^|]+ \| [^|]+ \| [0-9]+ \| [0-9]+ \| 1\.0 \| [0-9]+\.[0-9] \| [0-9]+\.[0-9] \| [0-9]+\.[0-9] \|"), md);
-        Assert.Contains("qm/pct processes per node per plan", md, StringComparison.Ordinal);
+        // counts, not times: one SSH connection per node per plan for the guests cases too; the qm/pct processes for what the
+        // node knows do not grow with the number of guests (one snapshot per node), the agent calls grow with the guests that run
+        var one = PlanCounts(md, "1 node, driver + 1 guests");
+        var three = PlanCounts(md, "1 node, driver + 3 guests");
+        Assert.Equal(1.0, one.Connections);
+        Assert.Equal(1.0, three.Connections);
+        Assert.True(one.NodeQm > 0, "the node's own qm/pct processes were counted");
+        Assert.Equal(one.NodeQm, three.NodeQm);
+        Assert.True(one.AgentQm > 0, "the running guests' agents were asked");
+        Assert.Equal(3 * one.AgentQm, three.AgentQm);
+        Assert.Contains("qm/pct processes per node per plan, what the node knows", md, StringComparison.Ordinal);
         // the Go baseline (when Go and go-plugin's sources are installed) measured the same launches; VgpuIac exited on its own
         if (md.Contains("Go provider median ms", StringComparison.Ordinal))
         {

@@ -3,7 +3,8 @@
 # Writes bench/results/latest.md (and a dated copy). BENCH_SMOKE=1 runs a tiny version (used by the test suite).
 # Figures are medians (with min and max) and ratios against baselines measured in the same run.
 # Sizes: BENCH_RUNS launches, BENCH_PLANS plans, BENCH_GUESTS x BENCH_NODES (1 node skips the multi-node case),
-# BENCH_HOST_RUNS no-op applies; BENCH_MICRO=0 skips the BenchmarkDotNet section.
+# BENCH_HOST_RUNS no-op applies; BENCH_MICRO=0 skips the BenchmarkDotNet section; BENCH_SECTIONS="2" runs only the listed
+# sections (1 start-up, 2 no-op plans, 3 host configuration); BENCH_OUT=file writes the results there instead of bench/results.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -25,6 +26,7 @@ NODE_DIRS=()
 cleanup() { set +e; for d in "${NODE_DIRS[@]}"; do "${NODESIM[@]}" stop --state-dir "$d" >/dev/null 2>&1; done; rm -rf "$WORK"; }
 trap cleanup EXIT
 log() { printf '== %s\n' "$*" >&2; }
+want() { case " ${BENCH_SECTIONS:-1 2 3} " in *" $1 "*) return 0;; esac; return 1; }
 now_us() { echo $(( $(date +%s%N) / 1000 )); }
 # stats "label" values... -> "min median max" (of numbers)
 stats() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%s %s %s", a[1], m, a[NR]}'; }
@@ -36,6 +38,7 @@ row() { local label=$1; shift; read -r mn md mx <<< "$(stats "$@")"; printf '| %
 # ---------------------------------------------------------------------------------------------------------------
 # 1. Process start to handshake line
 # ---------------------------------------------------------------------------------------------------------------
+if want 1; then
 log "1. start-up ($RUNS launches each)"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
   -keyout "$WORK/client.key" -out "$WORK/client.crt" >/dev/null 2>&1
@@ -93,6 +96,7 @@ fi
   fi
   echo
 } >> "$OUT"
+fi
 
 # ---------------------------------------------------------------------------------------------------------------
 # helpers for terraform against simulated nodes
@@ -113,6 +117,8 @@ commands_on() { local up; up=$(jget "$1" upper_dir); awk -F'\t' '$4 == "exec"' "
 tools_on() { local up; up=$(jget "$1" upper_dir); awk -F'\t' '$4 ~ /^shim-/' "$up/var/lib/nodesim/commands.log" | wc -l; }
 # qm and pct runs: on a real PVE node each is a Perl process of ~0.3 s, so this is the count that decides a plan's node time
 pve_tools_on() { local up; up=$(jget "$1" upper_dir); awk -F'\t' '$4 ~ /^shim-/ && ($5 ~ /^qm( |$)/ || $5 ~ /^pct( |$)/)' "$up/var/lib/nodesim/commands.log" | wc -l; }
+# the time the node spent in SSH commands (the sum of their durations, ms): what a plan waits for on the node
+exec_ms_on() { local up; up=$(jget "$1" upper_dir); awk -F'\t' '$4 == "exec" {s += $2} END {printf "%d", s}' "$up/var/lib/nodesim/commands.log"; }
 # of those, the calls that ask a guest's agent (qm guest ..., qm agent ...): what only the guest knows
 agent_tools_on() { local up; up=$(jget "$1" upper_dir); awk -F'\t' '$4 ~ /^shim-/ && $5 ~ /^qm (guest|agent)( |$)/' "$up/var/lib/nodesim/commands.log" | wc -l; }
 connections_on() { grep -c "Accepted publickey" "$(jget "$1" sandbox_dir)/log/sshd.log" 2>/dev/null || echo 0; }
@@ -142,11 +148,11 @@ installers
 # ---------------------------------------------------------------------------------------------------------------
 # 2. No-op plan (refresh included): one node with the driver and GUESTS guests
 # ---------------------------------------------------------------------------------------------------------------
-noop_plan_case() { # title nodes guests-per-node
-  local title=$1 nodes=$2 guests=$3 dir i n
-  dir=$WORK/case-$nodes-$guests; mkdir -p "$dir"
+noop_plan_case() { # title nodes guests-per-node [extra vgpu_guest attribute line] [case tag]
+  local title=$1 nodes=$2 guests=$3 extra=${4:-} tag=${5:-} dir i n
+  dir=$WORK/case-$nodes-$guests$tag; mkdir -p "$dir"
   { echo 'terraform {'; echo '  required_providers {'; echo '    vgpu = { source = "vgpuiac/vgpu" }'; echo '  }'; echo '}'; echo 'provider "vgpu" {'; } > "$dir/main.tf"
-  for n in $(seq 1 "$nodes"); do start_node "$WORK/nodes/n$nodes-$guests-$n"; node_block "pve$n" "$WORK/nodes/n$nodes-$guests-$n" >> "$dir/main.tf"; done
+  for n in $(seq 1 "$nodes"); do start_node "$WORK/nodes/n$nodes-$guests$tag-$n"; node_block "pve$n" "$WORK/nodes/n$nodes-$guests$tag-$n" >> "$dir/main.tf"; done
   echo '}' >> "$dir/main.tf"
   for n in $(seq 1 "$nodes"); do
     cat >> "$dir/main.tf" <<TF
@@ -163,27 +169,29 @@ resource "vgpu_guest" "pve$n" {
   name      = "vm\${200 + count.index}"
   mdev_type = "nvidia-46"
   host_driver_version = vgpu_host_driver.pve$n.installed_version
+$extra
 }
 TF
   done
   local node_dirs=()
-  for n in $(seq 1 "$nodes"); do node_dirs+=("$WORK/nodes/n$nodes-$guests-$n"); done
+  for n in $(seq 1 "$nodes"); do node_dirs+=("$WORK/nodes/n$nodes-$guests$tag-$n"); done
   measure_noop_plans "$title" "$dir" "${node_dirs[@]}"
 }
 measure_noop_plans() { # title config-dir node-dir... : apply once, then time PLANS no-op plans; prints one table row
   local title=$1 dir=$2; shift 2
   local node_dirs=("$@") nodes=$# n
   (cd "$dir" && "$TF" apply -auto-approve -no-color > apply.log 2>&1) || { grep -A20 "Error:" "$dir/apply.log" | head -60 >&2 || tail -30 "$dir/apply.log" >&2; return 1; }
-  local walls=() before_c=() before_k=() before_t=() before_q=() before_a=()
-  for n in $(seq 1 "$nodes"); do before_c+=("$(commands_on "${node_dirs[n-1]}")"); before_k+=("$(connections_on "${node_dirs[n-1]}")"); before_t+=("$(tools_on "${node_dirs[n-1]}")"); before_q+=("$(pve_tools_on "${node_dirs[n-1]}")"); before_a+=("$(agent_tools_on "${node_dirs[n-1]}")"); done
+  local walls=() before_c=() before_k=() before_t=() before_q=() before_a=() before_e=()
+  for n in $(seq 1 "$nodes"); do before_c+=("$(commands_on "${node_dirs[n-1]}")"); before_k+=("$(connections_on "${node_dirs[n-1]}")"); before_t+=("$(tools_on "${node_dirs[n-1]}")"); before_q+=("$(pve_tools_on "${node_dirs[n-1]}")"); before_a+=("$(agent_tools_on "${node_dirs[n-1]}")"); before_e+=("$(exec_ms_on "${node_dirs[n-1]}")"); done
   usage_reset
   for _ in $(seq 1 "$PLANS"); do
     local t0; t0=$(now_us)
     (cd "$dir" && "$TF" plan -no-color -detailed-exitcode > plan.log 2>&1) || { echo "plan was not empty:" >&2; tail -20 "$dir/plan.log" >&2; return 1; }
     walls+=($(( $(now_us) - t0 )))
   done
-  local cmds=0 conns=0 tools=0 qms=0 agents=0
+  local cmds=0 conns=0 tools=0 qms=0 agents=0 exec_ms=0
   for n in $(seq 1 "$nodes"); do
+    exec_ms=$(( exec_ms + $(exec_ms_on "${node_dirs[n-1]}") - before_e[n-1] ))
     qms=$(( qms + $(pve_tools_on "${node_dirs[n-1]}") - before_q[n-1] ))
     agents=$(( agents + $(agent_tools_on "${node_dirs[n-1]}") - before_a[n-1] ))
     cmds=$(( cmds + $(commands_on "${node_dirs[n-1]}") - before_c[n-1] ))
@@ -191,12 +199,13 @@ measure_noop_plans() { # title config-dir node-dir... : apply once, then time PL
     conns=$(( conns + $(connections_on "${node_dirs[n-1]}") - before_k[n-1] ))
   done
   read -r mn md mx <<< "$(stats "${walls[@]}")"
-  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$title" "$(ms "$md")" "$(ms "$mn")" "$(ms "$mx")" \
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$title" "$(ms "$md")" "$(ms "$mn")" "$(ms "$mx")" \
     "$(( $(usage_cpu_ms) / PLANS ))" "$(usage_peak_mib)" "$(awk -v c="$conns" -v p="$PLANS" -v n="$nodes" 'BEGIN{printf "%.1f", c/p/n}')" \
     "$(awk -v c="$cmds" -v p="$PLANS" -v n="$nodes" 'BEGIN{printf "%.1f", c/p/n}')" \
     "$(awk -v c="$tools" -v p="$PLANS" -v n="$nodes" 'BEGIN{printf "%.1f", c/p/n}')" \
     "$(awk -v c="$(( qms - agents ))" -v p="$PLANS" -v n="$nodes" 'BEGIN{printf "%.1f", c/p/n}')" \
-    "$(awk -v c="$agents" -v p="$PLANS" -v n="$nodes" 'BEGIN{printf "%.1f", c/p/n}')"
+    "$(awk -v c="$agents" -v p="$PLANS" -v n="$nodes" 'BEGIN{printf "%.1f", c/p/n}')" \
+    "$(awk -v c="$exec_ms" -v p="$PLANS" -v n="$nodes" 'BEGIN{printf "%.0f", c/p/n}')"
   (cd "$dir" && "$TF" destroy -auto-approve -no-color > destroy.log 2>&1) || true
 }
 quickstart_case() { # the README's quickstart (examples/terraform/quickstart) as it is, on one node
@@ -218,25 +227,30 @@ dls_port               = $dls_port
 TFVARS
   measure_noop_plans "the quickstart (driver, licence server, profile override, licensed guest)" "$dir" "$node"
 }
+if want 2; then
 log "2/4. no-op plans"
 {
   echo "## 2 and 4. No-op \`terraform plan\` (refresh included), $PLANS runs"
   echo
-  echo "| configuration | wall median ms | min | max | provider CPU ms per plan | provider peak RSS MiB | SSH connections per node per plan | SSH commands per node per plan | node tool runs per node per plan | qm/pct processes per node per plan, what the node knows | qm guest/agent processes per node per plan, what only guests know |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| configuration | wall median ms | min | max | provider CPU ms per plan | provider peak RSS MiB | SSH connections per node per plan | SSH commands per node per plan | node tool runs per node per plan | qm/pct processes per node per plan, what the node knows | qm guest/agent processes per node per plan, what only guests know | node time in SSH commands per node per plan ms |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
   quickstart_case
   # the smoke run plans two sizes, so its test can check that the node's own qm/pct count does not grow with the guests
   [ "$SMOKE" = 1 ] && noop_plan_case "1 node, driver + 1 guests" 1 1
   noop_plan_case "1 node, driver + $GUESTS guests" 1 "$GUESTS"
+  # the same guests with guest_setup = none: what the node itself knows, without asking any guest's agent
+  [ "$SMOKE" = 1 ] || noop_plan_case "1 node, driver + $GUESTS guests, guest_setup = none" 1 "$GUESTS" '  guest_setup = "none"' -none
   [ "$SMOKE" = 1 ] || [ "$NODES" -le 1 ] || noop_plan_case "$NODES nodes x $GUESTS guests" "$NODES" "$GUESTS"
   echo
   echo "Counted from each node's command log: SSH exec requests, the node tools (shims) those commands ran, and of those the \`qm\`/\`pct\` runs (each a ~0.3 s Perl process on a real PVE node), split into what the node itself knows (configs, status: a constant per node, whatever the number of guests) and the calls that ask a running guest's agent (\`qm guest exec\`, \`qm agent\`: only for guests with the agent on and guest_setup not none, concurrently)."
   echo
 } >> "$OUT"
+fi
 
 # ---------------------------------------------------------------------------------------------------------------
 # 3. The tutorial's host configuration: VgpuIac vs Ansible vs terraform_data + remote-exec
 # ---------------------------------------------------------------------------------------------------------------
+if want 3; then
 log "3. host configuration vs peers"
 printf 'fake vgpu_unlock-rs library for the benchmark\n' > "$WORK/files/libvgpu_unlock_rs.so"
 prepare_host() { # dir: a GTX 1080 node with the host driver installed (not timed)
@@ -330,6 +344,7 @@ v_med=$(median "${v_again[@]}"); f_med=$(median "${f_again[@]}"); a_med=$(median
   echo "No-op apply vs the bash floor: **$(ratio "$v_med" "$f_med")x** (goal <= 1.5x). Ansible (cold) / VgpuIac: **$(ratio "$a_med" "$v_med")x** (goal >= 10x)."
   echo
 } >> "$OUT"
+fi
 
 # ---------------------------------------------------------------------------------------------------------------
 # 5. Codec and parser micro-benchmarks
@@ -354,7 +369,7 @@ log "5. micro-benchmarks"
   echo
   cat "$OUT"
 } > "$WORK/final.md"
-if [ "$SMOKE" = 1 ]; then
+if [ "$SMOKE" = 1 ] || [ -n "${BENCH_OUT:-}" ]; then
   cp "$WORK/final.md" "${BENCH_OUT:-$ROOT/artifacts/bench-smoke.md}"
 else
   mkdir -p bench/results; cp "$WORK/final.md" bench/results/latest.md; cp "$WORK/final.md" "bench/results/$(date -u +%Y-%m-%d).md"

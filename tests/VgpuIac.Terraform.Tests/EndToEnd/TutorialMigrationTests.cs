@@ -282,6 +282,64 @@ public sealed partial class TutorialMigrationTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// The driver's <c>.run</c> given <c>--dkms</c> on a node without the <c>dkms</c> package (the real installer then fails
+    /// with "Failed to find dkms on the system!"; the simulated one installs, and nothing can rebuild the module): the import
+    /// reads <c>dkms = false</c>, and a configuration holding the default <c>dkms = true</c> gets a plan that says why and
+    /// what it does (nothing now, the next installation uses DKMS), not a silent change or a replacement; one holding
+    /// <c>dkms = false</c> imports with no change.
+    /// </summary>
+    [NodeFact]
+    public async Task A_driver_without_the_dkms_package_imports_as_dkms_false_and_the_plan_says_why()
+    {
+        Assert.True(TerraformCli.Available, "terraform must be on PATH for the end-to-end tests");
+        if (await SimulatedNodes.StartOrExplainAsync(new NodeOptions { Hostname = "pve1", RebootDelay = 0.5 }) is not { } node)
+        {
+            return;
+        }
+
+        await using (node)
+        {
+            await HandMadeNode.InstallHostDriverAsync(node, dkmsPackage: false, version: DriverVersion);
+            var installer = FakeInstaller.Write(_files, DriverVersion);
+            string Config(string dkms) => ProviderHcl.For(("pve1", node)) + $$"""
+                resource "vgpu_host_driver" "pve1" {
+                  node             = "pve1"
+                  installer_source = "{{installer}}"
+                  {{dkms}}
+                }
+                """;
+            var mark = await node.CommandLogMarkAsync();
+
+            // dkms = true (the default): an update of dkms alone, with a warning saying why the node differs and what apply does
+            _tf.WriteConfig(Config(string.Empty) + ProviderHcl.ImportBlock("vgpu_host_driver.pve1", "pve1"));
+            var plan = Regex.Replace(await _tf.SucceedsAsync("plan", "-input=false"), @"\s+", " ");
+            Assert.Contains("Plan: 1 to import, 0 to add, 1 to change, 0 to destroy.", plan, StringComparison.Ordinal);
+            Assert.Contains("~ dkms = false -> true", plan, StringComparison.Ordinal);
+            Assert.Contains($"Host driver {DriverVersion} on node \"pve1\" is not registered with DKMS", plan, StringComparison.Ordinal);
+            Assert.Contains("the `dkms` package is not installed", plan, StringComparison.Ordinal);
+            Assert.Contains("this apply does not reinstall it", plan, StringComparison.Ordinal);
+            Assert.DoesNotContain("must be replaced", plan, StringComparison.Ordinal);
+            var change = (await _tf.PlannedChangesAsync())["vgpu_host_driver.pve1"];
+            Assert.Equal("update", change.Actions);
+            Assert.Empty(change.Changed.Except(["dkms", "installer_source", "installer_sha256"], StringComparer.Ordinal));
+            await _tf.ApplyAsync();
+            await NodeChanges.AssertNoneSinceAsync(node, mark, "recording dkms = true over a driver without DKMS must not change the node");
+
+            // dkms = false holds what the node does: the import changes nothing the node says, and warns of nothing
+            await _tf.SucceedsAsync("state", "rm", "vgpu_host_driver.pve1");
+            _tf.WriteConfig(Config("dkms = false") + ProviderHcl.ImportBlock("vgpu_host_driver.pve1", "pve1"));
+            var honest = Regex.Replace(await _tf.SucceedsAsync("plan", "-input=false"), @"\s+", " ");
+            Assert.DoesNotContain("registered with DKMS", honest, StringComparison.Ordinal);
+            var imported = (await _tf.PlannedChangesAsync())["vgpu_host_driver.pve1"];
+            Assert.Empty(imported.Changed.Except(["installer_source", "installer_sha256"], StringComparer.Ordinal));
+            await _tf.ApplyAsync();
+            _tf.WriteConfig(Config("dkms = false"));
+            await _tf.AssertNoChangesAsync("plan after importing the driver with dkms = false");
+            await NodeChanges.AssertNoneSinceAsync(node, mark, "importing the driver must not change the node");
+        }
+    }
+
     [NodeFact]
     public async Task A_create_over_the_hand_written_section_says_what_it_takes_over_and_destroy_puts_it_back()
     {

@@ -6,7 +6,8 @@
 // Steps (camelCase RPC names; resource steps keep per-name state like the engine does):
 //   handshake | getPluginInfo | getSchema | cancel | attach | parameterize | getMappings (expected UNIMPLEMENTED)
 //   checkConfig {news, olds} | diffConfig {olds, news} | configure {args}
-//   check {type, name, news, olds} | diff {type, name, news, [olds, oldInputs, id]}
+//   check {type, name, news, olds} | diff {type, name, [news, olds, oldInputs, id, ignoreChanges]}
+//     (diff without news sends the inputs the last check of that name returned, as the engine does)
 //   create {type, name, properties, preview} | read {type, name, [id, properties, inputs], import: bool}
 //   update {type, name, news, preview} | delete {type, name} | invoke {tok, args, preview}
 //   construct {type, name, inputs, dryRun, providers, inputDependencies, protect}
@@ -96,7 +97,8 @@ async function main() {
       case 'diff':
         method = 'diff'; req = new providerPb.DiffRequest();
         req.setUrn(urn); req.setType(type); req.setName(name); req.setId(step.id || prev.id || '');
-        req.setOlds(toStruct(step.olds || prev.outputs)); req.setOldInputs(toStruct(step.oldInputs || prev.inputs)); req.setNews(toStruct(step.news));
+        req.setOlds(toStruct(step.olds || prev.outputs)); req.setOldInputs(toStruct(step.oldInputs || prev.inputs)); req.setNews(toStruct(step.news || prev.checked));
+        if (step.ignoreChanges) req.setIgnorechangesList(step.ignoreChanges);
         break;
       case 'create':
         method = 'create'; req = new providerPb.CreateRequest();
@@ -217,6 +219,7 @@ function remember(step, name, res, state) {
       else delete state[name];
       break;
     case 'delete': delete state[name]; break;
+    case 'check': state[name] = { ...(state[name] || {}), checked: fromStruct(res.getInputs()) }; break;
     default: break;
   }
 }

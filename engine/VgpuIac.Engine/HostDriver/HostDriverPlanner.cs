@@ -170,6 +170,20 @@ public static partial class HostDriverPlanner
             AddRunningVmGuard(d, facts, config.ForceDestroy, $"replace host driver {uninstall} with {version}");
         }
 
+        // dkms = true over a driver that is not registered with DKMS: the setting takes effect at the next installation; say
+        // so, and why the driver is not registered, instead of recording it silently.
+        if (!install && installed is not null && config.Dkms && !RegisteredWithDkms(facts))
+        {
+            var why = facts.HasPackage("dkms")
+                ? "it was installed without `--dkms`"
+                : "the `dkms` package is not installed (the installer's `--dkms` needs it; without it the modules are not registered)";
+            d.Add(Diagnostic.Warning($"Host driver {installed} on node \"{node}\" is not registered with DKMS",
+                $"Node \"{node}\": {why}, so a kernel upgrade leaves the node without the nvidia module until the driver is installed again. " +
+                "`dkms = true` takes effect at the next installation of the driver (the `dkms` package is installed first); this apply does not reinstall it. " +
+                "To register it now, replace this resource (the driver is reinstalled with `--dkms`: VMs with a vGPU must be stopped, the node may reboot), or set `dkms = false` to match the node.",
+                Path("dkms")));
+        }
+
         var missing = install ? MissingPackages(facts, config.Dkms) : (facts.HasPackage("mdevctl") ? [] : ["mdevctl"]);
         // Installed but not loaded (an install whose reboot did not happen or did not come back): a reboot loads it.
         var startServices = !install && facts.VgpuManager.Exists && !facts.VgpuManager.IsActive && !facts.RebootRequired && !facts.Driver.InstalledButNotLoaded;
@@ -191,6 +205,16 @@ public static partial class HostDriverPlanner
             RebootAllowed = config.RebootIfNeeded,
             Diagnostics = d.ToImmutable(),
         };
+    }
+
+    /// <summary>
+    /// True when <c>dkms status</c> lists the installed driver's nvidia module: it is rebuilt for a new kernel. False when it
+    /// does not, or when there is no <c>dkms</c> to ask (the package is missing).
+    /// </summary>
+    public static bool RegisteredWithDkms(NodeFacts facts)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        return facts.Driver.InstalledVersion is { } installed && facts.Driver.Dkms.Any(m => m.Module == "nvidia" && m.Version == installed);
     }
 
     /// <summary>Adds an error when VMs with a vGPU are running and <paramref name="force"/> is false.</summary>

@@ -258,8 +258,9 @@ public sealed class HostDriverResource : IResource
             return new ImportResult { Diagnostics = diagnostics.ToImmutable() };
         }
 
+        // dkms is what the node does, not what an installer was once told: registered with a DKMS that can rebuild it.
         var marker = facts.Driver.Marker is { } m && m.Version == version ? m : null;
-        basis = basis.With("dkms", Value.Bool(marker?.Dkms ?? facts.Driver.Dkms.Any(d => d.Module == "nvidia")));
+        basis = basis.With("dkms", Value.Bool(HostDriverPlanner.RegisteredWithDkms(facts)));
         var state = HostDriverState.From(basis, facts, version, marker?.Sha256, rebootPlanned: false);
         return new ImportResult { State = state, Diagnostics = diagnostics.ToImmutable() };
     }

@@ -48,7 +48,7 @@ public static class HostDriverSchema
                 Description = "Driver version, e.g. `535.129.03`. Derived from the installer file name when not set.",
                 Validators = [Validators.Pattern(VersionPattern, "an NVIDIA driver version such as 535.129.03")],
             },
-            Attr.WithDefault("dkms", AttrType.Bool, Value.True, "Register the kernel modules with DKMS (`--dkms`) so they are rebuilt on kernel upgrades. Default `true`."),
+            Attr.WithDefault("dkms", AttrType.Bool, Value.True, "Register the kernel modules with DKMS (`--dkms`) so they are rebuilt on kernel upgrades. Default `true`. Takes effect when the driver is installed; an import reads whether the installed driver is registered with DKMS, and while it is not (no `dkms` package, or installed without `--dkms`) the plan says so."),
             Attr.WithDefault("kernel_compatibility", AttrType.String, Value.String("enforce"),
                 "What to do when the running or default kernel is outside the range the driver is known to build on: `enforce` (error at plan time, naming the kernel to pin), `warn`, or `off`. Default `enforce`.") with
             {

@@ -32,12 +32,6 @@ public sealed class DlsLicenseServerResource : IResource
                     $"The image \"{image}\" names FastAPI-DLS {major}.x; VgpuIac writes the configuration of 1.x and 2.x only. Use a 2.x image such as {DlsImage.Default} (FastAPI-DLS {DlsImage.DefaultTag}).",
                     AttributePath.Of("image"));
             }
-            else if (!DlsImage.IsDigestPinned(image) && DlsImage.Tag(image) is not null)
-            {
-                yield return Diagnostic.Warning("Image pinned by a tag only",
-                    $"\"{image}\" is pinned by a tag, which its publisher can move to another build. Pin it by digest (`name@sha256:…`, or `name:tag@sha256:…` to keep the tag readable) so that every apply runs the same server.",
-                    AttributePath.Of("image"));
-            }
         }
 
         var hosting = config["hosting"];
@@ -57,6 +51,22 @@ public sealed class DlsLicenseServerResource : IResource
         }
     }
 
+    /// <summary>
+    /// The plan's warning for an image pinned by a tag only (null when pinned by digest, <c>latest</c> or an unsupported
+    /// major). Warned at plan, not at validation: Terraform validates a resource with an import block twice, and a warning
+    /// from validation would be shown twice for one resource.
+    /// </summary>
+    public static Diagnostic? TagOnlyWarning(Value config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return config["image"].StringOrNull is { } image && !image.Contains("latest", StringComparison.Ordinal)
+            && DlsImage.Major(image) is 1 or 2 && !DlsImage.IsDigestPinned(image) && DlsImage.Tag(image) is not null
+            ? Diagnostic.Warning("Image pinned by a tag only",
+                $"\"{image}\" is pinned by a tag, which its publisher can move to another build. Pin it by digest (`name@sha256:…`, or `name:tag@sha256:…` to keep the tag readable) so that every apply runs the same server.",
+                AttributePath.Of("image"))
+            : null;
+    }
+
     public async Task<PlanResult> PlanAsync(PlanRequest request, CancellationToken cancellationToken)
     {
         if (request.ProposedNewState is null)
@@ -65,6 +75,12 @@ public sealed class DlsLicenseServerResource : IResource
         }
 
         var diagnostics = new DiagnosticBag();
+
+        if (TagOnlyWarning(request.Config) is { } tagOnly)
+        {
+            diagnostics.Add(tagOnly);
+        }
+
         var planned = PlanDefaults.Prepare(Definition, request.Config, request.Prior);
         if (planned["dls_url"].IsKnown && planned["dls_port"].IsKnown)
         {

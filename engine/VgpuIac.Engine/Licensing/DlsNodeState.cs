@@ -44,7 +44,25 @@ public sealed record DlsNodeState
 
     public string? File(string name) => Files.TryGetValue(name, out var v) ? v : null;
 
-    public string? EnvValue(string key) => Env.TryGetValue(key, out var v) ? v : null;
+    /// <summary>
+    /// The value the server runs with: the container's environment, else FastAPI-DLS's documented default (a container made
+    /// by hand that leaves a variable out runs with the default, which is what a spec holding the default asks for).
+    /// </summary>
+    public string? EnvValue(string key) =>
+        Env.TryGetValue(key, out var v) ? v : ContainerExists && AppDefaults.TryGetValue(key, out var d) ? d : null;
+
+    /// <summary>FastAPI-DLS's defaults for the variables VgpuIac sets (its README; TZ unset is the container's UTC clock).</summary>
+    private static readonly ImmutableDictionary<string, string> AppDefaults = ImmutableDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, string>
+    {
+        ["DLS_URL"] = "localhost",
+        ["DLS_PORT"] = "443",
+        ["LEASE_EXPIRE_DAYS"] = "90",
+        ["LEASE_RENEWAL_PERIOD"] = "0.15",
+        ["TZ"] = "UTC",
+        ["DATABASE"] = "sqlite:///db.sqlite",
+        ["INSTANCE_KEY_RSA"] = "/app/cert/instance.private.pem",
+        ["INSTANCE_KEY_PUB"] = "/app/cert/instance.public.pem",
+    });
 
     public long? EnvNumber(string key) =>
         EnvValue(key) is { } s && long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : null;

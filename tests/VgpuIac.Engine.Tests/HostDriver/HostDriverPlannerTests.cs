@@ -101,6 +101,26 @@ public sealed class HostDriverPlannerTests
     }
 
     [Fact]
+    public void DkmsTrueOverADriverNotRegisteredWithDkmsSaysWhyAndChangesNothing()
+    {
+        var node = NodeFactsParser.Parse("pve1", ProbeSamples.DriverNode());
+        var facts = node with { Driver = node.Driver with { Dkms = [] } }; // `dkms status` answers nothing: no dkms package
+        var config = Url("535.129.03") with { InstallerSha256 = new string('a', 64) };
+
+        var plan = HostDriverPlanner.Plan(config, facts);
+
+        Assert.False(plan.ChangesNode);
+        var warning = Assert.Single(plan.Diagnostics);
+        Assert.False(warning.IsError);
+        Assert.Equal("Host driver 535.129.03 on node \"pve1\" is not registered with DKMS", warning.Summary);
+        Assert.Contains("the `dkms` package is not installed", warning.Detail, StringComparison.Ordinal);
+        Assert.Contains("this apply does not reinstall it", warning.Detail, StringComparison.Ordinal);
+        Assert.Empty(HostDriverPlanner.Plan(config with { Dkms = false }, facts).Diagnostics);
+        Assert.False(HostDriverPlanner.RegisteredWithDkms(facts));
+        Assert.True(HostDriverPlanner.RegisteredWithDkms(node));
+    }
+
+    [Fact]
     public void SameVersionFromAnotherFileIsReinstalled()
     {
         var facts = NodeFactsParser.Parse("pve1", ProbeSamples.DriverNode());

@@ -8,25 +8,9 @@ using VgpuIac.Engine.ProfileOverride;
 using VgpuIac.Engine.Schema;
 using VgpuIac.Engine.Unlock;
 using VgpuIac.NodeSim;
+using VgpuIac.Terraform.Tests.Support;
 
 namespace VgpuIac.Terraform.Tests.Convergence;
-
-/// <summary>The tutorial's host steps by hand (blacklist nouveau, reboot, installer, reboot), so the node offers vGPU types.</summary>
-internal static class HandMadeNode
-{
-    public const string DriverVersion = "535.129.03";
-
-    public static async Task InstallHostDriverAsync(SimulatedNode node)
-    {
-        await node.ExecCheckedAsync("printf 'blacklist nouveau\\noptions nouveau modeset=0\\n' > /etc/modprobe.d/blacklist-nouveau.conf && update-initramfs -u >/dev/null");
-        await node.RebootAsync();
-        var r = await node.ExecAsync("cat > /root/installer.run && sh /root/installer.run --dkms -s", standardInput: FakeInstaller.Content(DriverVersion));
-        Assert.True(r.ExitCode == 0, r.StandardOutput + r.StandardError);
-        await node.RebootAsync();
-    }
-
-    public static string Quote(string text) => "\"" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
-}
 
 /// <summary>Every convergence scenario; the suite and its coverage check enumerate this list.</summary>
 public static class Scenarios

@@ -45,11 +45,7 @@ public sealed partial class GuestConvergenceTests : IDisposable
             return null;
         }
 
-        await node.ExecCheckedAsync("printf 'blacklist nouveau\\noptions nouveau modeset=0\\n' > /etc/modprobe.d/blacklist-nouveau.conf && update-initramfs -u >/dev/null");
-        await node.RebootAsync();
-        var r = await node.ExecAsync("cat > /root/installer.run && sh /root/installer.run --dkms -s", standardInput: FakeInstaller.Content(Version));
-        Assert.True(r.ExitCode == 0, r.StandardOutput + r.StandardError);
-        await node.RebootAsync();
+        await HandMadeNode.InstallHostDriverAsync(node, version: Version);
         return node;
     }
 

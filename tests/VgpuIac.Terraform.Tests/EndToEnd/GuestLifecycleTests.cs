@@ -34,17 +34,6 @@ public sealed class GuestLifecycleTests : IDisposable
         }
         """;
 
-    /// <summary>The tutorial's host steps by hand (blacklist nouveau, reboot, installer, reboot), so the node offers vGPU types.</summary>
-    private static async Task InstallHostDriverByHandAsync(SimulatedNode node)
-    {
-        await node.ExecCheckedAsync("printf 'blacklist nouveau\\noptions nouveau modeset=0\\n' > /etc/modprobe.d/blacklist-nouveau.conf && update-initramfs -u >/dev/null");
-        await node.RebootAsync();
-        var r = await node.ExecAsync("cat > /root/installer.run && sh /root/installer.run --dkms -s", standardInput: FakeInstaller.Content(Version));
-        Assert.True(r.ExitCode == 0, r.StandardOutput + r.StandardError);
-        await node.RebootAsync();
-        Assert.Contains("GRID P40-1Q", await node.ExecCheckedAsync("mdevctl types"), StringComparison.Ordinal);
-    }
-
     [NodeFact]
     public async Task Guest_lives_a_whole_life_through_the_terraform_cli()
     {
@@ -56,7 +45,8 @@ public sealed class GuestLifecycleTests : IDisposable
 
         await using (node)
         {
-            await InstallHostDriverByHandAsync(node);
+            await HandMadeNode.InstallHostDriverAsync(node, version: Version);
+            Assert.Contains("GRID P40-1Q", await node.ExecCheckedAsync("mdevctl types"), StringComparison.Ordinal);
             var driver = Path.Combine(_files, FakeGuestDriver.FileName(Version));
             var sha = FakeGuestDriver.Write(driver, Version);
             var provider = ProviderHcl.For(("pve1", node));

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using VgpuIac.NodeSim;
@@ -26,6 +27,7 @@ public sealed partial class TutorialMigrationTests : IDisposable
 
     private readonly TerraformLifecycle _tf = new();
     private readonly string _files = Directory.CreateTempSubdirectory("vgpu-tf-tutorial-").FullName;
+    private readonly int _dlsPort = FreePort();
 
     private static NodeOptions TutorialNode => new() { Hostname = "pve1", RebootDelay = 0.5, Gpus = [new GpuDevice("0000:01:00.0", "gtx-1080")] };
 
@@ -53,15 +55,7 @@ public sealed partial class TutorialMigrationTests : IDisposable
                     }
                     """,
                 ConfigOnly = ["installer_source", "installer_sha256"],
-                MakeByHandAsync = async node =>
-                {
-                    await node.ExecCheckedAsync("apt-get install -y build-essential dkms mdevctl >/dev/null");
-                    await node.ExecCheckedAsync("printf 'blacklist nouveau\\noptions nouveau modeset=0\\n' > /etc/modprobe.d/blacklist-nouveau.conf && update-initramfs -u >/dev/null");
-                    await node.RebootAsync();
-                    var r = await node.ExecAsync("cat > /root/installer.run && sh /root/installer.run --dkms -s", standardInput: FakeInstaller.Content(DriverVersion));
-                    Assert.True(r.ExitCode == 0, r.StandardOutput + r.StandardError);
-                    await node.RebootAsync();
-                },
+                MakeByHandAsync = node => HandMadeNode.InstallHostDriverAsync(node, version: DriverVersion),
                 Files = ["/etc/modprobe.d/blacklist-nouveau.conf"],
                 Snapshots = ["systemctl show -p ActiveState -p MainPID nvidia-vgpud.service nvidia-vgpu-mgr.service"],
             },
@@ -113,7 +107,103 @@ public sealed partial class TutorialMigrationTests : IDisposable
                 MakeByHandAsync = node => node.ExecCheckedAsync("cat > /etc/vgpu_unlock/profile_override.toml <<'EOF'\n" + TutorialOverride + "EOF"),
                 Files = ["/etc/vgpu_unlock/profile_override.toml"],
             },
+            new TutorialPart
+            {
+                // step 7: the Linux VM (q35, OVMF, SCSI disk, cpu host, virtio NIC), the vGPU added with the short address the
+                // way the tutorial types it, started; the NIC keeps the MAC qm create gave it
+                Address = "vgpu_guest.ubuntu",
+                ImportId = "pve1/200",
+                Hcl = """
+                    resource "vgpu_guest" "ubuntu" {
+                      node      = "pve1"
+                      vmid      = 200
+                      name      = "vgpu-ubuntu"
+                      cores     = 4
+                      memory_mb = 4096
+                      mdev_type = "nvidia-46"
+                      gpu       = "0000:01:00.0"
+                      pcie      = false
+                    }
+                    """,
+                MakeByHandAsync = async node =>
+                {
+                    await node.ExecCheckedAsync("qm create 200 --name vgpu-ubuntu --ostype l26 --machine q35 --bios ovmf --efidisk0 local-lvm:1,efitype=4m,pre-enrolled-keys=0 " +
+                        "--cpu host --cores 4 --memory 4096 --scsihw virtio-scsi-single --scsi0 local-lvm:32,iothread=1 --net0 virtio,bridge=vmbr0 --agent enabled=1 >/dev/null");
+                    await node.ExecCheckedAsync("qm set 200 --hostpci0 01:00.0,mdev=nvidia-46 >/dev/null && qm start 200 >/dev/null");
+                    Assert.Contains("status: running", await node.ExecCheckedAsync("qm status 200"), StringComparison.Ordinal);
+                },
+                Files = ["/etc/pve/qemu-server/200.conf"],
+                Snapshots = ["qm config 200", "qm status 200"],
+            },
+            new TutorialPart
+            {
+                // step 6: the licence server, an LXC made with pct create, Docker in it, FastAPI-DLS run the way its README
+                // says (certificates made with openssl into a volume, the docker-compose example's environment)
+                Address = "vgpu_dls_license_server.dls",
+                ImportId = "pve1/lxc/250",
+                Hcl = $$"""
+                    resource "vgpu_dls_license_server" "dls" {
+                      node       = "pve1"
+                      vmid       = 250
+                      hostname   = "fastapi-dls"
+                      memory_mb  = 1024
+                      ip_address = "192.0.2.50/24"
+                      gateway    = "192.0.2.1"
+                      image      = "{{DlsImage}}"
+                      dls_url    = "127.0.0.1"
+                      dls_port   = {{_dlsPort.ToString(CultureInfo.InvariantCulture)}}
+                      timezone   = "Europe/Berlin"
+                    }
+                    """,
+                MakeByHandAsync = MakeLicenceServerByHandAsync,
+                Files = ["/etc/pve/lxc/250.conf", .. DlsKeyFiles.Select(f => $"{DlsCertDirectory}/{f}")],
+                Snapshots = ["pct config 250", "pct status 250", "pct exec 250 -- docker inspect fastapi-dls"],
+            },
         ];
+    }
+
+    private const string DlsImage = "collinwebdesigns/fastapi-dls:1.5.4";
+    private const string DlsCertDirectory = "/var/lib/lxc/250/rootfs/opt/fastapi-dls/cert";
+    private static readonly string[] DlsKeyFiles = ["webserver.crt", "webserver.key", "instance.private.pem", "instance.public.pem"];
+
+    /// <summary>FastAPI-DLS 1.x by hand: the LXC, Docker, the README's openssl keys pushed into the cert volume, docker run.</summary>
+    private async Task MakeLicenceServerByHandAsync(SimulatedNode node)
+    {
+        await node.ExecCheckedAsync("pct create 250 local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst --hostname fastapi-dls --unprivileged 1 --features nesting=1 " +
+            "--net0 name=eth0,bridge=vmbr0,ip=192.0.2.50/24,gw=192.0.2.1 --rootfs local-lvm:8 --memory 1024 --onboot 1 >/dev/null && pct start 250");
+        // Docker in the container (the simulated template has it already; a real Debian template needs the apt-get)
+        await node.ExecCheckedAsync("pct exec 250 -- sh -c 'command -v docker >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q docker.io; }' && pct exec 250 -- docker info >/dev/null");
+        await node.ExecCheckedAsync(
+            "d=$(mktemp -d) && cd \"$d\" && " +
+            "openssl genrsa -out instance.private.pem 2048 2>/dev/null && openssl rsa -in instance.private.pem -outform PEM -pubout -out instance.public.pem 2>/dev/null && " +
+            "openssl req -x509 -nodes -days 3650 -newkey rsa:2048 -keyout webserver.key -out webserver.crt -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null && " +
+            string.Concat(DlsKeyFiles.Select(f => $"pct push 250 {f} /opt/fastapi-dls/cert/{f} && ")) +
+            "cd / && rm -rf \"$d\"");
+        await node.ExecCheckedAsync(
+            "pct exec 250 -- docker run -d --name fastapi-dls --restart always -e TZ=Europe/Berlin -e DLS_URL=127.0.0.1 " +
+            $"-e DLS_PORT={_dlsPort.ToString(CultureInfo.InvariantCulture)} -e LEASE_EXPIRE_DAYS=90 -e DATABASE=sqlite:////app/database/db.sqlite -e DEBUG=false " +
+            $"-p {_dlsPort.ToString(CultureInfo.InvariantCulture)}:443 -v /opt/fastapi-dls/cert:/app/cert -v /opt/fastapi-dls/database:/app/database {DlsImage} >/dev/null");
+
+        // the server answers once the stand-in is up (poll with a deadline)
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var health = await node.ExecAsync($"curl -fsS --max-time 5 --cacert {DlsCertDirectory}/webserver.crt https://127.0.0.1:{_dlsPort.ToString(CultureInfo.InvariantCulture)}/-/health");
+            if (health.ExitCode == 0)
+            {
+                break;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"the hand-made FastAPI-DLS does not answer: {health.StandardError}");
+            await Task.Delay(250);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static async Task<string> SnapshotAsync(SimulatedNode node, IReadOnlyList<TutorialPart> parts)
@@ -168,7 +258,7 @@ public sealed partial class TutorialMigrationTests : IDisposable
             // the tutorial's own section sets framebuffer without a reservation: the warning says so once, not twice
             Assert.Equal(1, Occurrences(plan, "framebuffer is set without framebuffer_reservation"));
             Assert.Equal(1, Occurrences(Regex.Replace(plan, @"\s+", " "), "with vgpu_profile_override.nvidia46"));
-            Assert.DoesNotContain("similar warning", plan, StringComparison.Ordinal);
+            Assert.False(plan.Contains("similar warning", StringComparison.Ordinal), plan);
 
             // apply: no mutating command, no write, no restart; every file and snapshot the same; the next plan is empty
             await _tf.ApplyAsync();
@@ -177,9 +267,76 @@ public sealed partial class TutorialMigrationTests : IDisposable
             Assert.DoesNotContain(log, t => RestartOrReload().IsMatch(t));
             Assert.Equal(before, await SnapshotAsync(node, parts));
             Assert.Equal(TutorialOverride, await node.ExecCheckedAsync("cat /etc/vgpu_unlock/profile_override.toml"));
+
+            // the running guest is still running and its NIC keeps the MAC qm create gave it, which the state records
+            Assert.Contains("status: running", await node.ExecCheckedAsync("qm status 200"), StringComparison.Ordinal);
+            var mac = MacAddress().Match(await node.ExecCheckedAsync("qm config 200 | grep '^net0: '")).Value;
+            Assert.Contains($"\"{mac}\"", await _tf.SucceedsAsync("state", "show", "vgpu_guest.ubuntu"), StringComparison.OrdinalIgnoreCase);
+
+            // the licence server answers with the same certificate, and the state holds a client token fetched from it
+            Assert.Contains("status: running", await node.ExecCheckedAsync("pct status 250"), StringComparison.Ordinal);
+            Assert.Contains("client_token", await _tf.SucceedsAsync("state", "show", "vgpu_dls_license_server.dls"), StringComparison.Ordinal);
             _tf.WriteConfig(config);
             await _tf.AssertNoChangesAsync("plan after importing the hand-made node");
             await NodeChanges.AssertNoneSinceAsync(node, mark, "planning again must not change the node");
+        }
+    }
+
+    /// <summary>
+    /// The driver's <c>.run</c> given <c>--dkms</c> on a node without the <c>dkms</c> package (the real installer then fails
+    /// with "Failed to find dkms on the system!"; the simulated one installs, and nothing can rebuild the module): the import
+    /// reads <c>dkms = false</c>, and a configuration holding the default <c>dkms = true</c> gets a plan that says why and
+    /// what it does (nothing now, the next installation uses DKMS), not a silent change or a replacement; one holding
+    /// <c>dkms = false</c> imports with no change.
+    /// </summary>
+    [NodeFact]
+    public async Task A_driver_without_the_dkms_package_imports_as_dkms_false_and_the_plan_says_why()
+    {
+        Assert.True(TerraformCli.Available, "terraform must be on PATH for the end-to-end tests");
+        if (await SimulatedNodes.StartOrExplainAsync(new NodeOptions { Hostname = "pve1", RebootDelay = 0.5 }) is not { } node)
+        {
+            return;
+        }
+
+        await using (node)
+        {
+            await HandMadeNode.InstallHostDriverAsync(node, dkmsPackage: false, version: DriverVersion);
+            var installer = FakeInstaller.Write(_files, DriverVersion);
+            string Config(string dkms) => ProviderHcl.For(("pve1", node)) + $$"""
+                resource "vgpu_host_driver" "pve1" {
+                  node             = "pve1"
+                  installer_source = "{{installer}}"
+                  {{dkms}}
+                }
+                """;
+            var mark = await node.CommandLogMarkAsync();
+
+            // dkms = true (the default): an update of dkms alone, with a warning saying why the node differs and what apply does
+            _tf.WriteConfig(Config(string.Empty) + ProviderHcl.ImportBlock("vgpu_host_driver.pve1", "pve1"));
+            var plan = Regex.Replace(await _tf.SucceedsAsync("plan", "-input=false"), @"\s+", " ");
+            Assert.Contains("Plan: 1 to import, 0 to add, 1 to change, 0 to destroy.", plan, StringComparison.Ordinal);
+            Assert.Contains("~ dkms = false -> true", plan, StringComparison.Ordinal);
+            Assert.Contains($"Host driver {DriverVersion} on node \"pve1\" is not registered with DKMS", plan, StringComparison.Ordinal);
+            Assert.Contains("the `dkms` package is not installed", plan, StringComparison.Ordinal);
+            Assert.Contains("this apply does not reinstall it", plan, StringComparison.Ordinal);
+            Assert.DoesNotContain("must be replaced", plan, StringComparison.Ordinal);
+            var change = (await _tf.PlannedChangesAsync())["vgpu_host_driver.pve1"];
+            Assert.Equal("update", change.Actions);
+            Assert.Empty(change.Changed.Except(["dkms", "installer_source", "installer_sha256"], StringComparer.Ordinal));
+            await _tf.ApplyAsync();
+            await NodeChanges.AssertNoneSinceAsync(node, mark, "recording dkms = true over a driver without DKMS must not change the node");
+
+            // dkms = false holds what the node does: the import changes nothing the node says, and warns of nothing
+            await _tf.SucceedsAsync("state", "rm", "vgpu_host_driver.pve1");
+            _tf.WriteConfig(Config("dkms = false") + ProviderHcl.ImportBlock("vgpu_host_driver.pve1", "pve1"));
+            var honest = Regex.Replace(await _tf.SucceedsAsync("plan", "-input=false"), @"\s+", " ");
+            Assert.DoesNotContain("registered with DKMS", honest, StringComparison.Ordinal);
+            var imported = (await _tf.PlannedChangesAsync())["vgpu_host_driver.pve1"];
+            Assert.Empty(imported.Changed.Except(["installer_source", "installer_sha256"], StringComparer.Ordinal));
+            await _tf.ApplyAsync();
+            _tf.WriteConfig(Config("dkms = false"));
+            await _tf.AssertNoChangesAsync("plan after importing the driver with dkms = false");
+            await NodeChanges.AssertNoneSinceAsync(node, mark, "importing the driver must not change the node");
         }
     }
 
@@ -225,6 +382,9 @@ public sealed partial class TutorialMigrationTests : IDisposable
     }
 
     private static int Occurrences(string text, string what) => Regex.Count(text, Regex.Escape(what));
+
+    [GeneratedRegex("[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}")]
+    private static partial Regex MacAddress();
 
     [GeneratedRegex(@"^systemctl (.* )?(restart|daemon-reload|stop|start|try-restart|reload)\b", RegexOptions.CultureInvariant)]
     private static partial Regex RestartOrReload();

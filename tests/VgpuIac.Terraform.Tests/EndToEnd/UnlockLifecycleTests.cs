@@ -31,16 +31,6 @@ public sealed class UnlockLifecycleTests : IDisposable
         }
         """;
 
-    /// <summary>The tutorial's driver steps by hand (blacklist nouveau, reboot, installer, reboot): a consumer card then offers no vGPU types yet.</summary>
-    private static async Task InstallDriverByHandAsync(SimulatedNode node)
-    {
-        await node.ExecCheckedAsync("printf 'blacklist nouveau\\noptions nouveau modeset=0\\n' > /etc/modprobe.d/blacklist-nouveau.conf && update-initramfs -u >/dev/null");
-        await node.RebootAsync();
-        var r = await node.ExecAsync("cat > /root/installer.run && sh /root/installer.run --dkms -s", standardInput: FakeInstaller.Content("535.129.03"));
-        Assert.True(r.ExitCode == 0, r.StandardOutput + r.StandardError);
-        await node.RebootAsync();
-    }
-
     private static async Task<bool> ExistsAsync(SimulatedNode node, string path) => (await node.ExecAsync($"test -e '{path}'")).ExitCode == 0;
 
     [NodeFact]
@@ -55,7 +45,7 @@ public sealed class UnlockLifecycleTests : IDisposable
 
         await using (node)
         {
-            await InstallDriverByHandAsync(node);
+            await HandMadeNode.InstallHostDriverAsync(node);
             Assert.DoesNotContain("GRID P40-1Q", await node.ExecCheckedAsync("mdevctl types"), StringComparison.Ordinal);
             await File.WriteAllBytesAsync(_library, [.. "\u007fELF fake vgpu_unlock-rs "u8.ToArray(), .. RandomNumberGenerator.GetBytes(4096)]);
             var sha = Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(_library)));

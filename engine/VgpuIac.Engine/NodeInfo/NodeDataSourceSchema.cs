@@ -14,6 +14,18 @@ public static class NodeDataSourceSchema
         new ObjectField("max_instances", AttrType.Integer),
         new ObjectField("framebuffer_mib", AttrType.Integer));
 
+    public static AttrType RunningVgpuObject { get; } = AttrType.ObjectOf(
+        new ObjectField("vgpu_id", AttrType.String),
+        new ObjectField("vm_id", AttrType.Integer),
+        new ObjectField("vm_name", AttrType.String),
+        new ObjectField("type_id", AttrType.String),
+        new ObjectField("type_name", AttrType.String),
+        new ObjectField("mdev_uuid", AttrType.String),
+        new ObjectField("vgpu_uuid", AttrType.String),
+        new ObjectField("guest_driver_version", AttrType.String),
+        new ObjectField("license_status", AttrType.String),
+        new ObjectField("licensed", AttrType.Bool));
+
     public static AttrType GpuObject { get; } = AttrType.ObjectOf(
         new ObjectField("pci_address", AttrType.String),
         new ObjectField("vendor_id", AttrType.String),
@@ -22,7 +34,8 @@ public static class NodeDataSourceSchema
         new ObjectField("architecture", AttrType.String),
         new ObjectField("vgpu_path", AttrType.String),
         new ObjectField("driver", AttrType.String),
-        new ObjectField("vgpu_types", AttrType.ListOf(VgpuTypeObject)));
+        new ObjectField("vgpu_types", AttrType.ListOf(VgpuTypeObject)),
+        new ObjectField("active_vgpus", AttrType.ListOf(RunningVgpuObject)));
 
     public static ResourceDefinition Definition { get; } = new()
     {
@@ -30,7 +43,7 @@ public static class NodeDataSourceSchema
         PulumiName = "getNode",
         Kind = ObjectKind.DataSource,
         Description = "Reads what a Proxmox VE node offers for NVIDIA vGPU: PVE version, kernels, IOMMU and Secure Boot state, " +
-            "the NVIDIA GPUs with their architecture and vGPU path, the vGPU types each GPU can create now, the installed host " +
+            "the NVIDIA GPUs with their architecture and vGPU path, the vGPU types each GPU can create now and the vGPUs running on it, the installed host " +
             "driver and the state of its services. All facts come from one read-only SSH round trip.",
         Attributes =
         [
@@ -49,7 +62,11 @@ public static class NodeDataSourceSchema
                 "NVIDIA GPUs. `vgpu_path` is `native` (vGPU-capable card, stock driver), `unlockable` (consumer Maxwell 2.0/Pascal/Turing " +
                 "with a patched driver and vgpu_unlock), `sriov` (Ampere and newer datacenter cards, vGPUs on virtual functions), " +
                 "`unsupported` (e.g. Ampere and newer GeForce) or `unknown` (not in the GPU table). `vgpu_types` lists what the GPU " +
-                "offers now (empty until the host driver is loaded); `id` is what `mdev=` takes, resolve it by `name`."),
+                "offers now (empty until the host driver is loaded); `id` is what `mdev=` takes, resolve it by `name`. `active_vgpus` lists " +
+                "the vGPUs running on the GPU now, from `nvidia-smi vgpu -q`: `vgpu_id`, the VM (`vm_id` from PVE's mdev UUID or a unique " +
+                "VM name, else null; `vm_name`), the type (`type_id` as in `mdev=`, `type_name`), `mdev_uuid` (null on drivers that do not " +
+                "print it, e.g. the 580 branch), `vgpu_uuid` (not the mdev UUID), `guest_driver_version` (null until the guest driver " +
+                "loads), `license_status` as the driver prints it and `licensed`."),
             Attr.Computed("host_driver_version", AttrType.String, "Installed NVIDIA host driver version, or null."),
             Attr.Computed("vgpu_manager_state", AttrType.String, "State of `nvidia-vgpu-mgr.service`, e.g. `active (running)`, `inactive (dead)`, `not-found`."),
             Attr.Computed("vgpu_daemon_state", AttrType.String, "State of `nvidia-vgpud.service` (optional; absent on newer drivers, one-shot `inactive (dead)` is normal)."),

@@ -27,6 +27,12 @@ public enum QmStartIssueKind
     /// <summary>The mdev type has no free instance ("no available instances" / "no free").</summary>
     NoFreeInstance,
 
+    /// <summary>The vGPU is held elsewhere: "Device or resource busy" on the mdev's VFIO group, or "... is already in use".</summary>
+    MdevInUse,
+
+    /// <summary>The GPU does not offer the type: "mdev instance type '...' not found for device '...'", or "can't create mdev instance" without a reason.</summary>
+    TypeNotCreatable,
+
     /// <summary>Any other QEMU error line ("kvm: ...").</summary>
     QemuError,
 

@@ -48,6 +48,23 @@ public static class QmStartParser
             return QmStartIssueKind.MdevReused;
         }
 
+        if (line.Contains("Device or resource busy", StringComparison.Ordinal) || line.Contains("is already in use", StringComparison.Ordinal))
+        {
+            return QmStartIssueKind.MdevInUse;
+        }
+
+        if (line.Contains("no available instance", StringComparison.OrdinalIgnoreCase)
+            || line.Contains("no free", StringComparison.OrdinalIgnoreCase))
+        {
+            return QmStartIssueKind.NoFreeInstance;
+        }
+
+        if ((line.Contains("mdev instance type", StringComparison.Ordinal) && line.Contains("not found", StringComparison.Ordinal))
+            || line.StartsWith("can't create mdev instance", StringComparison.Ordinal))
+        {
+            return QmStartIssueKind.TypeNotCreatable;
+        }
+
         if (line.Contains("error getting device from group", StringComparison.Ordinal)
             || line.StartsWith("Verify all devices in group", StringComparison.Ordinal))
         {
@@ -68,12 +85,6 @@ public static class QmStartParser
             || line.Contains("cannot prepare PCI pass-through", StringComparison.Ordinal))
         {
             return QmStartIssueKind.IommuMissing;
-        }
-
-        if (line.Contains("no available instance", StringComparison.OrdinalIgnoreCase)
-            || line.Contains("no free", StringComparison.OrdinalIgnoreCase))
-        {
-            return QmStartIssueKind.NoFreeInstance;
         }
 
         if (line.Contains(": warning:", StringComparison.Ordinal) || line.StartsWith("warning:", StringComparison.OrdinalIgnoreCase))

@@ -136,7 +136,7 @@ public static partial class NvidiaInstallerParser
             return InstallerFailureKind.ModuleAlreadyLoaded;
         }
 
-        if (Has("Unable to find the kernel source tree") || Has("kernel headers") || Has("Kernel source path") || Has("unable to determine the kernel source"))
+        if (Has("Unable to find the kernel source tree") || Has("kernel headers") || Has("unable to determine the kernel source"))
         {
             return InstallerFailureKind.KernelHeadersMissing;
         }

@@ -58,6 +58,7 @@ public sealed class NvidiaInstallerParserTests
     public void Dkms_own_bad_return_status_is_a_dkms_build_failure_with_its_kernel_and_make_log()
     {
         const string Text = """
+            -> Kernel source path: '/lib/modules/6.8.12-4-pve/build'
             Building module:
             cleaning build area...
             'make' -j2 NV_EXCLUDE_BUILD_MODULES='' KERNEL_UNAME=6.8.12-4-pve modules....(bad exit status: 2)

@@ -6,6 +6,7 @@ using VgpuIac.Engine.Parsing.Mdev;
 using VgpuIac.Engine.Parsing.NvidiaSmi;
 using VgpuIac.Engine.Parsing.NvidiaSmi.Vgpu;
 using VgpuIac.Engine.Parsing.Pci;
+using VgpuIac.Engine.Parsing.Systemd;
 
 namespace VgpuIac.Engine.Host;
 
@@ -291,19 +292,11 @@ public static partial class NodeFactsParser
         DkmsParser.ParseStatus(string.Join('\n', lines)).Value
             .Select(d => new DkmsModule(d.Module, d.Version, d.Kernel, d.Arch, d.Warning is null ? d.Status : $"{d.Status} ({d.Warning})"));
 
+    /// <summary><c>systemctl show -p ...</c> of one unit, read by <see cref="SystemctlShowParser"/>.</summary>
     private static ServiceFacts ParseUnit(string unit, ProbeSection section)
     {
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var line in section.Lines)
-        {
-            var eq = line.IndexOf('=', StringComparison.Ordinal);
-            if (eq > 0)
-            {
-                values[line[..eq]] = line[(eq + 1)..];
-            }
-        }
-
-        string? V(string key) => values.TryGetValue(key, out var v) && v.Length > 0 ? v : null;
+        var properties = SystemctlShowParser.Parse(section.Body).Value;
+        string? V(string key) => properties.Get(key) is { Length: > 0 } v ? v : null;
         return new ServiceFacts
         {
             Unit = unit,

@@ -24,7 +24,7 @@ public sealed record SystemdUnitProperties(ImmutableArray<KeyValuePair<string, s
 
     public string? LoadState => Get("LoadState");
 
-    public UnitActiveState ActiveState => SystemctlIsActiveParser.ParseState(Get("ActiveState"));
+    public string? ActiveState => Get("ActiveState");
 
     public string? SubState => Get("SubState");
 

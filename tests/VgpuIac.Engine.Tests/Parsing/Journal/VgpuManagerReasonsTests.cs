@@ -53,4 +53,30 @@ public sealed class VgpuManagerReasonsTests
     [InlineData("")]
     [InlineData("-- No entries --")]
     public void Nothing_known_is_no_reason(string journal) => Assert.Empty(VgpuManagerReasons.From(journal, string.Empty));
+
+    public static TheoryData<string> StatusFiles => RealOutputs.Names("systemctl-vgpu");
+
+    /// <summary>The diagnostic's log is <c>journalctl</c> followed by <c>systemctl status</c>: its journal lines are read too.</summary>
+    [Theory]
+    [MemberData(nameof(StatusFiles))]
+    public void Systemctl_status_output_gives_the_reason_its_journal_lines_hold(string file)
+    {
+        var reasons = VgpuManagerReasons.From(RealOutputs.Read("systemctl-vgpu", file), null);
+
+        switch (file)
+        {
+            case "vgpu4nixos-4-vgpu-mgr-failed-rm-client.txt":
+                Assert.StartsWith("nvidia-vgpu-mgr could not open the NVIDIA kernel driver", Assert.Single(reasons), StringComparison.Ordinal);
+                break;
+            case "dualcoder-10-vgpud-inactive-dead-acst.txt":
+            case "libvf-io-63-fedora-disable-stop-not-loaded.txt":
+            case "vgpu-unlock-rs-31-vgpud-inactive-dead.txt":
+                // a one-shot vgpud that ended normally, a unit that is not there: no cause to report
+                Assert.Empty(reasons);
+                break;
+            default:
+                Assert.Fail($"no expectation written for systemctl-vgpu/{file}");
+                break;
+        }
+    }
 }

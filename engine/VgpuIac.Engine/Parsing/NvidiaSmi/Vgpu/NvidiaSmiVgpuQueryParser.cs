@@ -12,6 +12,9 @@ namespace VgpuIac.Engine.Parsing.NvidiaSmi.Vgpu;
 /// </summary>
 public static class NvidiaSmiVgpuQueryParser
 {
+    /// <summary>What nvidia-smi prints when no GPU runs in vGPU mode (also on unlocked consumer cards whose spoof lives only inside the daemons).</summary>
+    public const string NoSupportedDevicesText = "No supported devices in vGPU mode";
+
     public static ParseResult<ImmutableArray<VgpuQueryGpu>> Parse(string? text)
     {
         var notes = new ParseNotes();
@@ -69,7 +72,7 @@ public static class NvidiaSmiVgpuQueryParser
             notes.Truncate($"vGPU {last.VgpuId} stops before its 'FB Memory Usage'/'Utilization' sections: the output was cut");
         }
 
-        if (result.Count == 0 && !(text ?? string.Empty).Contains(NvidiaSmiVgpuTableParser.NoSupportedDevicesText, StringComparison.Ordinal))
+        if (result.Count == 0 && !(text ?? string.Empty).Contains(NoSupportedDevicesText, StringComparison.Ordinal))
         {
             notes.Warn("no GPU blocks in the output");
         }

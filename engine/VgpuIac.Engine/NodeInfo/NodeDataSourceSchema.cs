@@ -6,6 +6,7 @@ namespace VgpuIac.Engine.NodeInfo;
 /// <summary>The schema of the <c>vgpu_node</c> data source: what a PVE node offers for vGPU.</summary>
 public static class NodeDataSourceSchema
 {
+    /// <summary>An element of <c>gpus[*].vgpu_types</c>: a vGPU type the GPU offers.</summary>
     public static AttrType VgpuTypeObject { get; } = AttrType.ObjectOf(
         new ObjectField("id", AttrType.String),
         new ObjectField("name", AttrType.String),
@@ -14,6 +15,7 @@ public static class NodeDataSourceSchema
         new ObjectField("max_instances", AttrType.Integer),
         new ObjectField("framebuffer_mib", AttrType.Integer));
 
+    /// <summary>An element of <c>gpus[*].active_vgpus</c>: a vGPU running on the GPU now.</summary>
     public static AttrType RunningVgpuObject { get; } = AttrType.ObjectOf(
         new ObjectField("vgpu_id", AttrType.String),
         new ObjectField("vm_id", AttrType.Integer),
@@ -26,6 +28,7 @@ public static class NodeDataSourceSchema
         new ObjectField("license_status", AttrType.String),
         new ObjectField("licensed", AttrType.Bool));
 
+    /// <summary>An element of <c>gpus</c>: one NVIDIA GPU (physical function).</summary>
     public static AttrType GpuObject { get; } = AttrType.ObjectOf(
         new ObjectField("pci_address", AttrType.String),
         new ObjectField("vendor_id", AttrType.String),
@@ -37,6 +40,7 @@ public static class NodeDataSourceSchema
         new ObjectField("vgpu_types", AttrType.ListOf(VgpuTypeObject)),
         new ObjectField("active_vgpus", AttrType.ListOf(RunningVgpuObject)));
 
+    /// <summary>The data source's definition, rendered by both doors and the docs.</summary>
     public static ResourceDefinition Definition { get; } = new()
     {
         Name = "node",

@@ -6,6 +6,7 @@ namespace VgpuIac.Engine.NodeInfo;
 /// <summary>Model conversion: <see cref="NodeFacts"/> → the values of the <c>vgpu_node</c> schema.</summary>
 public static class NodeFactsValues
 {
+    /// <summary>One <c>vgpu_types</c> element.</summary>
     public static Value VgpuType(VgpuType type) => Value.Object(
         ("id", Value.String(type.Id)),
         ("name", Value.String(type.Name)),
@@ -14,6 +15,7 @@ public static class NodeFactsValues
         ("max_instances", Value.FromNumber(type.MaxInstances)),
         ("framebuffer_mib", Value.FromNumber(type.FramebufferMib)));
 
+    /// <summary>One <c>active_vgpus</c> element.</summary>
     public static Value RunningVgpu(RunningVgpu vgpu) => Value.Object(
         ("vgpu_id", Value.String(vgpu.VgpuId)),
         ("vm_id", Value.FromNumber(vgpu.VmId)),
@@ -26,6 +28,7 @@ public static class NodeFactsValues
         ("license_status", Value.FromString(vgpu.LicenceStatus)),
         ("licensed", Value.Bool(vgpu.Licensed)));
 
+    /// <summary>One <c>gpus</c> element.</summary>
     public static Value Gpu(GpuFacts gpu) => Value.Object(
         ("pci_address", Value.String(gpu.PciAddress)),
         ("vendor_id", Value.String(gpu.VendorId)),

@@ -8,7 +8,7 @@ namespace VgpuIac.Engine.Parsing.Installer;
 /// <c>-&gt; Kernel module load error:</c> detail; for a DKMS build failure, the kernel it was built for and the
 /// <c>make.log</c> dkms pointed at.
 /// </summary>
-public sealed record InstallerReport(
+internal sealed record InstallerReport(
     InstallerFailureKind Failure,
     string? Module,
     ImmutableArray<string> Errors,

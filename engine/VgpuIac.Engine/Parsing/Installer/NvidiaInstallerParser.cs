@@ -8,7 +8,7 @@ namespace VgpuIac.Engine.Parsing.Installer;
 /// <c>Error! Bad return status for module build on kernel: K (arch)</c> and the installer's
 /// <c>Failed to run `dkms build ...`</c>) and classifies the failure; <see cref="Advice"/> says what to do about it.
 /// </summary>
-public static partial class NvidiaInstallerParser
+internal static partial class NvidiaInstallerParser
 {
     public static ParseResult<InstallerReport> Parse(string? text)
     {

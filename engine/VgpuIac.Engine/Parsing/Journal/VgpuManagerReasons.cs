@@ -8,7 +8,7 @@ namespace VgpuIac.Engine.Parsing.Journal;
 /// <see cref="VgpuLogInterpreter"/>) and the kernel's NVRM messages (read by <see cref="KernelLogParser"/>): one sentence
 /// per distinct cause, each with what to do. Empty when neither log names a cause.
 /// </summary>
-public static class VgpuManagerReasons
+internal static class VgpuManagerReasons
 {
     public static ImmutableArray<string> From(string? journal, string? kernelLog)
     {

@@ -13,7 +13,7 @@ namespace VgpuIac.Engine.Parsing.Licensing;
 /// from gridd's lines ("Started NVIDIA Grid Daemon" stays <see cref="GridLogEventKind.Started"/>). On a bad token gridd
 /// logs "Failed to read configurations ...", then "Failed to setup cloud License Manager" and "Shutdown".
 /// </summary>
-public static class GridLogParser
+internal static class GridLogParser
 {
     public static ParseResult<GridLog> Parse(string? text)
     {

@@ -4,7 +4,7 @@ namespace VgpuIac.Engine.Parsing.Pve;
 /// Turns what a failed <c>qm start</c> printed into a diagnostic detail: what it said, why the VM did not start (read by
 /// <see cref="QmStartParser"/>) and what to do. The caller keeps the VM: a plain apply starts it once the cause is gone.
 /// </summary>
-public static class QmStartAdvice
+internal static class QmStartAdvice
 {
     /// <summary>The detail for a failed <c>qm start <paramref name="vmid"/></c> on <paramref name="node"/> that printed <paramref name="output"/>.</summary>
     public static string Explain(string vmid, string node, string? output)

@@ -1,7 +1,7 @@
 namespace VgpuIac.Engine.Parsing.Pve;
 
 /// <summary>What one line of a <c>qm start</c> / start-task log means.</summary>
-public enum QmStartIssueKind
+internal enum QmStartIssueKind
 {
     /// <summary>A line we do not classify (kept for the diagnostic detail).</summary>
     Other,

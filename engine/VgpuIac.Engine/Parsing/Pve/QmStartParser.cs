@@ -7,7 +7,7 @@ namespace VgpuIac.Engine.Parsing.Pve;
 /// <c>TASK ERROR: start failed: ...</c>; <c>qm start</c> on the command line ends with the bare
 /// <c>start failed: QEMU exited with code 1</c>. Both give the same <see cref="QmStartReport.TaskError"/>.
 /// </summary>
-public static class QmStartParser
+internal static class QmStartParser
 {
     private const string TaskErrorPrefix = "TASK ERROR:";
 

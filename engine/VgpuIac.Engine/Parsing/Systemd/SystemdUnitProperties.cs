@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 namespace VgpuIac.Engine.Parsing.Systemd;
 
 /// <summary>The <c>Key=value</c> properties of one unit from <c>systemctl show</c>, in printed order.</summary>
-public sealed record SystemdUnitProperties(ImmutableArray<KeyValuePair<string, string>> Entries)
+internal sealed record SystemdUnitProperties(ImmutableArray<KeyValuePair<string, string>> Entries)
 {
     /// <summary>The value of <paramref name="key"/> (the last one if printed twice), or null when absent.</summary>
     public string? Get(string key)

@@ -10,7 +10,7 @@ namespace VgpuIac.Engine.Parsing.NvidiaSmi.Vgpu;
 /// empty <see cref="VgpuQueryGpu.BusId"/>), fewer vGPU blocks than <c>Active vGPUs</c>, a last block that stops before
 /// the sections every block ends with, a pager's mark. A shell prompt glued before the <c>GPU</c> line is skipped.
 /// </summary>
-public static class NvidiaSmiVgpuQueryParser
+internal static class NvidiaSmiVgpuQueryParser
 {
     /// <summary>What nvidia-smi prints when no GPU runs in vGPU mode (also on unlocked consumer cards whose spoof lives only inside the daemons).</summary>
     public const string NoSupportedDevicesText = "No supported devices in vGPU mode";

@@ -11,8 +11,10 @@ namespace VgpuIac.Engine.Catalog;
 /// </summary>
 public static class EngineCatalog
 {
+    /// <summary>The provider configuration block (the nodes and how to reach them).</summary>
     public static ResourceDefinition Provider => ProviderSchema.Definition;
 
+    /// <summary>The resources, in the order the docs list them.</summary>
     public static ImmutableArray<IResource> Resources { get; } =
     [
         new Licensing.DlsLicenseServerResource(),
@@ -22,6 +24,7 @@ public static class EngineCatalog
         new Unlock.UnlockResource(),
     ];
 
+    /// <summary>The data sources.</summary>
     public static ImmutableArray<IDataSource> DataSources { get; } =
     [
         new NodeInfo.NodeDataSource(),

@@ -1,6 +1,7 @@
 using System.Globalization;
 using VgpuIac.Engine.Diagnostics;
 using VgpuIac.Engine.Host;
+using VgpuIac.Engine.Parsing.Pve;
 using VgpuIac.Engine.Remote;
 using VgpuIac.Engine.Resources;
 using VgpuIac.Engine.Schema;
@@ -280,9 +281,7 @@ public sealed class GuestResource : IResource
             if (!start.Succeeded)
             {
                 var answer = (start.StandardError + "\n" + start.StandardOutput).Trim();
-                diagnostics.Error("Unable to start the VM", $"qm start {spec.VmidText} on node \"{shell.NodeName}\" answered: {answer}. " + (answer.Contains("available instances", StringComparison.Ordinal)
-                    ? "The GPU has no free instance of this vGPU type: stop a VM that holds one, then run apply again."
-                    : "Check the host driver (nvidia-vgpu-mgr must be active) and the vGPU type, then run apply again: the VM is kept."), AttributePath.Of(D.MdevType));
+                diagnostics.Error("Unable to start the VM", QmStartAdvice.Explain(spec.VmidText, shell.NodeName, answer), AttributePath.Of(D.MdevType));
                 return await ReadStateAsync(context, shell, spec, planned, ct).ConfigureAwait(false);
             }
         }

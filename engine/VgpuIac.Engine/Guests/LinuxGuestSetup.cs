@@ -122,7 +122,7 @@ internal static class LinuxGuestSetup
                 // the advice follows the latest failure: a log also holds older ones (e.g. "token not found" before the token came)
                 var lastFailure = Parsing.Licensing.GridLogParser.Parse(log).Value.LastFailure;
                 diagnostics.Error("The guest did not become licensed",
-                    $"License Status is \"{(status.Length == 0 ? "unknown" : status)}\" after {spec.LicenseWait.TotalSeconds:F0} s. {LicenceAdvice(lastFailure?.Line ?? log)}\n{logIntro}\n{Last(log.Trim(), 8)}",
+                    $"License Status is \"{(status.Length == 0 ? "unknown" : status)}\" after {spec.LicenseWait.TotalSeconds:F0} s. {LicenceAdvice(lastFailure)}\n{logIntro}\n{Last(log.Trim(), 8)}",
                     AttributePath.Of(D.LicenseToken));
                 return false;
             }
@@ -131,15 +131,18 @@ internal static class LinuxGuestSetup
         }
     }
 
-    /// <summary>What to do, from nvidia-gridd's own words.</summary>
-    internal static string LicenceAdvice(string log) =>
-        log.Contains("decode signature", StringComparison.OrdinalIgnoreCase) ? "The client token is not valid for this licence server (keys changed?): fetch a new token."
-        : log.Contains("time to process response has expired", StringComparison.OrdinalIgnoreCase) ? "The guest's clock disagrees with the licence server's: fix the guest's time (NTP) and timezone."
-        : log.Contains("token not found", StringComparison.OrdinalIgnoreCase) ? "No client configuration token was found in the guest."
-        : log.Contains("another server", StringComparison.OrdinalIgnoreCase) ? "The token was issued by another licence server."
-        : log.Contains("connecting to license server", StringComparison.OrdinalIgnoreCase) || log.Contains("Failure", StringComparison.OrdinalIgnoreCase)
-            ? "The guest cannot reach the licence server named in the token: check dls_url/dls_port and the network between them."
-        : "Check the licence server's health and nvidia-gridd's log in the guest.";
+    /// <summary>What to do, from the reason of gridd's latest failure (<see cref="Parsing.Licensing.GridLog.LastFailure"/>), never from systemd's lines.</summary>
+    internal static string LicenceAdvice(Parsing.Licensing.GridLogEvent? lastFailure) => lastFailure?.Reason switch
+    {
+        Parsing.Licensing.GridFailureReason.BadClientToken => "The client token is not valid for this licence server (keys changed?): fetch a new token.",
+        Parsing.Licensing.GridFailureReason.NoClientToken => "No client configuration token was found in the guest.",
+        Parsing.Licensing.GridFailureReason.ClockSkew => "The guest's clock disagrees with the licence server's: fix the guest's time (NTP) and timezone.",
+        Parsing.Licensing.GridFailureReason.ServerUnreachable => "The guest cannot reach the licence server named in the token: check dls_url/dls_port and the network between them.",
+        Parsing.Licensing.GridFailureReason.ServerError => "The licence server refused the request (a token issued by another licence server, or no licence left): fetch a new token from this server and check its licences.",
+        Parsing.Licensing.GridFailureReason.ConfigurationMissing => "nvidia-gridd's configuration lacks a setting it needs (FeatureType, ServerAddress): check /etc/nvidia/gridd.conf in the guest.",
+        Parsing.Licensing.GridFailureReason.InvalidFeatureType => "The FeatureType in gridd.conf does not fit this vGPU type: check /etc/nvidia/gridd.conf in the guest.",
+        _ => "Check the licence server's health and nvidia-gridd's log in the guest.",
+    };
 
     internal static string Last(string text, int lines)
     {

@@ -41,5 +41,8 @@ public sealed record GpuFacts
     /// <summary>vGPU types offered (mdev types of this device; for an SR-IOV PF, those its VFs can create).</summary>
     public ImmutableArray<VgpuType> VgpuTypes { get; init; } = [];
 
+    /// <summary>vGPUs running on this GPU (from <c>nvidia-smi vgpu -q</c>; empty when none or when the driver is not loaded).</summary>
+    public ImmutableArray<RunningVgpu> RunningVgpus { get; init; } = [];
+
     public bool IsVirtualFunction => PhysicalFunction is not null;
 }

@@ -3,6 +3,8 @@ using System.Collections.Immutable;
 namespace VgpuIac.Engine.Host;
 
 /// <summary>The outcome of <see cref="KernelCompatibility.Check"/>.</summary>
+/// <param name="Driver">The driver version checked.</param>
+/// <param name="Flavour">The driver flavour checked.</param>
 /// <param name="Window">The deciding table row; null when the driver branch is not in the table.</param>
 /// <param name="IncompatibleKernels">Running/default kernels outside the window (empty = compatible).</param>
 /// <param name="KernelToPin">Newest installed kernel inside the window, to pass to <c>proxmox-boot-tool kernel pin</c>; null when none is installed.</param>

@@ -3,7 +3,10 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using VgpuIac.Engine.Parsing.Dkms;
 using VgpuIac.Engine.Parsing.Mdev;
+using VgpuIac.Engine.Parsing.NvidiaSmi;
+using VgpuIac.Engine.Parsing.NvidiaSmi.Vgpu;
 using VgpuIac.Engine.Parsing.Pci;
+using VgpuIac.Engine.Parsing.Systemd;
 
 namespace VgpuIac.Engine.Host;
 
@@ -77,8 +80,8 @@ public static partial class NodeFactsParser
         var mdevTypesError = mdevSection.ExitCode is not (0 or -1 or 127)
             ? $"exit code {mdevSection.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture)}: {(mdevSection.Body.Trim() is { Length: > 0 } said ? said[..Math.Min(said.Length, 600)] : "(no output)")}"
             : null;
-        var gpus = ParseGpus(S("lspci"), S("pci-sysfs"), S("sriov-types"), mdevTypes);
         var vms = ParseVms(S("qm-list"), S("vm-hostpci"));
+        var gpus = WithRunningVgpus(ParseGpus(S("lspci"), S("pci-sysfs"), S("sriov-types"), mdevTypes), S("nvidia-smi-vgpu"), vms, warnings);
 
         var dropIns = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
         if (S("dropin-vgpud").DecodedFile() is { } d1)
@@ -289,19 +292,11 @@ public static partial class NodeFactsParser
         DkmsParser.ParseStatus(string.Join('\n', lines)).Value
             .Select(d => new DkmsModule(d.Module, d.Version, d.Kernel, d.Arch, d.Warning is null ? d.Status : $"{d.Status} ({d.Warning})"));
 
+    /// <summary><c>systemctl show -p ...</c> of one unit, read by <see cref="SystemctlShowParser"/>.</summary>
     private static ServiceFacts ParseUnit(string unit, ProbeSection section)
     {
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var line in section.Lines)
-        {
-            var eq = line.IndexOf('=', StringComparison.Ordinal);
-            if (eq > 0)
-            {
-                values[line[..eq]] = line[(eq + 1)..];
-            }
-        }
-
-        string? V(string key) => values.TryGetValue(key, out var v) && v.Length > 0 ? v : null;
+        var properties = SystemctlShowParser.Parse(section.Body).Value;
+        string? V(string key) => properties.Get(key) is { Length: > 0 } v ? v : null;
         return new ServiceFacts
         {
             Unit = unit,
@@ -427,6 +422,57 @@ public static partial class NodeFactsParser
         }
 
         return [.. gpus.OrderBy(g => g.IsVirtualFunction).ThenBy(g => g.PciAddress, StringComparer.Ordinal)];
+    }
+
+    /// <summary>
+    /// The running vGPUs of <c>nvidia-smi vgpu -q</c> (read by <see cref="NvidiaSmiVgpuQueryParser"/>), put on the GPU
+    /// whose bus id heads their block. Output that was cut becomes a probe warning; a failed nvidia-smi (no driver) means none.
+    /// </summary>
+    private static ImmutableArray<GpuFacts> WithRunningVgpus(ImmutableArray<GpuFacts> gpus, ProbeSection section, ImmutableArray<VmFacts> vms, ImmutableArray<string>.Builder warnings)
+    {
+        if (section.ExitCode != 0 || section.Body.Trim().Length == 0)
+        {
+            return gpus;
+        }
+
+        var parsed = NvidiaSmiVgpuQueryParser.Parse(section.Body);
+        if (parsed.Truncated)
+        {
+            warnings.Add($"nvidia-smi vgpu -q: {string.Join("; ", parsed.Warnings)}");
+        }
+
+        var byName = vms.Where(v => v.Name is not null).GroupBy(v => v.Name!, StringComparer.Ordinal)
+            .Where(g => g.Count() == 1).ToDictionary(g => g.Key, g => g.Single().VmId, StringComparer.Ordinal);
+        var byGpu = parsed.Value.Where(g => g.Address is not null)
+            .GroupBy(g => g.Address!.ToString(), StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(g => g.Key, g => g.SelectMany(x => x.Vgpus).Select(v => Running(v, byName)).ToImmutableArray(), StringComparer.OrdinalIgnoreCase);
+        return [.. gpus.Select(g => byGpu.TryGetValue(g.PciAddress, out var running) ? g with { RunningVgpus = running } : g)];
+    }
+
+    private static RunningVgpu Running(ActiveVgpu v, Dictionary<string, int> vmIdByName)
+    {
+        var name = v.VmDisplayName;
+        var vmId = VmIdOfMdev(v.MdevUuid) ?? (name is not null && vmIdByName.TryGetValue(name, out var id) ? id : null);
+        return new RunningVgpu
+        {
+            VgpuId = v.VgpuId,
+            VmId = vmId,
+            VmName = name,
+            TypeId = v.VgpuTypeId is { } t ? "nvidia-" + t.ToString(CultureInfo.InvariantCulture) : null,
+            TypeName = v.VgpuName,
+            MdevUuid = v.MdevUuid,
+            VgpuUuid = v.VgpuUuid,
+            GuestDriverVersion = v.GuestDriverVersion is null or "N/A" ? null : v.GuestDriverVersion,
+            LicenceStatus = v.LicenceStatus?.Text,
+            Licensed = v.LicenceStatus?.State == LicenceState.Licensed,
+        };
+    }
+
+    /// <summary>The VMID in an mdev UUID PVE generated (<c>%08d-0000-0000-0000-%012d</c>); null for any other UUID.</summary>
+    internal static int? VmIdOfMdev(string? uuid)
+    {
+        var m = uuid is null ? null : PveMdevUuidPattern().Match(uuid);
+        return m is { Success: true } && int.TryParse(m.Groups["vmid"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0 ? id : null;
     }
 
     /// <summary>SR-IOV VFs' creatable types, folded onto their PF: available = free VFs offering the type.</summary>
@@ -559,6 +605,9 @@ public static partial class NodeFactsParser
 
     [GeneratedRegex(@"(?:^|,)mdev=(?<t>[^,\s]+)")]
     private static partial Regex MdevOptionPattern();
+
+    [GeneratedRegex(@"^\d{8}-0000-0000-0000-(?<vmid>\d{12})$")]
+    private static partial Regex PveMdevUuidPattern();
 
     [GeneratedRegex(@"(?:^|\s)(?:intel_iommu|amd_iommu)=on(?:\s|$)")]
     private static partial Regex IommuOnPattern();

@@ -11,7 +11,7 @@ namespace VgpuIac.Engine.Host;
 public static class NodeFactsProbe
 {
     /// <summary>Bumped when the script's output changes shape.</summary>
-    public const int ScriptVersion = 1;
+    public const int ScriptVersion = 2;
 
     /// <summary>Where VgpuIac marks that a change waits for a reboot. In /run, so the reboot itself clears it.</summary>
     public const string RebootMarkerPath = "/run/vgpu-iac/reboot-required";
@@ -93,6 +93,7 @@ public static class NodeFactsProbe
         sec nouveau-blacklist blacklist
         sec lsmod lsmod
         sec2 nvidia-smi nvidia-smi --query-gpu=driver_version --format=csv,noheader
+        sec nvidia-smi-vgpu nvidia-smi vgpu -q
         sec module-version cat /sys/module/nvidia/version
         sec dkms dkms status
         sec driver-files driver_files

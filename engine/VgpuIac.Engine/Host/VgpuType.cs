@@ -7,6 +7,7 @@ namespace VgpuIac.Engine.Host;
 /// <param name="AvailableInstances">How many more can be created now (0 once another type is in use on a time-sliced GPU).</param>
 /// <param name="MaxInstances">From <c>max_instance=</c> in the description; null when absent.</param>
 /// <param name="FramebufferMib">From <c>framebuffer=1024M</c> in the description; null when absent.</param>
+/// <param name="DeviceApi">The mdev device API, <c>vfio-pci</c> for NVIDIA vGPUs.</param>
 public sealed record VgpuType(
     string Id,
     string Name,

@@ -128,6 +128,10 @@ public static class HostDriverCommands
     public static RemoteCommand VgpuManagerJournal { get; } =
         RemoteCommand.Script("journalctl -u nvidia-vgpu-mgr.service -u nvidia-vgpud.service -n 30 --no-pager 2>/dev/null; systemctl status nvidia-vgpu-mgr.service --no-pager 2>/dev/null | head -n 15; exit 0");
 
+    /// <summary>The kernel's NVIDIA messages (NVRM, nvidia, nvidia-vgpu-vfio), read-only, for the reasons of a failed verify.</summary>
+    public static RemoteCommand NvidiaKernelMessages { get; } =
+        RemoteCommand.Script("dmesg 2>/dev/null | grep -E 'NVRM|nvidia' | tail -n 40; exit 0");
+
     public static RemoteFile Marker(InstalledDriverMarker marker) => new()
     {
         Path = InstalledDriverMarker.FilePath,

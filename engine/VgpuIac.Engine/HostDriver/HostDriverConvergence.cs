@@ -1,6 +1,8 @@
 using System.Globalization;
 using VgpuIac.Engine.Diagnostics;
 using VgpuIac.Engine.Host;
+using VgpuIac.Engine.Parsing.Installer;
+using VgpuIac.Engine.Parsing.Journal;
 using VgpuIac.Engine.Remote;
 using VgpuIac.Engine.Resources;
 using VgpuIac.Engine.Values;
@@ -206,7 +208,7 @@ internal sealed class HostDriverConvergence(
                 {
                     var log = await ReadAsync(RemoteCommand.Of("tail", "-n", "40", "/var/log/nvidia-uninstall.log")).ConfigureAwait(false);
                     return Fail($"Unable to uninstall host driver {old}",
-                        $"`{uninstall.RenderForLog()}` exited with {u.ExitCode}:\n{InstallerFailure.RelevantLines(u.StandardError + "\n" + log)}\nStop VMs that use a vGPU, reboot the node and apply again.", "version");
+                        $"`{uninstall.RenderForLog()}` exited with {u.ExitCode}:\n{NvidiaInstallerParser.RelevantLines(u.StandardError + "\n" + log)}\nStop VMs that use a vGPU, reboot the node and apply again.", "version");
                 }
             }
 
@@ -223,10 +225,10 @@ internal sealed class HostDriverConvergence(
             {
                 var log = await ReadAsync(HostDriverCommands.InstallerLogTail).ConfigureAwait(false);
                 var text = result.StandardError + "\n" + result.StandardOutput + "\n" + log;
-                var why = InstallerFailure.Explain(text) ?? "see the installer log below and /var/log/nvidia-installer.log on the node.";
+                var why = NvidiaInstallerParser.Advice(NvidiaInstallerParser.Parse(text).Value) ?? "see the installer log below and /var/log/nvidia-installer.log on the node.";
                 await RefreshAsync().ConfigureAwait(false);
                 return Fail($"Unable to install host driver {plan.Version}",
-                    $"`{install.RenderForLog()}` exited with {result.ExitCode}: {why}\n{InstallerFailure.RelevantLines(text)}", "version");
+                    $"`{install.RenderForLog()}` exited with {result.ExitCode}: {why}\n{NvidiaInstallerParser.RelevantLines(text)}", "version");
             }
 
             facts = await RefreshAsync().ConfigureAwait(false);
@@ -266,8 +268,9 @@ internal sealed class HostDriverConvergence(
         if (problems.Count > 0)
         {
             var journal = await ReadAsync(HostDriverCommands.VgpuManagerJournal).ConfigureAwait(false);
+            var reasons = VgpuManagerReasons.From(journal, await ReadAsync(HostDriverCommands.NvidiaKernelMessages).ConfigureAwait(false));
             return Fail($"Unable to verify host driver {plan.Version}",
-                $"Node \"{Node}\" after the install: {string.Join("; ", problems)}. nvidia-vgpu-mgr must be active and `mdevctl types` must list vGPU types " +
+                $"Node \"{Node}\" after the install: {string.Join("; ", problems)}. {(reasons.IsEmpty ? string.Empty : "Why: " + string.Join(" ", reasons) + " ")}nvidia-vgpu-mgr must be active and `mdevctl types` must list vGPU types " +
                 $"(for consumer cards, vgpu_unlock must be set up: see vgpu_unlock). Service log:\n{Tail(journal)}", "node");
         }
 

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using VgpuIac.Engine.Diagnostics;
 using VgpuIac.Engine.Host;
 using VgpuIac.Engine.Logging;
+using VgpuIac.Engine.Parsing.Installer;
 using VgpuIac.Engine.Remote;
 using VgpuIac.Engine.Resources;
 using VgpuIac.Engine.Schema;
@@ -309,7 +310,7 @@ public sealed class HostDriverResource : IResource
                 if (!result.Succeeded)
                 {
                     diagnostics.Error("Unable to uninstall host driver",
-                        $"Node \"{shell.NodeName}\": `{HostDriverCommands.Uninstall(facts.Driver.HasUninstaller, staged).RenderForLog()}` exited with {result.ExitCode}:\n{InstallerFailure.RelevantLines(result.StandardError + "\n" + result.StandardOutput)}\nRun it by hand to see why (see /var/log/nvidia-uninstall.log), then destroy again.",
+                        $"Node \"{shell.NodeName}\": `{HostDriverCommands.Uninstall(facts.Driver.HasUninstaller, staged).RenderForLog()}` exited with {result.ExitCode}:\n{NvidiaInstallerParser.RelevantLines(result.StandardError + "\n" + result.StandardOutput)}\nRun it by hand to see why (see /var/log/nvidia-uninstall.log), then destroy again.",
                         AttributePath.Of("node"));
                     return false;
                 }

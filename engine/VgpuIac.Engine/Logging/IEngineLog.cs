@@ -6,8 +6,10 @@ namespace VgpuIac.Engine.Logging;
 /// </summary>
 public interface IEngineLog
 {
+    /// <summary>True when a message at <paramref name="level"/> would be written (to skip building it otherwise).</summary>
     bool IsEnabled(LogLevel level);
 
+    /// <summary>Writes one log message with optional structured <paramref name="fields"/> (never secrets).</summary>
     void Write(LogLevel level, string message, IReadOnlyList<KeyValuePair<string, object?>>? fields = null);
 
     /// <summary>Progress of long work (upload %, installer phase, waiting for reboot), shown to the user.</summary>

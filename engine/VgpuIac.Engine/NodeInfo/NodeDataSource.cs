@@ -9,10 +9,13 @@ namespace VgpuIac.Engine.NodeInfo;
 /// <summary>The <c>vgpu_node</c> data source: one read-only probe of the node (shared with resources through <see cref="NodeFactsCache"/>).</summary>
 public sealed class NodeDataSource : IDataSource
 {
+    /// <inheritdoc/>
     public ResourceDefinition Definition => NodeDataSourceSchema.Definition;
 
+    /// <inheritdoc/>
     public IEnumerable<Diagnostic> Validate(Value config) => [];
 
+    /// <inheritdoc/>
     public async Task<DataSourceReadResult> ReadAsync(DataSourceReadRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);

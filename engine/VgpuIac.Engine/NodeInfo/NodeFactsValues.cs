@@ -6,6 +6,7 @@ namespace VgpuIac.Engine.NodeInfo;
 /// <summary>Model conversion: <see cref="NodeFacts"/> → the values of the <c>vgpu_node</c> schema.</summary>
 public static class NodeFactsValues
 {
+    /// <summary>One <c>vgpu_types</c> element.</summary>
     public static Value VgpuType(VgpuType type) => Value.Object(
         ("id", Value.String(type.Id)),
         ("name", Value.String(type.Name)),
@@ -14,6 +15,20 @@ public static class NodeFactsValues
         ("max_instances", Value.FromNumber(type.MaxInstances)),
         ("framebuffer_mib", Value.FromNumber(type.FramebufferMib)));
 
+    /// <summary>One <c>active_vgpus</c> element.</summary>
+    public static Value RunningVgpu(RunningVgpu vgpu) => Value.Object(
+        ("vgpu_id", Value.String(vgpu.VgpuId)),
+        ("vm_id", Value.FromNumber(vgpu.VmId)),
+        ("vm_name", Value.FromString(vgpu.VmName)),
+        ("type_id", Value.FromString(vgpu.TypeId)),
+        ("type_name", Value.FromString(vgpu.TypeName)),
+        ("mdev_uuid", Value.FromString(vgpu.MdevUuid)),
+        ("vgpu_uuid", Value.FromString(vgpu.VgpuUuid)),
+        ("guest_driver_version", Value.FromString(vgpu.GuestDriverVersion)),
+        ("license_status", Value.FromString(vgpu.LicenceStatus)),
+        ("licensed", Value.Bool(vgpu.Licensed)));
+
+    /// <summary>One <c>gpus</c> element.</summary>
     public static Value Gpu(GpuFacts gpu) => Value.Object(
         ("pci_address", Value.String(gpu.PciAddress)),
         ("vendor_id", Value.String(gpu.VendorId)),
@@ -22,7 +37,8 @@ public static class NodeFactsValues
         ("architecture", Value.String(gpu.Architecture)),
         ("vgpu_path", Value.String(gpu.VgpuPath.ToName())),
         ("driver", Value.FromString(gpu.DriverInUse)),
-        ("vgpu_types", Value.List(gpu.VgpuTypes.Select(VgpuType))));
+        ("vgpu_types", Value.List(gpu.VgpuTypes.Select(VgpuType))),
+        ("active_vgpus", Value.List(gpu.RunningVgpus.Select(RunningVgpu))));
 
     /// <summary>The full data source state for <paramref name="facts"/>.</summary>
     public static Value State(NodeFacts facts) => Value.Object(

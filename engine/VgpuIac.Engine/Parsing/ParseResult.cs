@@ -12,6 +12,7 @@ public sealed record ParseResult<T>(T Value, bool Truncated, ImmutableArray<stri
     /// <summary>True when the whole text was read and nothing was skipped.</summary>
     public bool IsComplete => !Truncated && Warnings.IsDefaultOrEmpty;
 
+    /// <summary>A result read whole, without warnings.</summary>
     public static ParseResult<T> Complete(T value) => new(value, false, ImmutableArray<string>.Empty);
 
     /// <summary>Maps the value, keeping truncation and warnings.</summary>

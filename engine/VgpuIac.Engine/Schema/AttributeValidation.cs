@@ -79,7 +79,7 @@ public static class AttributeValidation
         return secrets;
     }
 
-    /// <summary>The texts a message could quote of a value (every leaf when <paramref name="sensitive"/>, else the marked ones).</summary>
+    /// <summary>The texts a message could quote of a value (every leaf of a sensitive attribute, else the marked ones).</summary>
     public static IReadOnlyCollection<string> Secrets(Value value)
     {
         var secrets = new HashSet<string>(StringComparer.Ordinal);

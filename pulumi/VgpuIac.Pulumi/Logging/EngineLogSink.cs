@@ -64,7 +64,9 @@ public sealed class EngineLogSink : IAsyncDisposable
 
             try
             {
+#pragma warning disable RS0030 // gRPC's deadline is a wall-clock DateTime (the call's own timeout, not the engine's time)
                 await client.LogAsync(request, deadline: DateTime.UtcNow.AddSeconds(5)).ResponseAsync.ConfigureAwait(false);
+#pragma warning restore RS0030
             }
             catch (Grpc.Core.RpcException e)
             {

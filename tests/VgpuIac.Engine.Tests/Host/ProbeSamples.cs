@@ -59,12 +59,38 @@ internal static class ProbeSamples
         .Replace("DRIVER", "nouveau", StringComparison.Ordinal);
 
     /// <summary>Node with driver 535.129.03 loaded, services up, one running VM with a vGPU.</summary>
-    public static string DriverNode(string? profileOverride = null) => Common()
+    public const string VgpuQuery = """
+        GPU 00000000:01:00.0
+            Active vGPUs                          : 1
+            vGPU ID                               : 3251634213
+                VM UUID                           : 2b6bd0ea-3c4f-4a0e-9a51-7a1e9a6b3f10
+                VM Name                           : win10,debug-threads=on
+                vGPU Name                         : GRID P40-1Q
+                vGPU Type                         : 46
+                vGPU UUID                         : 5e1b7c0a-5d7e-11ef-9f6a-8b2f0c1d2e3f
+                MDEV UUID                         : 00000000-0000-0000-0000-000000000100
+                Guest Driver Version              : 535.129.03
+                License Status                    : Licensed (Expiry: 2026-12-7 0:8:28 GMT)
+                GPU Instance ID                   : N/A
+                Frame Rate Limit                  : 60 FPS
+                PCI
+                    Bus Id                        : 00000000:00:10.0
+                FB Memory Usage
+                    Total                         : 1024 MiB
+                    Used                          : 312 MiB
+                    Free                          : 712 MiB
+                Utilization
+                    GPU                           : 3 %
+                    Memory                        : 1 %
+        """;
+
+    public static string DriverNode(string? profileOverride = null, string vgpuQuery = VgpuQuery) => Common()
         .Section("lspci", "01:00.0 3D controller [0302]: NVIDIA Corporation GP102GL [Tesla P40] [10de:1b38] (rev a1)\n\tSubsystem: NVIDIA Corporation GP102GL [Tesla P40] [10de:11d9]\n\tKernel driver in use: nvidia\n\tKernel modules: nouveau, nvidia_vgpu_vfio, nvidia")
         .Section("sriov-types", string.Empty)
         .Section("nouveau-blacklist", "/etc/modprobe.d/blacklist-nouveau.conf")
         .Section("lsmod", "Module                  Size  Used by\nnvidia_vgpu_vfio       86016  0\nnvidia              56147968  10 nvidia_vgpu_vfio\nmdev                   24576  1 nvidia_vgpu_vfio")
         .Section("nvidia-smi", "535.129.03")
+        .Section("nvidia-smi-vgpu", vgpuQuery)
         .Section("module-version", "535.129.03")
         .Section("dkms", "nvidia/535.129.03, 6.8.12-4-pve, x86_64: installed")
         .Section("driver-files", "/usr/bin/nvidia-vgpu-mgr\n/usr/bin/nvidia-vgpud\n/usr/bin/nvidia-uninstall\n/usr/bin/nvidia-smi")

@@ -43,4 +43,28 @@ public sealed class NodeDataSourceNodeTests
         Assert.Equal(1024, p40["framebuffer_mib"].AsInt64());
         Assert.Equal("nvidia", Assert.Single(withDriver["gpus"].Items)["driver"].AsString());
     }
+
+    [NodeFact]
+    public async Task A_started_vm_with_a_vgpu_is_an_active_vgpu_of_its_gpu()
+    {
+        await using var ctx = await NodeContext.StartAsync();
+        await HostDriverSetup.InstallAsync(ctx.Node);
+        await ctx.Node.ExecCheckedAsync("printf 'name: win10\\nhostpci0: 0000:01:00.0,mdev=nvidia-46\\n' > /etc/pve/qemu-server/100.conf && qm start 100");
+        NodeFactsCache.Shared.Invalidate(ctx.Shell);
+        var source = new NodeDataSource();
+        var config = Value.Object(NodeDataSourceSchema.Definition.Attributes.Select(a => new KeyValuePair<string, Value>(a.Name, Value.Null)));
+
+        var read = await source.ReadAsync(new DataSourceReadRequest { Context = ctx.Context, Config = config }, CancellationToken.None);
+
+        Assert.Empty(read.Diagnostics);
+        var vgpu = Assert.Single(Assert.Single(read.State!["gpus"].Items)["active_vgpus"].Items);
+        Assert.Equal(100, vgpu["vm_id"].AsInt64());
+        Assert.Equal("win10", vgpu["vm_name"].AsString());
+        Assert.Equal(("nvidia-46", "GRID P40-1Q"), (vgpu["type_id"].AsString(), vgpu["type_name"].AsString()));
+        Assert.Equal("00000000-0000-0000-0000-000000000100", vgpu["mdev_uuid"].AsString());
+        Assert.NotEqual(vgpu["mdev_uuid"].AsString(), vgpu["vgpu_uuid"].AsString());
+        Assert.True(vgpu["guest_driver_version"].IsNull);
+        Assert.Equal("N/A (Expiry: N/A)", vgpu["license_status"].AsString());
+        Assert.False(vgpu["licensed"].AsBool());
+    }
 }

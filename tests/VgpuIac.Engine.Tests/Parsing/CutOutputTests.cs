@@ -18,41 +18,6 @@ public sealed class CutOutputTests
     private static int LineOf(string[] lines, string start) => Array.FindIndex(lines, l => l.TrimStart().StartsWith(start, StringComparison.Ordinal));
 
     [Fact]
-    public void Vgpu_table_cut_inside_the_last_gpu_block_is_truncated_with_every_row_read()
-    {
-        var lines = RealFormatTests.FourGpuTable().TrimEnd().Split('\n');
-
-        var r = NvidiaSmiVgpuTableParser.Parse(string.Join('\n', lines[..^1]));
-
-        Assert.True(r.Truncated);
-        Assert.Equal(4, r.Value.Gpus.Length);
-    }
-
-    [Fact]
-    public void Vgpu_table_without_its_header_is_truncated_and_its_rows_are_read()
-    {
-        // only the rows of the real sample, as when a terminal's scrollback lost the top
-        var lines = RealFormatTests.FourGpuTable().TrimEnd().Split('\n');
-        var rows = lines.SkipWhile(l => !l.StartsWith("|=", StringComparison.Ordinal)).Skip(1).ToArray();
-        Assert.Equal(9, rows.Length);
-
-        var r = NvidiaSmiVgpuTableParser.Parse(string.Join('\n', rows));
-
-        Assert.True(r.Truncated);
-        Assert.Contains(r.Warnings, w => w.Contains("no header", StringComparison.Ordinal));
-        Assert.Equal([0, 1, 2, 3], r.Value.Gpus.Select(g => g.Index));
-        Assert.Equal("3251634248", Assert.Single(r.Value.Gpus[2].Vgpus).VgpuId);
-    }
-
-    [Fact]
-    public void Vgpu_table_printed_whole_is_not_truncated()
-    {
-        var r = NvidiaSmiVgpuTableParser.Parse(RealOutputs.Read(VgpuKind, "greendamtan-fnos-2080ti-550.90.07-active-vgpu.txt"));
-
-        Assert.False(r.Truncated);
-    }
-
-    [Fact]
     public void Vgpu_query_cut_inside_the_last_vgpu_block_is_truncated()
     {
         var lines = QueryLines();

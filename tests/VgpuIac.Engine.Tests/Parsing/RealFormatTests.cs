@@ -12,55 +12,7 @@ namespace VgpuIac.Engine.Tests.Parsing;
 public sealed class RealFormatTests
 {
     private const string VgpuKind = "nvidia-smi-vgpu";
-    private const string EmptyTable = "polloloco-rtx2080ti-525.60.12-vgpu-empty.txt";
-    private const string ActiveTable = "greendamtan-fnos-2080ti-550.90.07-active-vgpu.txt";
     private const string Query580 = "bigstack-fixture-rtxpro6000-blackwell-vgpu-q-two-instances.txt";
-
-    /// <summary>
-    /// The real one-GPU table grown to four GPUs the way nvidia-smi prints several: every GPU's block is closed by a
-    /// <c>+---+</c> border; GPU 2 carries the real active vGPU row.
-    /// </summary>
-    internal static string FourGpuTable()
-    {
-        var lines = RealOutputs.Read(VgpuKind, EmptyTable).TrimEnd().Split('\n');
-        var gpuRow = lines[^2];
-        var border = lines[^1];
-        var vgpuRow = RealOutputs.Read(VgpuKind, ActiveTable).TrimEnd().Split('\n')[^2];
-        var text = new List<string>(lines[..^2]);
-        for (var i = 0; i < 4; i++)
-        {
-            text.Add(gpuRow.Replace("|   0  ", $"|   {i}  ", StringComparison.Ordinal).Replace("00000000:01:00.0", $"00000000:0{i + 1}:00.0", StringComparison.Ordinal));
-            if (i == 2)
-            {
-                text.Add(vgpuRow);
-            }
-
-            text.Add(border);
-        }
-
-        return string.Join('\n', text) + "\n";
-    }
-
-    [Fact]
-    public void Vgpu_table_on_four_gpus_reads_every_block_past_each_border()
-    {
-        var r = NvidiaSmiVgpuTableParser.Parse(FourGpuTable());
-
-        Assert.True(r.IsComplete, string.Join("; ", r.Warnings));
-        Assert.Equal([0, 1, 2, 3], r.Value.Gpus.Select(g => g.Index));
-        Assert.Equal(["00000000:01:00.0", "00000000:02:00.0", "00000000:03:00.0", "00000000:04:00.0"], r.Value.Gpus.Select(g => g.BusId));
-        Assert.Equal([0, 0, 1, 0], r.Value.Gpus.Select(g => g.Vgpus.Length));
-        Assert.Equal("3251634248", r.Value.Gpus[2].Vgpus[0].VgpuId);
-    }
-
-    [Fact]
-    public void Vgpu_table_with_a_shell_prompt_after_it_is_complete()
-    {
-        var r = NvidiaSmiVgpuTableParser.Parse(FourGpuTable() + "root@pve:~# \n");
-
-        Assert.True(r.IsComplete, string.Join("; ", r.Warnings));
-        Assert.Equal(4, r.Value.Gpus.Length);
-    }
 
     [Fact]
     public void Vgpu_query_580_has_placement_id_no_mdev_line_and_na_licence_before_the_guest_driver()

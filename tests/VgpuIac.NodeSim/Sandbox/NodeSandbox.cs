@@ -115,29 +115,14 @@ internal sealed class NodeSandbox
         Upper.Write("/etc/nodesim/sshd_config", SshdConfig(port));
     }
 
-    private static string SshdConfig(int port) => $"""
-        Port {port.ToString(CultureInfo.InvariantCulture)}
-        ListenAddress 127.0.0.1
-        HostKey /etc/nodesim/ssh_host_ed25519_key
-        PidFile none
-        PermitRootLogin prohibit-password
-        PubkeyAuthentication yes
-        AuthorizedKeysFile .ssh/authorized_keys
-        PasswordAuthentication no
-        KbdInteractiveAuthentication no
-        UsePAM no
-        UseDNS no
-        PrintMotd no
-        PrintLastLog no
-        StrictModes no
-        MaxStartups 100:30:200
-        MaxSessions 50
-        AcceptEnv LANG LC_*
-        Subsystem sftp /usr/lib/openssh/sftp-server
-        ForceCommand /usr/lib/nodesim/session.sh
-        LogLevel VERBOSE
-
-        """;
+    /// <summary>The node's sshd configuration, from the template the guests' sshd uses too (node/lib/sshd_config.template).</summary>
+    private static string SshdConfig(int port) =>
+        File.ReadAllText(Path.Combine(NodeFilesDir, "lib", "sshd_config.template"))
+            .Replace("@PORT@", port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("@HOST_KEY@", "/etc/nodesim/ssh_host_ed25519_key", StringComparison.Ordinal)
+            .Replace("@PID_FILE@", "none", StringComparison.Ordinal)
+            .Replace("@AUTHORIZED_KEYS@", ".ssh/authorized_keys", StringComparison.Ordinal)
+            .Replace("@FORCE_COMMAND@", "/usr/lib/nodesim/session.sh", StringComparison.Ordinal);
 
     private void WriteIdentity(NodeOptions options)
     {

@@ -3,4 +3,4 @@ using System.Collections.Immutable;
 namespace VgpuIac.Engine.Parsing.Dkms;
 
 /// <summary>What <c>dkms install</c>/<c>build</c> printed: completion flags, the modules and the target directory.</summary>
-public sealed record DkmsInstallOutput(bool BuildCompleted, bool InstallCompleted, ImmutableArray<string> Modules, string? InstallDirectory);
+internal sealed record DkmsInstallOutput(bool BuildCompleted, bool InstallCompleted, ImmutableArray<string> Modules, string? InstallDirectory);

@@ -5,7 +5,7 @@ namespace VgpuIac.Engine.Parsing.Dkms;
 /// <c>nvidia, 460.73.02, 5.11.22-3-pve, x86_64: installed</c> (dkms 2). Kernel and arch are null for
 /// <c>added</c>/<c>built</c>-everywhere lines that omit them.
 /// </summary>
-public sealed record DkmsModuleStatus(string Module, string Version, string? Kernel, string? Arch, string Status, string? Warning)
+internal sealed record DkmsModuleStatus(string Module, string Version, string? Kernel, string? Arch, string Status, string? Warning)
 {
     public bool Installed => Status == "installed";
 }

@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 namespace VgpuIac.Engine.Parsing.Dkms;
 
 /// <summary>Reads <c>dkms status</c> (old comma and new slash formats) and <c>dkms install</c> output.</summary>
-public static class DkmsParser
+internal static class DkmsParser
 {
     public static ParseResult<ImmutableArray<DkmsModuleStatus>> ParseStatus(string? text)
     {

@@ -18,6 +18,12 @@ public enum InstallerFailureKind
     /// <summary>The kernel module did not compile (often a kernel too new for the driver).</summary>
     KernelModuleBuildFailed,
 
+    /// <summary>
+    /// DKMS could not build the module: dkms' own "Error! Bad return status for module build on kernel: K (arch)", the
+    /// installer's "Failed to run `/usr/sbin/dkms build ...`" or "Failed to install the kernel module through DKMS".
+    /// </summary>
+    DkmsBuildFailed,
+
     /// <summary>A built module failed to load (e.g. <c>nvidia-vgpu-vfio.ko</c>); see the kernel messages.</summary>
     KernelModuleLoadFailed,
 

@@ -6,7 +6,7 @@ namespace VgpuIac.Engine.Parsing.Journal;
 /// the month name is not one we know (or the line had no timestamp); <see cref="Host"/> is null when not printed.
 /// <c>#012</c>-style syslog escapes are decoded.
 /// </summary>
-public sealed record JournalEntry(
+internal sealed record JournalEntry(
     string? Timestamp,
     int? Month,
     int? Day,

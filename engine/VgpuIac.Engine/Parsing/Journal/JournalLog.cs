@@ -6,4 +6,4 @@ namespace VgpuIac.Engine.Parsing.Journal;
 /// Parsed journal text: the entries, the <c>-- Logs begin at ... --</c> / <c>-- Journal begins at ... --</c> /
 /// <c>-- Boot ... --</c> lines, and lines that were neither (prompts, noise).
 /// </summary>
-public sealed record JournalLog(ImmutableArray<JournalEntry> Entries, ImmutableArray<string> Headers, ImmutableArray<string> OtherLines);
+internal sealed record JournalLog(ImmutableArray<JournalEntry> Entries, ImmutableArray<string> Headers, ImmutableArray<string> OtherLines);

@@ -10,7 +10,7 @@ namespace VgpuIac.Engine.Parsing.Journal;
 /// prefix at all (<c>ident[pid]: message</c>). Indented lines continue the previous entry; a message ending in
 /// <c>{</c> opens a struct dump that is grouped until its braces balance.
 /// </summary>
-public static class JournalParser
+internal static class JournalParser
 {
     private static readonly (string Prefix, int Month)[] MonthNames =
     [

@@ -6,7 +6,7 @@ namespace VgpuIac.Engine.Parsing.Journal;
 /// <see cref="OldValue"/>, <see cref="NewValue"/> (override patches), <see cref="Value"/> (error code, licence state,
 /// guest driver version).
 /// </summary>
-public sealed record VgpuLogEvent(
+internal sealed record VgpuLogEvent(
     VgpuLogEventKind Kind,
     JournalEntry Entry,
     string? MdevUuid,

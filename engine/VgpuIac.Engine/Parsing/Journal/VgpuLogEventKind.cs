@@ -1,7 +1,7 @@
 namespace VgpuIac.Engine.Parsing.Journal;
 
 /// <summary>What a nvidia-vgpu-mgr / nvidia-vgpud / vgpu_unlock-rs log line means.</summary>
-public enum VgpuLogEventKind
+internal enum VgpuLogEventKind
 {
     Other,
     ServiceStarting,

@@ -4,7 +4,7 @@ using VgpuIac.Engine.Parsing.Pve;
 namespace VgpuIac.Engine.Parsing.Journal;
 
 /// <summary>Classifies journal entries of nvidia-vgpu-mgr, nvidia-vgpud and vgpu_unlock-rs.</summary>
-public static class VgpuLogInterpreter
+internal static class VgpuLogInterpreter
 {
     public static ImmutableArray<VgpuLogEvent> Interpret(JournalLog log) => [.. log.Entries.Select(Classify)];
 

@@ -4,7 +4,7 @@ using System.Globalization;
 namespace VgpuIac.Engine.Parsing.Kernel;
 
 /// <summary>Reads <c>dmesg</c> output and finds NVRM / nvidia-vgpu-vfio problems in it.</summary>
-public static class KernelLogParser
+internal static class KernelLogParser
 {
     public static ParseResult<ImmutableArray<KernelLogEntry>> Parse(string? text)
     {

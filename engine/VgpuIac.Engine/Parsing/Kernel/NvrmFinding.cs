@@ -6,4 +6,4 @@ namespace VgpuIac.Engine.Parsing.Kernel;
 /// GPU dropped by the branch), <c>ProbeFailed</c>, <c>NoDevicesInitialized</c>, <c>ModuleVerificationFailed</c>
 /// (Secure Boot), <c>VgpuStartFailed</c> (nvidia-vgpu-vfio "start failed"), <c>Xid</c>.
 /// </summary>
-public sealed record NvrmFinding(string Kind, string? PciAddress, string? PciId, string? DriverVersion, string Message);
+internal sealed record NvrmFinding(string Kind, string? PciAddress, string? PciId, string? DriverVersion, string Message);

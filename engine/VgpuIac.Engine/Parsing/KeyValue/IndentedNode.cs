@@ -6,7 +6,7 @@ namespace VgpuIac.Engine.Parsing.KeyValue;
 /// One line of an indented <c>key : value</c> report (<c>nvidia-smi -q</c>, <c>nvidia-smi vgpu -q</c>, virsh
 /// info): <see cref="Value"/> is null for a section heading; <see cref="Children"/> are the deeper-indented lines below it.
 /// </summary>
-public sealed record IndentedNode(string Key, string? Value, int Indent, int LineNumber, ImmutableArray<IndentedNode> Children)
+internal sealed record IndentedNode(string Key, string? Value, int Indent, int LineNumber, ImmutableArray<IndentedNode> Children)
 {
     /// <summary>The first direct child named <paramref name="key"/> (exact match), or null.</summary>
     public IndentedNode? Child(string key) => Children.FirstOrDefault(c => c.Key == key);

@@ -6,7 +6,7 @@ namespace VgpuIac.Engine.Parsing.KeyValue;
 /// Reads indentation-structured <c>key : value</c> text into a tree. A line splits at its first <c>": "</c> (or a
 /// trailing <c>:</c>); a line without one is a heading. Tabs count to the next multiple of 8. Blank lines are ignored.
 /// </summary>
-public static class IndentedTreeParser
+internal static class IndentedTreeParser
 {
     public static ImmutableArray<IndentedNode> Parse(string? text)
     {

@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 namespace VgpuIac.Engine.Parsing.Licensing;
 
 /// <summary>Classified licensing log lines in order, with the conclusions a resource needs.</summary>
-public sealed record GridLog(ImmutableArray<GridLogEvent> Events)
+internal sealed record GridLog(ImmutableArray<GridLogEvent> Events)
 {
     public GridLogEvent? LastAcquired => Events.LastOrDefault(e => e.Kind == GridLogEventKind.Acquired);
 

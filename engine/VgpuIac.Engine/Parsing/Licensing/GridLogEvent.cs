@@ -5,7 +5,7 @@ namespace VgpuIac.Engine.Parsing.Licensing;
 /// <see cref="Server"/>, <see cref="Product"/> and <see cref="Expiry"/> (UTC) come from "(Info: ...)" parts;
 /// <see cref="FromTrustedStore"/> for "acquired successfully from local trusted store".
 /// </summary>
-public sealed record GridLogEvent(
+internal sealed record GridLogEvent(
     GridLogEventKind Kind,
     GridFailureReason? Reason,
     string Message,

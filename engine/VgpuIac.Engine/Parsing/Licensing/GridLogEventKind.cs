@@ -1,7 +1,7 @@
 namespace VgpuIac.Engine.Parsing.Licensing;
 
 /// <summary>What one nvidia-gridd (Linux) / NVDisplay.Container (Windows) licensing log line says.</summary>
-public enum GridLogEventKind
+internal enum GridLogEventKind
 {
     Other,
     Started,

@@ -13,7 +13,7 @@ namespace VgpuIac.Engine.Parsing.Licensing;
 /// from gridd's lines ("Started NVIDIA Grid Daemon" stays <see cref="GridLogEventKind.Started"/>). On a bad token gridd
 /// logs "Failed to read configurations ...", then "Failed to setup cloud License Manager" and "Shutdown".
 /// </summary>
-public static class GridLogParser
+internal static class GridLogParser
 {
     public static ParseResult<GridLog> Parse(string? text)
     {
@@ -124,13 +124,13 @@ public static class GridLogParser
                 ? GridFailureReason.BadClientToken
             : Has("client configuration token") && (Has("Unable to fetch") || Has("not found") || Has("No client"))
                 ? GridFailureReason.NoClientToken
-            : Has("clock") || Has("time skew") || Has("not yet valid") || Has("system time")
+            : Has("clock") || Has("time skew") || Has("not yet valid") || Has("system time") || Has("time to process response has expired")
                 ? GridFailureReason.ClockSkew
             : Has("Configuration parameter") && Has("not set")
                 ? GridFailureReason.ConfigurationMissing
             : Has("Invalid feature type")
                 ? GridFailureReason.InvalidFeatureType
-            : Has("Couldn't connect") || Has("Failed to connect") || Has("unable to reach") || Has("timed out") || Has("Connection refused")
+            : Has("Couldn't connect") || Has("Failed to connect") || Has("Failure in connecting") || Has("unable to reach") || Has("timed out") || Has("Connection refused")
               || Has("Failed to establish") || Has("unreachable") || Has("SSL") || Has("Could not resolve")
                 ? GridFailureReason.ServerUnreachable
             : Has("returned error") || Has("Response status") || Has("server returned") || Has("HTTP error") || Has("Error response")

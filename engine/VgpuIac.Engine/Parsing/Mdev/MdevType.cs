@@ -6,7 +6,7 @@ namespace VgpuIac.Engine.Parsing.Mdev;
 /// One mediated-device type offered by a parent device (<c>mdevctl types</c>, sysfs <c>mdev_supported_types</c>).
 /// <see cref="Parent"/> is null only when the listing was cut before the parent line.
 /// </summary>
-public sealed record MdevType(
+internal sealed record MdevType(
     string? Parent,
     string Id,
     int? AvailableInstances,

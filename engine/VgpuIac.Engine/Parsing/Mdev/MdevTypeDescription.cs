@@ -5,7 +5,7 @@ namespace VgpuIac.Engine.Parsing.Mdev;
 /// <c>num_heads=4, frl_config=60, framebuffer=1024M, max_resolution=5120x2880, max_instance=24</c>.
 /// Each field is null when absent or unreadable.
 /// </summary>
-public sealed record MdevTypeDescription(
+internal sealed record MdevTypeDescription(
     int? NumHeads,
     int? FrlConfig,
     long? FramebufferMiB,

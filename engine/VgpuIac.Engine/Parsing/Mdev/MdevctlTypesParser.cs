@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace VgpuIac.Engine.Parsing.Mdev;
 
 /// <summary>Reads <c>mdevctl types</c> (text) and <c>mdevctl types --dumpjson</c>.</summary>
-public static class MdevctlTypesParser
+internal static class MdevctlTypesParser
 {
     /// <summary>
     /// Reads the text layout: parent at column 0, type id indented 2, attributes indented 4

@@ -5,7 +5,7 @@ namespace VgpuIac.Engine.Parsing.NvidiaSmi;
 /// "GRID P40-12Q"), the licensed product ("NVIDIA RTX Virtual Workstation"), the status, and the Feature line when
 /// an older driver prints one. Every field is null when the text does not carry it.
 /// </summary>
-public sealed record GuestLicence(
+internal sealed record GuestLicence(
     string? DriverVersion,
     string? VgpuProfileName,
     string? LicensedProductName,

@@ -7,7 +7,7 @@ namespace VgpuIac.Engine.Parsing.NvidiaSmi;
 /// <c>nvidia-smi -q | grep License</c> lines, or the default <c>nvidia-smi</c> table (driver and profile only).
 /// Truncated when the licence section stops before its License Status line, or the table is cut.
 /// </summary>
-public static class GuestLicenceParser
+internal static class GuestLicenceParser
 {
     public static ParseResult<GuestLicence> Parse(string? text)
     {

@@ -7,7 +7,7 @@ namespace VgpuIac.Engine.Parsing.NvidiaSmi;
 /// <c>Licensed (Expiry: N/A)</c>, <c>Unlicensed (Unrestricted)</c>, <c>N/A (Expiry: N/A)</c>. <see cref="Expiry"/> is
 /// UTC, null when absent or N/A.
 /// </summary>
-public sealed record LicenceStatus(LicenceState State, DateTimeOffset? Expiry, string Text)
+internal sealed record LicenceStatus(LicenceState State, DateTimeOffset? Expiry, string Text)
 {
     public bool IsLicensed => State == LicenceState.Licensed;
 

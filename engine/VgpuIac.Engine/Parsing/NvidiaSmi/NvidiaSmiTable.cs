@@ -8,7 +8,7 @@ namespace VgpuIac.Engine.Parsing.NvidiaSmi;
 /// instead of, or in the middle of, the table ("Segmentation fault", "Unable to determine the device handle ...",
 /// "NVIDIA-SMI has failed ...").
 /// </summary>
-public sealed record NvidiaSmiTable(
+internal sealed record NvidiaSmiTable(
     string? Timestamp,
     string? SmiVersion,
     string? DriverVersion,

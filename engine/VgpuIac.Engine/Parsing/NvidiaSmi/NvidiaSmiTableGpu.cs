@@ -7,7 +7,7 @@ namespace VgpuIac.Engine.Parsing.NvidiaSmi;
 /// <c>...</c>; <see cref="NameCut"/> says nvidia-smi cut it. Cells that read N/A are null in the typed fields and kept
 /// as text in the string fields.
 /// </summary>
-public sealed record NvidiaSmiTableGpu(
+internal sealed record NvidiaSmiTableGpu(
     int Index,
     string Name,
     bool NameCut,

@@ -8,7 +8,7 @@ namespace VgpuIac.Engine.Parsing.NvidiaSmi;
 /// layouts, the 580 top border. Prompt lines before the table are skipped; a missing date line is fine; output that
 /// ends early returns what was read with <see cref="ParseResult{T}.Truncated"/> set.
 /// </summary>
-public static class NvidiaSmiTableParser
+internal static class NvidiaSmiTableParser
 {
     public static ParseResult<NvidiaSmiTable> Parse(string? text)
     {

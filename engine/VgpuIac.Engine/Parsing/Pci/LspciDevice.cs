@@ -7,7 +7,7 @@ namespace VgpuIac.Engine.Parsing.Pci;
 /// description (vendor and device names; unknown devices read <c>Device [10de:2235]</c>), vendor/device ids, revision,
 /// the subsystem line and its ids, the bound driver and the candidate modules.
 /// </summary>
-public sealed record LspciDevice(
+internal sealed record LspciDevice(
     string AddressText,
     PciAddress? Address,
     string ClassName,

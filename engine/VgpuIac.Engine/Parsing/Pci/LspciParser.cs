@@ -7,7 +7,7 @@ namespace VgpuIac.Engine.Parsing.Pci;
 /// (<c>lspci: Unable to load libkmod resources</c>) is skipped with a warning. Detail lines with no device line above
 /// them mean the top was cut (truncated); a shell prompt glued before the first device line is skipped.
 /// </summary>
-public static class LspciParser
+internal static class LspciParser
 {
     public static ParseResult<ImmutableArray<LspciDevice>> Parse(string? text)
     {

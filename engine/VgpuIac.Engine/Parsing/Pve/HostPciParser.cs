@@ -6,6 +6,7 @@ namespace VgpuIac.Engine.Parsing.Pve;
 /// <summary>Reads a <c>hostpciN</c> property string (qemu-server PCI.pm format).</summary>
 public static class HostPciParser
 {
+    /// <summary>Reads one <c>hostpciN</c> value, e.g. <c>0000:01:00.0,mdev=nvidia-46,pcie=1</c>.</summary>
     public static ParseResult<HostPciDevice> Parse(string? value)
     {
         var notes = new ParseNotes();

@@ -13,6 +13,7 @@ public sealed record QmConfig(
     string? Description,
     ImmutableArray<string> Sections)
 {
+    /// <summary>The value of the first <paramref name="key"/> line of the main section, or null.</summary>
     public string? Get(string key)
     {
         foreach (var kv in Entries)
@@ -26,10 +27,13 @@ public sealed record QmConfig(
         return null;
     }
 
+    /// <summary>The <c>name:</c> line.</summary>
     public string? Name => Get("name");
 
+    /// <summary>The <c>machine:</c> line (<c>q35</c>, <c>pc-i440fx-8.1</c>, ...).</summary>
     public string? Machine => Get("machine");
 
+    /// <summary>The <c>bios:</c> line (<c>ovmf</c>, <c>seabios</c>).</summary>
     public string? Bios => Get("bios");
 
     /// <summary>The <c>uuid=</c> part of <c>smbios1</c>, if any.</summary>

@@ -8,5 +8,6 @@ namespace VgpuIac.Engine.Parsing.Pve;
 /// </summary>
 public sealed record QmLegacyVgpuArgs(ImmutableArray<string> SysfsDevices, string? Uuid)
 {
+    /// <summary>True when the line passes an mdev to QEMU itself.</summary>
     public bool HasVfioMdevDevice => !SysfsDevices.IsDefaultOrEmpty;
 }

@@ -1,7 +1,7 @@
 namespace VgpuIac.Engine.Parsing.Pve;
 
 /// <summary>What one line of a <c>qm start</c> / start-task log means.</summary>
-public enum QmStartIssueKind
+internal enum QmStartIssueKind
 {
     /// <summary>A line we do not classify (kept for the diagnostic detail).</summary>
     Other,
@@ -26,6 +26,12 @@ public enum QmStartIssueKind
 
     /// <summary>The mdev type has no free instance ("no available instances" / "no free").</summary>
     NoFreeInstance,
+
+    /// <summary>The vGPU is held elsewhere: "Device or resource busy" on the mdev's VFIO group, or "... is already in use".</summary>
+    MdevInUse,
+
+    /// <summary>The GPU does not offer the type: "mdev instance type '...' not found for device '...'", or "can't create mdev instance" without a reason.</summary>
+    TypeNotCreatable,
 
     /// <summary>Any other QEMU error line ("kvm: ...").</summary>
     QemuError,

@@ -7,7 +7,7 @@ namespace VgpuIac.Engine.Parsing.Pve;
 /// <c>TASK ERROR: start failed: ...</c>; <c>qm start</c> on the command line ends with the bare
 /// <c>start failed: QEMU exited with code 1</c>. Both give the same <see cref="QmStartReport.TaskError"/>.
 /// </summary>
-public static class QmStartParser
+internal static class QmStartParser
 {
     private const string TaskErrorPrefix = "TASK ERROR:";
 
@@ -48,6 +48,23 @@ public static class QmStartParser
             return QmStartIssueKind.MdevReused;
         }
 
+        if (line.Contains("Device or resource busy", StringComparison.Ordinal) || line.Contains("is already in use", StringComparison.Ordinal))
+        {
+            return QmStartIssueKind.MdevInUse;
+        }
+
+        if (line.Contains("no available instance", StringComparison.OrdinalIgnoreCase)
+            || line.Contains("no free", StringComparison.OrdinalIgnoreCase))
+        {
+            return QmStartIssueKind.NoFreeInstance;
+        }
+
+        if ((line.Contains("mdev instance type", StringComparison.Ordinal) && line.Contains("not found", StringComparison.Ordinal))
+            || line.StartsWith("can't create mdev instance", StringComparison.Ordinal))
+        {
+            return QmStartIssueKind.TypeNotCreatable;
+        }
+
         if (line.Contains("error getting device from group", StringComparison.Ordinal)
             || line.StartsWith("Verify all devices in group", StringComparison.Ordinal))
         {
@@ -68,12 +85,6 @@ public static class QmStartParser
             || line.Contains("cannot prepare PCI pass-through", StringComparison.Ordinal))
         {
             return QmStartIssueKind.IommuMissing;
-        }
-
-        if (line.Contains("no available instance", StringComparison.OrdinalIgnoreCase)
-            || line.Contains("no free", StringComparison.OrdinalIgnoreCase))
-        {
-            return QmStartIssueKind.NoFreeInstance;
         }
 
         if (line.Contains(": warning:", StringComparison.Ordinal) || line.StartsWith("warning:", StringComparison.OrdinalIgnoreCase))

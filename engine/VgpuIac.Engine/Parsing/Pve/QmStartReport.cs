@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 namespace VgpuIac.Engine.Parsing.Pve;
 
 /// <summary>What <c>qm start</c> (or the start task log) said: every classified line, and the task error if it failed.</summary>
-public sealed record QmStartReport(ImmutableArray<QmStartIssue> Issues, string? TaskError)
+internal sealed record QmStartReport(ImmutableArray<QmStartIssue> Issues, string? TaskError)
 {
     public bool Failed => TaskError is not null || Issues.Any(i => i.Kind is not (QmStartIssueKind.MdevReused or QmStartIssueKind.Warning or QmStartIssueKind.Other));
 

@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 namespace VgpuIac.Engine.Parsing.Systemd;
 
 /// <summary>Reads <c>systemctl show [-p A,B]</c> output: <c>Key=value</c> lines, one block per unit separated by a blank line.</summary>
-public static class SystemctlShowParser
+internal static class SystemctlShowParser
 {
     /// <summary>Reads output for one unit (blocks, if several, are merged in order).</summary>
     public static ParseResult<SystemdUnitProperties> Parse(string? text)

@@ -6,7 +6,7 @@ namespace VgpuIac.Engine.Parsing.Systemd;
 /// Splits a systemd environment list as <c>systemctl show -p Environment</c> prints it:
 /// space-separated <c>NAME=value</c> words, a word in double quotes when it holds spaces, C escapes inside quotes.
 /// </summary>
-public static class SystemdEnvironment
+internal static class SystemdEnvironment
 {
     /// <summary>The assignments in order; a later assignment of the same name wins in <see cref="ToDictionary"/>.</summary>
     public static ImmutableArray<KeyValuePair<string, string>> Parse(string? value)

@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 namespace VgpuIac.Engine.Parsing.Systemd;
 
 /// <summary>The <c>Key=value</c> properties of one unit from <c>systemctl show</c>, in printed order.</summary>
-public sealed record SystemdUnitProperties(ImmutableArray<KeyValuePair<string, string>> Entries)
+internal sealed record SystemdUnitProperties(ImmutableArray<KeyValuePair<string, string>> Entries)
 {
     /// <summary>The value of <paramref name="key"/> (the last one if printed twice), or null when absent.</summary>
     public string? Get(string key)
@@ -24,7 +24,7 @@ public sealed record SystemdUnitProperties(ImmutableArray<KeyValuePair<string, s
 
     public string? LoadState => Get("LoadState");
 
-    public UnitActiveState ActiveState => SystemctlIsActiveParser.ParseState(Get("ActiveState"));
+    public string? ActiveState => Get("ActiveState");
 
     public string? SubState => Get("SubState");
 

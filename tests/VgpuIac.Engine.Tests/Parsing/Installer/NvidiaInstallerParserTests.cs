@@ -53,4 +53,74 @@ public sealed class NvidiaInstallerParserTests
     [InlineData("Installation of the NVIDIA Accelerated Graphics Driver for Linux-x86_64 (version: 535.129.03) is now complete.", InstallerFailureKind.None)]
     [InlineData("", InstallerFailureKind.None)]
     public void Classifies(string text, InstallerFailureKind kind) => Assert.Equal(kind, NvidiaInstallerParser.Parse(text).Value.Failure);
+
+    [Fact]
+    public void Dkms_own_bad_return_status_is_a_dkms_build_failure_with_its_kernel_and_make_log()
+    {
+        const string Text = """
+            -> Kernel source path: '/lib/modules/6.8.12-4-pve/build'
+            Building module:
+            cleaning build area...
+            'make' -j2 NV_EXCLUDE_BUILD_MODULES='' KERNEL_UNAME=6.8.12-4-pve modules....(bad exit status: 2)
+            Error! Bad return status for module build on kernel: 6.8.12-4-pve (x86_64)
+            Consult /var/lib/dkms/nvidia/535.129.03/build/make.log for more information.
+            """;
+
+        var report = NvidiaInstallerParser.Parse(Text).Value;
+
+        Assert.Equal(InstallerFailureKind.DkmsBuildFailed, report.Failure);
+        Assert.Equal("6.8.12-4-pve", report.DkmsKernel);
+        Assert.Equal("/var/lib/dkms/nvidia/535.129.03/build/make.log", report.DkmsMakeLog);
+        var advice = NvidiaInstallerParser.Advice(report);
+        Assert.Equal(
+            "DKMS could not build the kernel module for kernel 6.8.12-4-pve (the compiler's errors are in /var/lib/dkms/nvidia/535.129.03/build/make.log on the node): " +
+            "pin a kernel the driver supports (`proxmox-boot-tool kernel pin <version>`), reboot and apply again, or use a driver release that supports this kernel.",
+            advice);
+    }
+
+    [Fact]
+    public void The_installers_failed_to_run_dkms_build_is_a_dkms_build_failure()
+    {
+        const string Text = """
+            ERROR: Failed to run `/usr/sbin/dkms build -m nvidia -v 550.90.05 -k 6.8.12-4-pve`: Error! Bad return status for module build on kernel: 6.8.12-4-pve (x86_64)
+                   Consult /var/lib/dkms/nvidia/550.90.05/build/make.log for more information.
+            ERROR: Failed to install the kernel module through DKMS. No kernel module was installed; please try installing again without DKMS, or check the DKMS logs for more information.
+            ERROR: Installation has failed.  Please see the file '/var/log/nvidia-installer.log' for details.
+            """;
+
+        var report = NvidiaInstallerParser.Parse(Text).Value;
+
+        Assert.Equal(InstallerFailureKind.DkmsBuildFailed, report.Failure);
+        Assert.Equal(3, report.Errors.Length);
+        Assert.Equal("/var/lib/dkms/nvidia/550.90.05/build/make.log", report.DkmsMakeLog);
+    }
+
+    [Theory]
+    [InlineData(InstallerFailureKind.NouveauInUse, "update-initramfs -u")]
+    [InlineData(InstallerFailureKind.KernelHeadersMissing, "proxmox-headers-$(uname -r)")]
+    [InlineData(InstallerFailureKind.KernelModuleBuildFailed, "proxmox-boot-tool kernel pin")]
+    [InlineData(InstallerFailureKind.UnsupportedKernel, "proxmox-boot-tool kernel pin")]
+    [InlineData(InstallerFailureKind.ModuleAlreadyLoaded, "reboot the node")]
+    [InlineData(InstallerFailureKind.ModuleSignatureRejected, "Secure Boot")]
+    [InlineData(InstallerFailureKind.KernelModuleLoadFailed, "dmesg | grep NVRM")]
+    public void Every_known_failure_has_advice(InstallerFailureKind kind, string expected) =>
+        Assert.Contains(expected, NvidiaInstallerParser.Advice(new InstallerReport(kind, null, [], null, null)), StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData(InstallerFailureKind.None)]
+    [InlineData(InstallerFailureKind.Other)]
+    public void Unknown_failures_have_no_advice(InstallerFailureKind kind) =>
+        Assert.Null(NvidiaInstallerParser.Advice(new InstallerReport(kind, null, [], null, null)));
+
+    [Fact]
+    public void Relevant_lines_are_the_error_lines_and_the_tail()
+    {
+        var text = string.Join('\n', Enumerable.Range(1, 30).Select(i => $"line {i}")) + "\nERROR: boom\nlast";
+
+        var lines = NvidiaInstallerParser.RelevantLines(text).Split('\n');
+
+        Assert.Equal("ERROR: boom", lines[0]);
+        Assert.Equal("last", lines[^1]);
+        Assert.Equal(8, lines.Length);
+    }
 }

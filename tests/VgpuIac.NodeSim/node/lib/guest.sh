@@ -179,27 +179,9 @@ guest_sshd_start() { # vmid
   chmod 600 "$key"
   for try in 1 2 3 4 5; do
     if [ -s "$pre/port" ]; then port=$(cat "$pre/port"); elif [ "$try" = 1 ] && [ -s "$GUESTS/$id/ssh_port" ]; then port=$(cat "$GUESTS/$id/ssh_port"); else port=$(guest_free_port) || return 1; fi
-    cat > "$d/sshd_config" <<CFG
-Port $port
-ListenAddress 127.0.0.1
-HostKey $key
-PidFile $d/sshd.pid
-PermitRootLogin prohibit-password
-PubkeyAuthentication yes
-AuthorizedKeysFile $r/root/.ssh/authorized_keys /root/.ssh/authorized_keys
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-UseDNS no
-PrintMotd no
-PrintLastLog no
-StrictModes no
-MaxStartups 100:30:200
-MaxSessions 50
-Subsystem sftp /usr/lib/openssh/sftp-server
-ForceCommand /usr/lib/nodesim/guest-session.sh $id
-LogLevel VERBOSE
-CFG
+    sed -e "s|@PORT@|$port|" -e "s|@HOST_KEY@|$key|" -e "s|@PID_FILE@|$d/sshd.pid|" \
+        -e "s|@AUTHORIZED_KEYS@|$r/root/.ssh/authorized_keys /root/.ssh/authorized_keys|" \
+        -e "s|@FORCE_COMMAND@|/usr/lib/nodesim/guest-session.sh $id|" /usr/lib/nodesim/sshd_config.template > "$d/sshd_config"
     rm -f "$d/sshd.pid"
     if setsid /usr/sbin/sshd -f "$d/sshd_config" -E "$d/sshd.log" </dev/null >/dev/null 2>&1; then
       echo "$port" > "$GUESTS/$id/ssh_port"

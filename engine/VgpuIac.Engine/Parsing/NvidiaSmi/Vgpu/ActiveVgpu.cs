@@ -4,7 +4,7 @@ namespace VgpuIac.Engine.Parsing.NvidiaSmi.Vgpu;
 /// One running vGPU from <c>nvidia-smi vgpu -q</c>. <see cref="MdevUuid"/> is null on drivers/setups that do not
 /// print it (SR-IOV VFs, newer drivers); <see cref="LicenceStatus"/> is what the guest reported.
 /// </summary>
-public sealed record ActiveVgpu(
+internal sealed record ActiveVgpu(
     string VgpuId,
     string? VmUuid,
     string? VmName,

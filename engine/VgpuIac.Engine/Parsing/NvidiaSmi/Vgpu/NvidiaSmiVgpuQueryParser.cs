@@ -10,8 +10,11 @@ namespace VgpuIac.Engine.Parsing.NvidiaSmi.Vgpu;
 /// empty <see cref="VgpuQueryGpu.BusId"/>), fewer vGPU blocks than <c>Active vGPUs</c>, a last block that stops before
 /// the sections every block ends with, a pager's mark. A shell prompt glued before the <c>GPU</c> line is skipped.
 /// </summary>
-public static class NvidiaSmiVgpuQueryParser
+internal static class NvidiaSmiVgpuQueryParser
 {
+    /// <summary>What nvidia-smi prints when no GPU runs in vGPU mode (also on unlocked consumer cards whose spoof lives only inside the daemons).</summary>
+    public const string NoSupportedDevicesText = "No supported devices in vGPU mode";
+
     public static ParseResult<ImmutableArray<VgpuQueryGpu>> Parse(string? text)
     {
         var notes = new ParseNotes();
@@ -69,7 +72,7 @@ public static class NvidiaSmiVgpuQueryParser
             notes.Truncate($"vGPU {last.VgpuId} stops before its 'FB Memory Usage'/'Utilization' sections: the output was cut");
         }
 
-        if (result.Count == 0 && !(text ?? string.Empty).Contains(NvidiaSmiVgpuTableParser.NoSupportedDevicesText, StringComparison.Ordinal))
+        if (result.Count == 0 && !(text ?? string.Empty).Contains(NoSupportedDevicesText, StringComparison.Ordinal))
         {
             notes.Warn("no GPU blocks in the output");
         }

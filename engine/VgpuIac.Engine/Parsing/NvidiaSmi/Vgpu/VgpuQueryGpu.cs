@@ -4,4 +4,4 @@ using VgpuIac.Engine.Parsing.Pci;
 namespace VgpuIac.Engine.Parsing.NvidiaSmi.Vgpu;
 
 /// <summary>One physical GPU of <c>nvidia-smi vgpu -q</c> with its running vGPUs.</summary>
-public sealed record VgpuQueryGpu(string BusId, PciAddress? Address, int? ActiveVgpuCount, ImmutableArray<ActiveVgpu> Vgpus);
+internal sealed record VgpuQueryGpu(string BusId, PciAddress? Address, int? ActiveVgpuCount, ImmutableArray<ActiveVgpu> Vgpus);

@@ -113,7 +113,10 @@ public static class ProfileOverrideNode
     public static Value FileModes(ProfileOverrideFile file) =>
         NodeFileMode.ToValue(file.Mode is { } mode ? new Dictionary<string, NodeFileMode> { [ProfileOverrideDefinition.FilePath] = mode } : [], [ProfileOverrideDefinition.FilePath]);
 
-    /// <summary>The planned <c>file_modes</c>: after any apply the file exists with our owner and mode.</summary>
+    /// <summary>
+    /// The planned <c>file_modes</c>: after any apply the file exists with our owner and mode, exactly (the file is shared:
+    /// another section's apply may rewrite it in the same run, and a rewrite gives it root:root 0644).
+    /// </summary>
     public static Value PlannedFileModes { get; } =
         Value.Map([KeyValuePair.Create(ProfileOverrideDefinition.FilePath, Value.String(NodeFileMode.Ours(FileMode).Describe()))]);
 

@@ -8,7 +8,8 @@ namespace VgpuIac.Engine.Remote;
 /// <summary>
 /// The permission bits and owner of a file on a node, as <c>stat -L -c '%a %u %g'</c> prints them. A file VgpuIac places
 /// belongs to root:root with the mode VgpuIac chose (<see cref="RemoteFile.ExecutableMode"/>, <see cref="RemoteFile.ConfigMode"/>,
-/// <see cref="RemoteFile.SecretMode"/>); anything else is drift that the plan shows and the apply repairs.
+/// <see cref="RemoteFile.SecretMode"/>); another owner, or a permission VgpuIac does not grant (0666 where it sets 0755), is drift
+/// that the plan shows and the apply repairs.
 /// </summary>
 public sealed record NodeFileMode(int Mode, int Uid, int Gid)
 {
@@ -38,11 +39,16 @@ public sealed record NodeFileMode(int Mode, int Uid, int Gid)
     /// <summary>The computed attribute that shows the owner and mode of the files a resource places.</summary>
     public const string AttributeName = "file_modes";
 
-    /// <summary>The <see cref="AttributeName"/> attribute; <paramref name="files"/> names the files (markdown).</summary>
-    public static AttributeDefinition Attribute(string files) => Attr.Computed(AttributeName, AttrType.MapOf(AttrType.String),
+    /// <summary>
+    /// The <see cref="AttributeName"/> attribute; <paramref name="files"/> names the files (markdown). <paramref name="exact"/>:
+    /// the files get exactly our owner and mode (a shared file), else a file that grants less than ours is left as it is.
+    /// </summary>
+    public static AttributeDefinition Attribute(string files, bool exact = false) => Attr.Computed(AttributeName, AttrType.MapOf(AttrType.String),
         $"Owner and mode of {files} on the node, by path, e.g. `0755 root:root`. VgpuIac places them as root:root with its own mode " +
-        "(0755 for libraries and executables, 0644 for configuration); a refresh that finds another owner or mode (`0666 root:root`, " +
-        "`0644 1000:1000`) shows the file here as a change, and the apply sets them back.");
+        "(0755 for libraries and executables, 0644 for configuration); a refresh that finds " +
+        (exact
+            ? "another owner or mode (`0666 root:root`, `0644 1000:1000`) shows the file here as a change, and the apply sets them back."
+            : "another owner or a permission VgpuIac does not grant (`0666 root:root`, `0644 1000:1000`) shows the file here as a change, and the apply sets them back; a file that grants less (a hand-made library of mode 0644) is left as it is."));
 
     /// <summary>root:root with <paramref name="mode"/>.</summary>
     public static NodeFileMode Ours(int mode) => new(mode, 0, 0);
@@ -82,13 +88,24 @@ public sealed record NodeFileMode(int Mode, int Uid, int Gid)
     public static Value ToValue(IReadOnlyDictionary<string, NodeFileMode> found, IEnumerable<string> files) =>
         Value.Map(files.Where(found.ContainsKey).Distinct().Select(p => KeyValuePair.Create(p, Value.String(found[p].Describe()))));
 
-    /// <summary>The planned <c>file_modes</c> value: every file of <paramref name="wanted"/> that the node has, with our owner and mode.</summary>
-    public static Value Planned(IReadOnlyDictionary<string, NodeFileMode> found, IEnumerable<(string Path, int Mode)> wanted) =>
-        Value.Map(wanted.Where(w => found.ContainsKey(w.Path)).DistinctBy(w => w.Path).Select(w => KeyValuePair.Create(w.Path, Value.String(Ours(w.Mode).Describe()))));
+    /// <summary>
+    /// True when this owner and mode give nobody more than VgpuIac's <paramref name="mode"/> does: root:root, and no permission
+    /// bit (setuid, setgid and sticky included) that <paramref name="mode"/> lacks. A hand-made library of mode 0644 fits 0755
+    /// (nobody but root can change it) and is left as it is; 0666, 0775 or an owner other than root does not.
+    /// </summary>
+    public bool Fits(int mode) => Uid == 0 && Gid == 0 && (Mode & ~mode) == 0;
 
-    /// <summary>The files of <paramref name="wanted"/> the node has with another owner or mode than ours.</summary>
+    /// <summary>
+    /// The planned <c>file_modes</c> value: every file of <paramref name="wanted"/> that the node has, as it is when it fits
+    /// our mode, else with our owner and mode (what the apply sets).
+    /// </summary>
+    public static Value Planned(IReadOnlyDictionary<string, NodeFileMode> found, IEnumerable<(string Path, int Mode)> wanted) =>
+        Value.Map(wanted.Where(w => found.ContainsKey(w.Path)).DistinctBy(w => w.Path)
+            .Select(w => KeyValuePair.Create(w.Path, Value.String((found[w.Path].Fits(w.Mode) ? found[w.Path] : Ours(w.Mode)).Describe()))));
+
+    /// <summary>The files of <paramref name="wanted"/> the node has with an owner or mode that does not fit ours (<see cref="Fits"/>).</summary>
     public static ImmutableArray<(string Path, NodeFileMode Found, int Mode)> Drifted(IReadOnlyDictionary<string, NodeFileMode> found, IEnumerable<(string Path, int Mode)> wanted) =>
-        [.. wanted.DistinctBy(w => w.Path).Where(w => found.TryGetValue(w.Path, out var f) && f != Ours(w.Mode)).Select(w => (w.Path, found[w.Path], w.Mode))];
+        [.. wanted.DistinctBy(w => w.Path).Where(w => found.TryGetValue(w.Path, out var f) && !f.Fits(w.Mode)).Select(w => (w.Path, found[w.Path], w.Mode))];
 
     /// <summary>The command that gives <paramref name="files"/> our owner and mode (mutating).</summary>
     public static RemoteCommand Repair(IEnumerable<(string Path, int Mode)> files) =>

@@ -124,6 +124,17 @@ public sealed class UnlockFileModeTests
     }
 
     [Theory]
+    [InlineData(0x1A4, 0, 0, 0x1ED, true)]   // a hand-made library of 0644: nobody but root can change it
+    [InlineData(0x1ED, 0, 0, 0x1ED, true)]
+    [InlineData(0x1B6, 0, 0, 0x1ED, false)]  // 0666
+    [InlineData(0x1FD, 0, 0, 0x1ED, false)]  // 0775
+    [InlineData(0x9ED, 0, 0, 0x1ED, false)]  // 04755
+    [InlineData(0x1A4, 1000, 0, 0x1A4, false)]
+    [InlineData(0x1A4, 0, 1000, 0x1A4, false)]
+    public void A_file_fits_our_mode_when_it_is_roots_and_grants_nothing_more(int mode, int uid, int gid, int ours, bool fits) =>
+        Assert.Equal(fits, new NodeFileMode(mode, uid, gid).Fits(ours));
+
+    [Theory]
     [InlineData("")]
     [InlineData("755 0")]
     [InlineData("789 0 0")]

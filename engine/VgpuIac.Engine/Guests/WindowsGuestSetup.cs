@@ -11,7 +11,7 @@ namespace VgpuIac.Engine.Guests;
 /// Guest setup inside a Windows VM through the QEMU guest agent: every step is one <c>qm guest exec VMID -- PROGRAM
 /// ARGS...</c> with user input as separate arguments (PowerShell only runs fixed texts; the token and the installer
 /// travel on stdin). Driver: the installer is staged in the guest (copied from the node, or downloaded with
-/// <c>curl.exe</c>), its SHA-256 checked inside the guest with <c>certutil -hashfile</c>, run silently
+/// <c>curl.exe</c>, the URL in its config on stdin), its SHA-256 checked inside the guest with <c>certutil -hashfile</c>, run silently
 /// (<c>-s -noreboot -clean</c>), deleted, and the guest restarted. Licence: the token is written next to its final name,
 /// restricted to SYSTEM and Administrators with <c>icacls</c>, moved into place, the licensing service
 /// (<c>NVDisplay.ContainerLocalSystem</c>) restarted with <c>net stop</c>/<c>net start</c>, and <c>nvidia-smi.exe -q</c>
@@ -99,7 +99,10 @@ internal static class WindowsGuestSetup
         else
         {
             context.Log.Progress("vgpu_guest", "downloading the Windows guest driver installer in the guest");
-            var dl = await ExecAsync(shell, spec, "curl.exe", ["-fsSL", "--proto", "=https,http", "--create-dirs", "-o", GuestScripts.WindowsDriverPath, spec.DriverUrl!], TimeSpan.FromMinutes(30), mutating: true, ct).ConfigureAwait(false);
+            // the URL travels in curl's config on stdin (`--config -`), never as an argument: a presigned URL's token would
+            // show in the argument list of qm on the node and of curl.exe in the guest, to anybody who lists processes
+            var dl = await new AgentGuestChannel(shell, spec).ExecAsync("curl.exe", DownloadArguments, TimeSpan.FromMinutes(30), mutating: true, ct,
+                CurlConfig(spec.DriverUrl!)).ConfigureAwait(false);
             if (dl.ExitCode != 0)
             {
                 diagnostics.Error("Unable to download the guest driver",
@@ -246,6 +249,32 @@ internal static class WindowsGuestSetup
         "$acl = New-Object Security.AccessControl.FileSecurity; $acl.SetAccessRuleProtection($true, $false); " +
         AdminRules + "'Allow'))) }; " +
         "$in = [Console]::OpenStandardInput(); $out = [IO.File]::Create('" + GuestScripts.WindowsTokenPath + ".new', 4096, 'None', $acl); $in.CopyTo($out); $out.Close()";
+
+    /// <summary><c>curl.exe</c>'s arguments for the driver download: no URL (that comes from <see cref="CurlConfig"/> on stdin).</summary>
+    internal static readonly string[] DownloadArguments = ["-fsSL", "--proto", "=https,http", "--create-dirs", "-o", GuestScripts.WindowsDriverPath, "--config", "-"];
+
+    /// <summary>
+    /// A curl config holding only the URL (<c>url = "..."</c>, one line; backslash, double quote and line breaks escaped
+    /// as curl's config syntax reads them, so nothing in the URL can end the value and add an option).
+    /// </summary>
+    internal static byte[] CurlConfig(string url)
+    {
+        var escaped = new StringBuilder(url.Length + 8);
+        foreach (var c in url)
+        {
+            _ = c switch
+            {
+                '\\' => escaped.Append(@"\\"),
+                '"' => escaped.Append("\\\""),
+                '\n' => escaped.Append(@"\n"),
+                '\r' => escaped.Append(@"\r"),
+                '\t' => escaped.Append(@"\t"),
+                _ => escaped.Append(c),
+            };
+        }
+
+        return Encoding.UTF8.GetBytes($"url = \"{escaped}\"\n");
+    }
 
     /// <summary>The text after a marker line of ours in a guest's error output (up to the end of that line), or null.</summary>
     private static string? Marker(string output, string marker)

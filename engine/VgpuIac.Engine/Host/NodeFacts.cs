@@ -75,6 +75,12 @@ public sealed record NodeFacts
     /// <summary>What <c>mdevctl types --dumpjson</c> printed when it failed (exit code not 0; stderr and stdout); null when it ran.</summary>
     public string? MdevTypesError { get; init; }
 
+    /// <summary>
+    /// Owner and mode of the files vgpu_host_driver leaves on the node, by path: its marker, the installers it staged, and
+    /// the nouveau blacklist when it carries the header VgpuIac writes (a hand-written one is the user's).
+    /// </summary>
+    public ImmutableSortedDictionary<string, Remote.NodeFileMode> HostDriverFileModes { get; init; } = ImmutableSortedDictionary<string, Remote.NodeFileMode>.Empty;
+
     public bool NouveauBlacklisted => !NouveauBlacklistFiles.IsEmpty;
 
     public bool NouveauLoaded => LoadedModules.Contains("nouveau");

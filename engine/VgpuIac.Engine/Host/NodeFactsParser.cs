@@ -127,8 +127,21 @@ public static partial class NodeFactsParser
             Unlock = unlock,
             ProbeWarnings = warnings.ToImmutable(),
             MdevTypesError = mdevTypesError,
+            HostDriverFileModes = ParseFileModes(S("host-driver-file-modes")),
         };
         return facts with { RebootReasons = RebootReasons(facts, S("reboot-markers")) };
+    }
+
+    /// <summary>Lines <c>PATH\tMODE UID GID</c> (as <c>stat -c '%a %u %g'</c> prints them); other lines are skipped.</summary>
+    private static ImmutableSortedDictionary<string, Remote.NodeFileMode> ParseFileModes(ProbeSection section)
+    {
+        var modes = ImmutableSortedDictionary.CreateBuilder<string, Remote.NodeFileMode>(StringComparer.Ordinal);
+        foreach (var line in section.Lines)
+        {
+            Remote.NodeFileMode.Collect([Remote.NodeFileMode.ProbeTag, .. line.TrimEnd('\r').Split('\t')], modes);
+        }
+
+        return modes.ToImmutable();
     }
 
     private static Dictionary<string, ProbeSection> Split(string output)

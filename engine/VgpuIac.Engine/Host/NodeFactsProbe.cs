@@ -65,6 +65,15 @@ public static class NodeFactsProbe
           [ -r /run/vgpu-iac/reboot-required ] && sed 's/^/vgpu-iac: /' /run/vgpu-iac/reboot-required
           return 0
         }
+        host_driver_file_modes() {
+          local f
+          for f in /var/lib/vgpu-iac/host-driver.env /var/lib/vgpu-iac/installers/*; do
+            [ -f "$f" ] && printf '%s\t%s\n' "$f" "$(stat -L -c '%a %u %g' -- "$f")"
+          done
+          f=/etc/modprobe.d/blacklist-nouveau.conf
+          [ -f "$f" ] && head -n 1 -- "$f" | grep -q '^# written by VgpuIac' && printf '%s\t%s\n' "$f" "$(stat -L -c '%a %u %g' -- "$f")"
+          return 0
+        }
         boot_mode() { [ -d /sys/firmware/efi ] && echo efi || echo bios; [ -e /etc/kernel/proxmox-boot-uuids ] && echo proxmox-boot-uuids; return 0; }
         cpu_vendor() { grep -m1 -E '^vendor_id' /proc/cpuinfo; }
         iommu_groups() { local n=0 g; for g in /sys/kernel/iommu_groups/*; do [ -e "$g" ] && n=$((n+1)); done; echo "$n"; }
@@ -98,6 +107,7 @@ public static class NodeFactsProbe
         sec dkms dkms status
         sec driver-files driver_files
         fileb64 driver-marker /var/lib/vgpu-iac/host-driver.env
+        sec host-driver-file-modes host_driver_file_modes
         sec unit-vgpud unit nvidia-vgpud.service
         sec unit-vgpu-mgr unit nvidia-vgpu-mgr.service
         sec2 mdev-types mdevctl types --dumpjson

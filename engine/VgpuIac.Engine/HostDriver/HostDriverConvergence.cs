@@ -103,6 +103,21 @@ internal sealed class HostDriverConvergence(
             return prior ?? State();
         }
 
+        // files of ours with another owner or mode get root:root and our mode first (files written below get them anyway)
+        if (HostDriverPlanner.DriftedModes(facts) is { IsEmpty: false } drifted)
+        {
+            Progress($"setting owner root:root and VgpuIac's mode on {string.Join(", ", drifted.Select(d => d.Path))}");
+            var repair = await RunAsync(NodeFileMode.Repair(drifted.Select(d => (d.Path, d.Mode)))).ConfigureAwait(false);
+            if (!repair.Succeeded)
+            {
+                return Fail("Unable to repair file modes",
+                    $"setting owner root:root and mode on {string.Join(", ", drifted.Select(d => $"{d.Path} ({d.Found.Describe()} -> {NodeFileMode.Ours(d.Mode).Describe()})"))} failed: {Tail(repair.StandardError)}. Check the files (an immutable attribute, a read-only mount), then run apply again.",
+                    "node");
+            }
+
+            facts = await RefreshAsync().ConfigureAwait(false);
+        }
+
         if (!plan.ChangesNode)
         {
             return State();

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Text.RegularExpressions;
 using VgpuIac.Engine.Diagnostics;
 using VgpuIac.Engine.Host;
+using VgpuIac.Engine.Remote;
 
 namespace VgpuIac.Engine.HostDriver;
 
@@ -60,6 +61,17 @@ public static partial class HostDriverPlanner
 
         return missing.ToImmutable();
     }
+
+    /// <summary>
+    /// The files of ours the node has (<see cref="NodeFacts.HostDriverFileModes"/>), each with the mode it gets (root:root):
+    /// installers 0755, the marker and the nouveau blacklist 0644.
+    /// </summary>
+    public static ImmutableArray<(string Path, int Mode)> OwnFiles(NodeFacts facts) =>
+        [.. facts.HostDriverFileModes.Keys.Select(p => (p, p.StartsWith(InstallerDirectory + "/", StringComparison.Ordinal) ? RemoteFile.ExecutableMode : RemoteFile.ConfigMode))];
+
+    /// <summary>Files of ours with another owner or mode than ours.</summary>
+    public static ImmutableArray<(string Path, NodeFileMode Found, int Mode)> DriftedModes(NodeFacts facts) =>
+        NodeFileMode.Drifted(facts.HostDriverFileModes, OwnFiles(facts));
 
     public static HostDriverPlan Plan(HostDriverConfig config, NodeFacts facts)
     {

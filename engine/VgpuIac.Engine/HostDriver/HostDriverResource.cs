@@ -178,6 +178,12 @@ public sealed class HostDriverResource : IResource
                 .With("reboot_planned", Value.False);
         }
 
+        // a file of ours found with another owner or mode shows as this change (apply repairs it); after a change of the
+        // driver, which files there are is known after apply
+        planned = planned.With(NodeFileMode.AttributeName, plan.ChangesNode || request.Prior is null
+            ? Value.Unknown
+            : NodeFileMode.Planned(nodeFacts.HostDriverFileModes, HostDriverPlanner.OwnFiles(nodeFacts)));
+
         if (alreadyThere)
         {
             // A create over a driver that is already there may be the create of a tainted object, which Terraform
@@ -357,7 +363,7 @@ public sealed class HostDriverResource : IResource
 
     private static Value Unknowns(Value planned, Value? prior)
     {
-        foreach (var name in new[] { "installed_version", "health", "reboot_required", "reboot_planned" })
+        foreach (var name in new[] { "installed_version", "health", "reboot_required", "reboot_planned", NodeFileMode.AttributeName })
         {
             planned = planned.With(name, Value.Unknown);
         }

@@ -71,6 +71,7 @@ public static class HostDriverSchema
             Attr.Computed("reboot_planned", AttrType.Bool, "True when this apply may reboot the node (shown in the plan); false after a refresh."),
             Attr.Computed("reboot_required", AttrType.Bool, "True when the node waits for a reboot to finish the installation (e.g. with `reboot = \"never\"`)."),
             Attr.Computed("health", AttrType.String, "`ok`, or `degraded: <reasons>` (service down, no vGPU types, reboot pending, driver mismatch)."),
+            Remote.NodeFileMode.Attribute("the files this resource leaves on the node: its marker `/var/lib/vgpu-iac/host-driver.env`, the installers it staged in `/var/lib/vgpu-iac/installers` (run as root again to uninstall), and `/etc/modprobe.d/blacklist-nouveau.conf` when it wrote that file (a hand-written one is left alone)"),
         ],
     };
 }

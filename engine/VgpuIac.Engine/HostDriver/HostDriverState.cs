@@ -23,6 +23,7 @@ public static class HostDriverState
         fields["reboot_required"] = Value.Bool(facts.RebootRequired);
         fields["health"] = Value.String(HostDriverHealth.Describe(facts, version));
         fields["reboot_planned"] = Value.Bool(rebootPlanned);
+        fields[Remote.NodeFileMode.AttributeName] = Remote.NodeFileMode.ToValue(facts.HostDriverFileModes, facts.HostDriverFileModes.Keys);
         return Value.Object(fields);
     }
 

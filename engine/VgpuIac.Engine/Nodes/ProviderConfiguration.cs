@@ -21,15 +21,35 @@ public static class ProviderConfiguration
     /// <summary>
     /// Parses <paramref name="config"/>. Settings is null when there are errors or when some value is not yet known.
     /// </summary>
-    public static (ProviderSettings? Settings, ImmutableArray<Diagnostic> Diagnostics) Parse(Value config, Func<string, string?> getEnv) =>
-        Read(config, getEnv, checkFiles: true);
+    public static (ProviderSettings? Settings, ImmutableArray<Diagnostic> Diagnostics) Parse(Value config, Func<string, string?> getEnv)
+    {
+        var (settings, diagnostics) = Read(config, getEnv, checkFiles: true);
+        return (settings, Redacted(diagnostics, config, getEnv));
+    }
 
     /// <summary>
     /// The static checks of <paramref name="config"/> for validation: everything <see cref="Parse"/> checks except whether
     /// the referenced key and known_hosts files exist and are readable (that is checked when the provider is configured).
+    /// Through the engine's one validation entry point (<see cref="AttributeValidation.Validate(ResourceDefinition, Value, Func{Value, IEnumerable{Diagnostic}})"/>):
+    /// attribute validators, then these checks, each once, with no secret in any message.
     /// </summary>
     public static ImmutableArray<Diagnostic> Validate(Value config, Func<string, string?> getEnv) =>
-        Read(config, getEnv, checkFiles: false).Diagnostics;
+        Redacted(AttributeValidation.Validate(ProviderSchema.Definition, config, c => Read(c, getEnv, checkFiles: false).Diagnostics), config, getEnv);
+
+    /// <summary>
+    /// The diagnostics with no secret in them: the sensitive attributes' values and values marked sensitive (also in the
+    /// node blocks), and the private key and password taken from the environment.
+    /// </summary>
+    private static ImmutableArray<Diagnostic> Redacted(IEnumerable<Diagnostic> diagnostics, Value config, Func<string, string?> getEnv)
+    {
+        var secrets = new HashSet<string>(AttributeValidation.Secrets(ProviderSchema.Definition, config), StringComparer.Ordinal);
+        foreach (var name in new[] { ProviderSchema.PrivateKeyEnv, ProviderSchema.PasswordEnv })
+        {
+            secrets.UnionWith(AttributeValidation.Secrets(NonEmpty(getEnv(name)) is { } text ? Value.String(text) : Value.Null));
+        }
+
+        return [.. diagnostics.Select(d => AttributeValidation.Redact(d, secrets))];
+    }
 
     private static (ProviderSettings? Settings, ImmutableArray<Diagnostic> Diagnostics) Read(Value config, Func<string, string?> getEnv, bool checkFiles)
     {

@@ -62,6 +62,7 @@ public static class ProfileOverrideDefinition
             Attr.Computed(RestartRequiredVms, AttrType.ListOf(AttrType.Integer), "Running VMs that use the targeted type, VM or mdev and were started before the file last changed: restart them (`qm reboot <vmid>`) to apply the override. Judged from the file's modification time, so an edit of another section also counts."),
             Attr.Computed(AdoptedSection, AttrType.String, "The section's text (header, keys, comments) as it was in the file before a create of this resource took it over; null when the resource created or imported the section. Destroy writes it back instead of removing the section."),
             Attr.Computed(UnmanagedKeys, AttrType.ListOf(AttrType.String), "Keys found in the section that vgpu_unlock-rs does not know, or whose value has a type it rejects (e.g. `cuda_enabled = true` instead of `1`). Apply removes or rewrites them; they show here as drift."),
+            Remote.NodeFileMode.Attribute("`profile_override.toml` (shared by every section)", exact: true),
         ],
     };
 

@@ -17,6 +17,9 @@ public sealed record ProfileOverrideFile
     /// <summary>Set when the bytes are not UTF-8 (TOML must be UTF-8).</summary>
     public string? EncodingError { get; init; }
 
+    /// <summary>Owner and mode of the file on the node (null when missing or not read with them).</summary>
+    public Remote.NodeFileMode? Mode { get; init; }
+
     public static ProfileOverrideFile Missing { get; } = new() { Exists = false };
 
     public static ProfileOverrideFile FromBytes(byte[]? bytes)

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using VgpuIac.Engine.Remote;
+using VgpuIac.Engine.Values;
 
 namespace VgpuIac.Engine.ProfileOverride;
 
@@ -53,8 +54,71 @@ public static class ProfileOverrideNode
         exit 0
         """;
 
-    public static async Task<ProfileOverrideFile> ReadAsync(IRemoteShell shell, CancellationToken cancellationToken) =>
-        ProfileOverrideFile.FromBytes(await shell.ReadFileAsync(ProfileOverrideDefinition.FilePath, cancellationToken).ConfigureAwait(false));
+    /// <summary>
+    /// Read-only (<c>sh -c SCRIPT vgpuiac-read PATH</c>): the file's owner and mode (a <see cref="NodeFileMode.ProbeFunction"/>
+    /// line), then its bytes in base64 on one line; exit 3 with <c>vgpuiac-missing</c> when there is no file.
+    /// </summary>
+    public const string ReadScript = """
+        f=$1
+        [ -e "$f" ] || { echo vgpuiac-missing >&2; exit 3; }
+        printf 'filemode\t%s\t%s\n' "$f" "$(stat -L -c '%a %u %g' -- "$f")" || exit 1
+        base64 -w0 -- "$f" || exit 1
+        echo
+        """;
+
+    /// <summary>The file with its owner and mode, in one round trip.</summary>
+    public static async Task<ProfileOverrideFile> ReadAsync(IRemoteShell shell, CancellationToken cancellationToken)
+    {
+        var path = ProfileOverrideDefinition.FilePath;
+        var result = await shell.RunAsync(RemoteCommand.Of("sh", "-c", ReadScript, "vgpuiac-read", path), cancellationToken).ConfigureAwait(false);
+        if (result.ExitCode == 3 && result.StandardError.Contains("vgpuiac-missing", StringComparison.Ordinal))
+        {
+            return ProfileOverrideFile.Missing;
+        }
+
+        var lines = result.StandardOutput.Split('\n');
+        var modes = ImmutableSortedDictionary.CreateBuilder<string, NodeFileMode>(StringComparer.Ordinal);
+        NodeFileMode.Collect(lines[0].TrimEnd('\r').Split('\t'), modes);
+        byte[]? bytes = null;
+        try
+        {
+            bytes = result.Succeeded && lines.Length >= 2 ? Convert.FromBase64String(lines[1].Trim()) : null;
+        }
+        catch (FormatException)
+        {
+            bytes = null;
+        }
+
+        if (bytes is null || !modes.ContainsKey(path))
+        {
+            throw new NodeConnectionException($"Unable to read {path}: {(result.StandardError.Trim() is { Length: > 0 } e ? e : $"exit {result.ExitCode.ToString(CultureInfo.InvariantCulture)}")}.")
+            {
+                NodeName = shell.NodeName,
+                OperationFailed = true,
+                Remedy = "Check that the path is a readable file on the node.",
+            };
+        }
+
+        return ProfileOverrideFile.FromBytes(bytes) with { Mode = modes[path] };
+    }
+
+    /// <summary>The mode the file gets: configuration, 0644 root:root.</summary>
+    public const int FileMode = RemoteFile.ConfigMode;
+
+    /// <summary>Gives the file root:root and <see cref="FileMode"/> (its content unchanged).</summary>
+    public static Task<RemoteResult> RepairModeAsync(IRemoteShell shell, CancellationToken cancellationToken) =>
+        shell.RunAsync(NodeFileMode.Repair([(ProfileOverrideDefinition.FilePath, FileMode)]), cancellationToken);
+
+    /// <summary>The <c>file_modes</c> value of a read file (empty when it is missing).</summary>
+    public static Value FileModes(ProfileOverrideFile file) =>
+        NodeFileMode.ToValue(file.Mode is { } mode ? new Dictionary<string, NodeFileMode> { [ProfileOverrideDefinition.FilePath] = mode } : [], [ProfileOverrideDefinition.FilePath]);
+
+    /// <summary>
+    /// The planned <c>file_modes</c>: after any apply the file exists with our owner and mode, exactly (the file is shared:
+    /// another section's apply may rewrite it in the same run, and a rewrite gives it root:root 0644).
+    /// </summary>
+    public static Value PlannedFileModes { get; } =
+        Value.Map([KeyValuePair.Create(ProfileOverrideDefinition.FilePath, Value.String(NodeFileMode.Ours(FileMode).Describe()))]);
 
     public static Task WriteAsync(IRemoteShell shell, ProfileOverrideFile file, string text, CancellationToken cancellationToken) =>
         shell.WriteFileAsync(new RemoteFile { Path = ProfileOverrideDefinition.FilePath, Content = file.Encode(text), CreateParents = true }, cancellationToken);

@@ -69,7 +69,8 @@ public sealed class ProfileOverrideResource : IResource
                 }
             }
 
-            return result;
+            // after any apply the file is there, root:root 0644: another owner or mode found by the refresh shows as this change
+            return result with { Planned = result.Planned!.With(NodeFileMode.AttributeName, ProfileOverrideNode.PlannedFileModes) };
         }).ConfigureAwait(false);
 
         return (plan ?? new PlanResult()) with { Diagnostics = diagnostics.ToImmutable() };
@@ -109,6 +110,7 @@ public sealed class ProfileOverrideResource : IResource
 
             SectionLookup written;
             string? adopted;
+            ProfileOverrideFile afterFile;
             await using (await shell.LockAsync(D.LockName, cancellationToken).ConfigureAwait(false))
             {
                 var file = await ProfileOverrideNode.ReadAsync(shell, cancellationToken).ConfigureAwait(false);
@@ -123,7 +125,21 @@ public sealed class ProfileOverrideResource : IResource
                     ? planned[D.AdoptedSection].IsNull ? null : document.SectionText(section)
                     : request.Prior[D.AdoptedSection].StringOrNull;
                 var text = document.WithSection(section, desired);
-                if (!file.Exists || !string.Equals(text, document.Text, StringComparison.Ordinal))
+                var rewrite = !file.Exists || !string.Equals(text, document.Text, StringComparison.Ordinal);
+                if (!rewrite && file.Mode != NodeFileMode.Ours(ProfileOverrideNode.FileMode))
+                {
+                    // the content is right; only the owner or mode is not ours
+                    request.Context.Log.Progress($"apply {Thing}", $"setting owner root:root and mode 0644 on {D.FilePath}");
+                    ProfileOverrideFileCache.Shared.Invalidate(shell);
+                    var repair = await ProfileOverrideNode.RepairModeAsync(shell, cancellationToken).ConfigureAwait(false);
+                    if (!repair.Succeeded)
+                    {
+                        diagnostics.Error($"Unable to apply {Thing}", $"Setting owner root:root and mode 0644 on {D.FilePath} on node \"{shell.NodeName}\" (now {file.Mode?.Describe()}) failed: {repair.StandardError.Trim()}. Check the file (an immutable attribute, a read-only mount), then run apply again.");
+                        return null;
+                    }
+                }
+
+                if (rewrite)
                 {
                     request.Context.Log.Progress($"apply {Thing}", $"writing [{section.Name}] in {D.FilePath}");
                     try
@@ -136,7 +152,8 @@ public sealed class ProfileOverrideResource : IResource
                     }
                 }
 
-                var after = Parse(await ProfileOverrideNode.ReadAsync(shell, cancellationToken).ConfigureAwait(false), shell.NodeName, "read back", diagnostics);
+                afterFile = await ProfileOverrideNode.ReadAsync(shell, cancellationToken).ConfigureAwait(false);
+                var after = Parse(afterFile, shell.NodeName, "read back", diagnostics);
                 if (after is null)
                 {
                     return null;
@@ -146,7 +163,7 @@ public sealed class ProfileOverrideResource : IResource
             }
 
             var vms = await ProfileOverrideNode.RestartRequiredVmsAsync(shell, section, cancellationToken).ConfigureAwait(false);
-            return (ProfileOverrideState.FromEntries(shell.NodeName, section, written.Entries, planned, vms) with { AdoptedSection = adopted }).ToValue();
+            return (ProfileOverrideState.FromEntries(shell.NodeName, section, written.Entries, planned, vms) with { AdoptedSection = adopted, FileModes = ProfileOverrideNode.FileModes(afterFile) }).ToValue();
         }).ConfigureAwait(false);
 
         return new ApplyResult { NewState = state ?? request.Prior, Diagnostics = diagnostics.ToImmutable() };
@@ -228,7 +245,7 @@ public sealed class ProfileOverrideResource : IResource
         var vms = await ProfileOverrideNode.RestartRequiredVmsAsync(shell, section, cancellationToken).ConfigureAwait(false);
         // an import brings the section under management as it is: destroy then removes it (its plan lists every key)
         var adopted = prior?[D.AdoptedSection].StringOrNull;
-        return new SectionRead(false, (ProfileOverrideState.FromEntries(shell.NodeName, section, lookup.Entries, prior, vms) with { AdoptedSection = adopted }).ToValue());
+        return new SectionRead(false, (ProfileOverrideState.FromEntries(shell.NodeName, section, lookup.Entries, prior, vms) with { AdoptedSection = adopted, FileModes = ProfileOverrideNode.FileModes(file) }).ToValue());
     }
 
     private static async Task DeleteAsync(ResourceContext context, Value prior, DiagnosticBag diagnostics, CancellationToken cancellationToken)

@@ -27,6 +27,9 @@ public sealed record ProfileOverrideState
     /// <summary>The section's text before the resource took it over (create over an existing section, or import); null when it created it.</summary>
     public string? AdoptedSection { get; init; }
 
+    /// <summary>Owner and mode of the file, by path (<see cref="Remote.NodeFileMode.ToValue"/>); null when not read.</summary>
+    public Value FileModes { get; init; } = Value.Null;
+
     /// <summary>
     /// Builds the state from the section's lines. Size values equal (in bytes) to the size text in <paramref name="textSource"/>
     /// (the plan or the prior state) keep that text, so <c>"896MiB"</c> does not turn into <c>0x38000000</c>.
@@ -101,6 +104,7 @@ public sealed record ProfileOverrideState
             [D.RestartRequiredVms] = Value.List(RestartRequiredVms.Select(v => Value.Number(v))),
             [D.UnmanagedKeys] = Value.FromStrings(UnmanagedKeys),
             [D.AdoptedSection] = Value.FromString(AdoptedSection),
+            [Remote.NodeFileMode.AttributeName] = FileModes,
         };
         foreach (var key in OverrideKeys.All)
         {

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using VgpuIac.Engine.Diagnostics;
 using VgpuIac.Engine.Resources;
@@ -27,18 +28,40 @@ public static class AttributeValidation
     public static IEnumerable<Diagnostic> Validate(ResourceDefinition definition, Value config, Func<Value, IEnumerable<Diagnostic>> checks) =>
         Distinct(Redact(Run(definition, config).Concat(checks(config)), definition, config));
 
-    /// <summary>Every attribute's validators over <paramref name="config"/>, redacted (for an object's own Validate).</summary>
-    public static IEnumerable<Diagnostic> Run(ResourceDefinition definition, Value config)
+    /// <summary>Every attribute's validators over <paramref name="config"/> (nested blocks too), redacted (for an object's own Validate).</summary>
+    public static IEnumerable<Diagnostic> Run(ResourceDefinition definition, Value config) =>
+        Redact(RunBlock(definition.Attributes, definition.Blocks, config, AttributePath.Root).ToList(), definition, config);
+
+    private static IEnumerable<Diagnostic> RunBlock(ImmutableArray<AttributeDefinition> attributes, ImmutableArray<BlockDefinition> blocks, Value config, AttributePath path)
     {
-        if (!config.IsKnown || config.IsNull)
+        if (!config.IsKnown || config.IsNull || config.Kind != ValueKind.Object)
         {
             return [];
         }
 
-        var checks = definition.Attributes
+        var own = attributes
             .Where(a => config[a.Name] is { IsNull: false, IsWhollyKnown: true })
-            .SelectMany(a => a.Validators.SelectMany(v => v.Validate(config[a.Name], AttributePath.Of(a.Name))));
-        return Redact(checks, definition, config);
+            .SelectMany(a => a.Validators.SelectMany(v => v.Validate(config[a.Name], path.Attribute(a.Name))));
+        var nested = blocks.SelectMany(b => Instances(b, config[b.Name], path.Attribute(b.Name)).SelectMany(i => RunBlock(b.Attributes, b.Blocks, i.Value, i.Path)));
+        return own.Concat(nested);
+    }
+
+    /// <summary>Each instance of a nested block in <paramref name="value"/> with its path (set elements cannot be addressed: the set's path).</summary>
+    private static IEnumerable<(Value Value, AttributePath Path)> Instances(BlockDefinition block, Value value, AttributePath path)
+    {
+        if (!value.IsKnown || value.IsNull)
+        {
+            return [];
+        }
+
+        return block.Nesting switch
+        {
+            BlockNesting.Single when value.Kind == ValueKind.Object => [(value, path)],
+            BlockNesting.List when value.Kind is ValueKind.List or ValueKind.Set => value.Items.Select((item, i) => (item, path.Index(i))),
+            BlockNesting.Set when value.Kind is ValueKind.List or ValueKind.Set => value.Items.Select(item => (item, path)),
+            BlockNesting.Map when value.Kind is ValueKind.Map or ValueKind.Object => value.Fields.Select(f => (f.Value, path.Key(f.Key))),
+            _ => [],
+        };
     }
 
     /// <summary>The diagnostics with every secret of <paramref name="config"/> redacted.</summary>
@@ -71,12 +94,31 @@ public static class AttributeValidation
             return secrets;
         }
 
-        foreach (var attribute in definition.Attributes)
+        CollectBlock(definition.Attributes, definition.Blocks, config, secrets);
+        return secrets;
+    }
+
+    private static void CollectBlock(ImmutableArray<AttributeDefinition> attributes, ImmutableArray<BlockDefinition> blocks, Value config, HashSet<string> secrets)
+    {
+        if (!config.IsKnown || config.IsNull || config.Kind != ValueKind.Object)
+        {
+            return;
+        }
+
+        foreach (var attribute in attributes)
         {
             Collect(config[attribute.Name], attribute.Sensitive, secrets);
         }
 
-        return secrets;
+        foreach (var block in blocks)
+        {
+            // values marked sensitive anywhere in the block, then the block's own sensitive attributes
+            Collect(config[block.Name], sensitive: false, secrets);
+            foreach (var (instance, _) in Instances(block, config[block.Name], AttributePath.Root))
+            {
+                CollectBlock(block.Attributes, block.Blocks, instance, secrets);
+            }
+        }
     }
 
     /// <summary>The texts a message could quote of a value (every leaf of a sensitive attribute, else the marked ones).</summary>

@@ -67,6 +67,7 @@ public static class UnlockDefinition
             Attr.Computed(InstalledUnits, AttrType.ListOf(AttrType.String), "Services whose drop-in says what the provider writes: `[Service]` with `Environment=LD_PRELOAD=<library_path>` and nothing else (comments, spacing and quoting do not matter; a drop-in changed to say something else or removed by hand drops out of this list)."),
             Attr.Computed(Effective, AttrType.Bool, "True when every existing NVIDIA vGPU service's loaded environment (`systemctl show -p Environment`) has `LD_PRELOAD=<library_path>`; false e.g. when `systemctl daemon-reload` was not run after a drop-in change, or before the host driver is installed."),
             Attr.Computed(CreatedPaths, AttrType.ListOf(AttrType.String), "Files and folders this resource created (and deletes on destroy); files that existed before are left in place."),
+            Remote.NodeFileMode.Attribute("the library, `config.toml` and the drop-ins"),
             Attr.Computed(Gpus, AttrType.ListOf(AttrType.String), "NVIDIA GPUs found on the node and what they need, e.g. `0000:01:00.0 10de:1b80 GeForce GTX 1080 (pascal, unlockable)`."),
         ],
     };

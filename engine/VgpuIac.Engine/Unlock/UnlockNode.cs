@@ -90,6 +90,17 @@ public static class UnlockNode
                     }
 
                     break;
+                case UnlockStepKind.RepairModes:
+                    var drifted = UnlockPlanner.DriftedModes(spec.LibraryPath, facts);
+                    log.Progress("vgpu_unlock", $"setting owner root:root and VgpuIac's mode on {string.Join(", ", drifted.Select(d => d.Path))}");
+                    var repair = await shell.RunAsync(NodeFileMode.Repair(drifted.Select(d => (d.Path, d.Mode))), cancellationToken).ConfigureAwait(false);
+                    if (!repair.Succeeded)
+                    {
+                        diagnostics.Error("Unable to repair file modes", $"Setting owner root:root and mode on {string.Join(", ", drifted.Select(d => $"{d.Path} ({d.Found.Describe()} -> {NodeFileMode.Ours(d.Mode).Describe()})"))} on node \"{shell.NodeName}\" failed: {repair.StandardError.Trim()}. Check the files (an immutable attribute, a read-only mount), then run apply again.");
+                        return null;
+                    }
+
+                    break;
                 case UnlockStepKind.RestartServices:
                     log.Progress("vgpu_unlock", "restarting the NVIDIA vGPU services");
                     var units = D.Units.Where(facts.ExistingUnits.Contains).ToArray();
@@ -171,7 +182,7 @@ public static class UnlockNode
     {
         if (spec.LibraryUrl is { } url)
         {
-            var result = await shell.RunAsync(RemoteDownload.Command(url, spec.LibraryPath, spec.LibrarySha256!), cancellationToken).ConfigureAwait(false);
+            var result = await shell.RunAsync(RemoteDownload.Command(url, spec.LibraryPath, spec.LibrarySha256!, RemoteFile.ExecutableMode), cancellationToken).ConfigureAwait(false);
             var failure = RemoteDownload.FailureMessage(result, url, spec.LibraryPath);
             if (failure is not null)
             {

@@ -22,6 +22,9 @@ public sealed record UnlockNodeFacts
 
     public ImmutableArray<UnlockGpu> Gpus { get; init; } = [];
 
+    /// <summary>Owner and mode of the library, config.toml and the drop-ins that exist, by path.</summary>
+    public ImmutableSortedDictionary<string, Remote.NodeFileMode> FileModes { get; init; } = ImmutableSortedDictionary<string, Remote.NodeFileMode>.Empty;
+
     /// <summary>Folders on the way to the library, the config and the drop-ins that do not exist yet.</summary>
     public ImmutableArray<string> MissingFolders { get; init; } = [];
 }

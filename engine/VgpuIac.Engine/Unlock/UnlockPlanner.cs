@@ -4,6 +4,7 @@ using VgpuIac.Engine.Diagnostics;
 using VgpuIac.Engine.Host;
 using VgpuIac.Engine.Nodes;
 using VgpuIac.Engine.Parsing.Systemd;
+using VgpuIac.Engine.Remote;
 using VgpuIac.Engine.Resources;
 using VgpuIac.Engine.Values;
 using D = VgpuIac.Engine.Unlock.UnlockDefinition;
@@ -95,8 +96,29 @@ public static partial class UnlockPlanner
             steps.Add(new UnlockStep(UnlockStepKind.RestartServices));
         }
 
+        // a file of ours that another owner or mode left writable (or unreadable) is repaired, unless a step rewrites it anyway
+        var rewritten = steps.Select(s => s.Kind switch
+        {
+            UnlockStepKind.InstallLibrary => spec.LibraryPath,
+            UnlockStepKind.WriteConfig => D.ConfigPath,
+            UnlockStepKind.WriteDropIn => D.DropInPath(s.Unit!),
+            _ => null,
+        }).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        if (DriftedModes(spec.LibraryPath, facts).Any(d => !rewritten.Contains(d.Path)))
+        {
+            steps.Add(new UnlockStep(UnlockStepKind.RepairModes));
+        }
+
         return steps.ToImmutable();
     }
+
+    /// <summary>The files vgpu_unlock places, each with the mode it gets (owner root:root): the library 0755, config.toml and the drop-ins 0644.</summary>
+    public static ImmutableArray<(string Path, int Mode)> OwnFiles(string libraryPath) =>
+        [(libraryPath, RemoteFile.ExecutableMode), (D.ConfigPath, RemoteFile.ConfigMode), .. D.Units.Select(u => (D.DropInPath(u), RemoteFile.ConfigMode))];
+
+    /// <summary>Files of ours on the node with another owner or mode than ours.</summary>
+    public static ImmutableArray<(string Path, NodeFileMode Found, int Mode)> DriftedModes(string libraryPath, UnlockNodeFacts facts) =>
+        NodeFileMode.Drifted(facts.FileModes, OwnFiles(libraryPath));
 
     /// <summary>True when the unit's drop-in exists and says what the provider would write (<see cref="UnlockDropIn.Equivalent"/>).</summary>
     public static bool DropInEquivalent(UnlockNodeFacts facts, string unit, string libraryPath) =>
@@ -280,11 +302,15 @@ public static partial class UnlockPlanner
 
         // What the node reports changes only when a step runs; a settings-only change (e.g. another URL for the same
         // checksum) keeps the computed values.
-        var steps = Steps(UnlockSpec.FromValue(planned), facts);
+        // A repair of owners and modes changes only file_modes, to what the plan can say.
+        var spec = UnlockSpec.FromValue(planned);
+        var changes = Steps(spec, facts).Where(s => s.Kind != UnlockStepKind.RepairModes).ToList();
         foreach (var computed in new[] { D.InstalledLibrarySha256, D.InstalledUnits, D.Effective, D.CreatedPaths })
         {
-            planned = planned.With(computed, prior is not null && steps.IsEmpty ? prior[computed] : Value.Unknown);
+            planned = planned.With(computed, prior is not null && changes.Count == 0 ? prior[computed] : Value.Unknown);
         }
+
+        planned = planned.With(NodeFileMode.AttributeName, prior is not null && changes.Count == 0 ? NodeFileMode.Planned(facts.FileModes, OwnFiles(spec.LibraryPath)) : Value.Unknown);
 
         planned = planned.With(D.Gpus, Value.FromStrings(facts.Gpus.Select(g => g.Describe())));
         return new PlanResult { Planned = planned, RequiresReplace = PlanDefaults.ReplacementPaths(definition, prior, planned) };

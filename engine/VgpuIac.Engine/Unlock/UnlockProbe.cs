@@ -6,14 +6,17 @@ namespace VgpuIac.Engine.Unlock;
 
 /// <summary>
 /// One read-only round trip that gathers what <c>vgpu_unlock</c> needs: library checksum, services and their loaded
-/// environment, drop-ins, config.toml, NVIDIA GPUs (from sysfs) and missing folders. The library path is its only argument.
+/// environment, drop-ins, config.toml, owner and mode of those files, NVIDIA GPUs (from sysfs) and missing folders. The library path is its only argument.
 /// </summary>
 public static class UnlockProbe
 {
-    public const string Script = """
+    public const string Script = $$"""
         set -u
         lib=$1
+        {{NodeFileMode.ProbeFunction}}
         if [ -f "$lib" ]; then printf 'lib\t%s\n' "$(sha256sum -- "$lib" | cut -d' ' -f1)"; fi
+        filemode "$lib"
+        filemode /etc/vgpu_unlock/config.toml
         for unit in nvidia-vgpud.service nvidia-vgpu-mgr.service; do
           load='' env=''
           while IFS= read -r line; do
@@ -22,6 +25,7 @@ public static class UnlockProbe
           printf 'unit\t%s\t%s\t%s\n' "$unit" "${load:-unknown}" "$env"
           f=/etc/systemd/system/$unit.d/vgpu_unlock.conf
           if [ -f "$f" ]; then printf 'dropin\t%s\t%s\n' "$unit" "$(base64 -w0 < "$f")"; fi
+          filemode "$f"
         done
         if [ -f /etc/vgpu_unlock/config.toml ]; then printf 'config\t%s\n' "$(base64 -w0 < /etc/vgpu_unlock/config.toml)"; fi
         for d in /sys/bus/pci/devices/*; do
@@ -61,6 +65,7 @@ public static class UnlockProbe
         var dropIns = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
         var gpus = ImmutableArray.CreateBuilder<UnlockGpu>();
         var missing = new List<string>();
+        var modes = ImmutableSortedDictionary.CreateBuilder<string, NodeFileMode>(StringComparer.Ordinal);
         foreach (var line in output.Split('\n'))
         {
             var f = line.TrimEnd('\r').Split('\t');
@@ -89,6 +94,9 @@ public static class UnlockProbe
                 case "gpu" when f.Length >= 3:
                     gpus.Add(UnlockGpu.Of(f[1], f[2].Trim()));
                     break;
+                case NodeFileMode.ProbeTag:
+                    NodeFileMode.Collect(f, modes);
+                    break;
                 case "missing" when f.Length >= 2:
                     if (!missing.Contains(f[1]))
                     {
@@ -108,6 +116,7 @@ public static class UnlockProbe
             ConfigToml = config,
             Gpus = gpus.ToImmutable(),
             MissingFolders = [.. missing],
+            FileModes = modes.ToImmutable(),
         };
     }
 

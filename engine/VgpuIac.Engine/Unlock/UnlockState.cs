@@ -38,6 +38,7 @@ public sealed record UnlockState
             (D.InstalledUnits, Value.FromStrings(units)),
             (D.Effective, Value.Bool(UnlockPlanner.Effective(Facts, Source.LibraryPath))),
             (D.CreatedPaths, Value.FromStrings(CreatedPaths)),
+            (Remote.NodeFileMode.AttributeName, Remote.NodeFileMode.ToValue(Facts.FileModes, UnlockPlanner.OwnFiles(Source.LibraryPath).Select(f => f.Path))),
             (D.Gpus, Value.FromStrings(Facts.Gpus.Select(g => g.Describe()))));
     }
 

@@ -8,4 +8,7 @@ public enum UnlockStepKind
     WriteDropIn,
     DaemonReload,
     RestartServices,
+
+    /// <summary>Files of ours found with another owner or mode get root:root and our mode (no restart: their content is unchanged).</summary>
+    RepairModes,
 }

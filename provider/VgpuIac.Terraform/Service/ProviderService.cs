@@ -65,8 +65,8 @@ public sealed class ProviderService(TerraformCatalog catalog, ProviderConfigurat
         return Handle(nameof(ValidateProviderConfig), null, context, response.Diagnostics, response, call =>
         {
             var config = ValueShape.MarkSensitive(WireValues.Decode(request.Config, catalog.ProviderType), catalog.ProviderBlock);
-            call.Diagnostics.AddRange(ConfigValidator.Validate(catalog.ProviderBlock, config));
-            call.Diagnostics.AddRange(configurator.Validate(config));
+            // configurator.Validate is the engine's validation entry point for the provider block (redacting)
+            call.Diagnostics.AddRange(AttributeValidation.Distinct(ConfigValidator.Validate(catalog.ProviderBlock, config).Concat(configurator.Validate(config))));
             return Task.CompletedTask;
         });
     }

@@ -328,17 +328,20 @@ public sealed class VgpuResourceProvider : ResourceProvider.ResourceProviderBase
         }
 
         response.Failures.AddRange(failures.Select(f => new CheckFailure { Property = f.Path, Reason = f.Reason }));
-        var validation = route.DataSource.Validate(args).ToList();
+        // the engine's one validation entry point: validators and the function's own checks, no secret in any message
+        var validation = Engine.Schema.AttributeValidation.Validate(route.DataSource, args).ToList();
         response.Failures.AddRange(validation.Where(d => d.IsError).Select(RpcFailures.ToCheckFailure));
         if (response.Failures.Count > 0)
         {
             return response;
         }
 
+        Warn(validation, string.Empty);
         using var cts = _runtime.Link(context);
         var read = await route.DataSource.ReadAsync(new DataSourceReadRequest { Context = _runtime.Context(string.Empty), Config = args }, cts.Token).ConfigureAwait(false);
-        Warn(read.Diagnostics, string.Empty);
-        response.Failures.AddRange(read.Diagnostics.Where(d => d.IsError).Select(RpcFailures.ToCheckFailure));
+        var readDiagnostics = Engine.Schema.AttributeValidation.Redact(read.Diagnostics, route.DataSource.Definition, args).ToList();
+        Warn(readDiagnostics, string.Empty);
+        response.Failures.AddRange(readDiagnostics.Where(d => d.IsError).Select(RpcFailures.ToCheckFailure));
         if (read.State is { } state)
         {
             response.Return = PropertyCodec.EncodeObject(state, model.Shape, PropertyCodec.SecretProperties(request.Args));

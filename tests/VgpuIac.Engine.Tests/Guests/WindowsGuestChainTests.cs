@@ -157,7 +157,9 @@ public sealed class WindowsGuestChainTests
         var (installer, sha) = WriteInstaller();
         await using var files = new FileServer(await File.ReadAllBytesAsync(installer));
         var guests = new ResourceDriver(new GuestResource(), ctx.Context);
-        var url = files.Url($"vgpu/{FakeWindowsGuestDriver.FileName(WindowsDriver)}");
+        // a presigned URL: its token must never be in an argument list, neither of qm on the node nor of curl.exe in the guest
+        var url = files.Url($"vgpu/{FakeWindowsGuestDriver.FileName(WindowsDriver)}?X-Amz-Signature=presigned-token-303");
+        var nodeMark = await ctx.Node.CommandLogMarkAsync();
         var config = WindowsGuest(303, installer, sha, Value.Null).With("guest_driver_source", Value.Null).With("guest_driver_url", Value.String(url));
 
         // a checksum that does not match: nothing is installed and the downloaded file is deleted
@@ -175,8 +177,12 @@ public sealed class WindowsGuestChainTests
         var (state, _) = await guests.ApplyAsync(config, partial);
         Assert.Equal(WindowsDriver, state!["guest_driver_version"].AsString());
         Assert.Equal(2, files.Requests);
-        Assert.Contains($"curl.exe -fsSL --proto =https,http --create-dirs -o C:\\\\Windows\\\\Temp\\\\vgpuiac\\\\nvidia-grid-driver.exe {url}",
-            await ctx.Node.ExecCheckedAsync("cut -f5 /var/lib/nodesim/guests/303/root/var/lib/nodesim/commands.log"), StringComparison.Ordinal);
+        var guestLog = await ctx.Node.ExecCheckedAsync("cut -f5 /var/lib/nodesim/guests/303/root/var/lib/nodesim/commands.log");
+        Assert.Equal(2, guestLog.Split('\n').Count(l => l == "curl.exe -fsSL --proto =https,http --create-dirs -o C:\\\\Windows\\\\Temp\\\\vgpuiac\\\\nvidia-grid-driver.exe --config -"));
+        Assert.DoesNotContain("presigned-token-303", guestLog, StringComparison.Ordinal);
+        var nodeLog = await ctx.Node.ReadCommandLogAsync(nodeMark);
+        Assert.Equal(2, nodeLog.Count(e => e.Kind == CommandLogKind.Exec && e.Text.Contains("-- curl.exe", StringComparison.Ordinal) && e.Text.Contains("--pass-stdin 1", StringComparison.Ordinal)));
+        Assert.DoesNotContain(nodeLog, e => e.Text.Contains("presigned-token-303", StringComparison.Ordinal));
     }
 
     [NodeFact]

@@ -1,9 +1,5 @@
-using VgpuIac.Engine.Diagnostics;
-using AttributePath = VgpuIac.Engine.Diagnostics.AttributePath;
-using Diagnostic = VgpuIac.Engine.Diagnostics.Diagnostic;
-using VgpuIac.Engine.Logging;
-using VgpuIac.Engine.Resources;
 using VgpuIac.Engine.Schema;
+using VgpuIac.Engine.Tests.Schema;
 using VgpuIac.Terraform.Cty;
 using VgpuIac.Terraform.Logging;
 using VgpuIac.Terraform.Protocol;
@@ -14,72 +10,79 @@ using Value = VgpuIac.Engine.Values.Value;
 
 namespace VgpuIac.Terraform.Tests.Schemas;
 
-/// <summary>ValidateResourceConfig goes through the engine's validation entry point: a secret that fails a validator, or an
-/// object's own check, is never in a diagnostic, and each problem is reported once.</summary>
+/// <summary>
+/// ValidateResourceConfig, ValidateDataResourceConfig and ValidateProviderConfig go through the engine's redacting entry
+/// point: a sensitive attribute's value that a validator or the object's own check rejects is never in a diagnostic, and
+/// each problem is reported once. The cases are the ones the Pulumi door runs too (<see cref="RedactionCases"/>); Terraform
+/// sends no marks of its own, so only the cases on sensitive attributes apply here.
+/// </summary>
 public sealed class SensitiveValidationTests
 {
-    private static readonly ResourceDefinition Vault = new()
+    private static readonly TerraformCatalog Catalog = new(DoorHarness.ProviderDefinition, [new RedactionCases.VaultResource()], [new RedactionCases.VaultDataSource()]);
+
+    private static ProviderService Service() =>
+        new(Catalog, new ProviderConfigurator { Connect = (_, _) => new NodeConnection(UnconfiguredNodes.Instance, []) },
+            new ProviderSession(), new HclogLog(TextWriter.Null, null), TimeProvider.System);
+
+    private static Value Config(BlockDefinition block, params (string Name, string Value)[] fields) =>
+        Value.Object(block.Attributes.Select(a => KeyValuePair.Create(a.Name, fields.Any(f => f.Name == a.Name) ? Value.String(fields.First(f => f.Name == a.Name).Value) : Value.Null))
+            .Concat(block.Blocks.Select(b => KeyValuePair.Create(b.Name, Value.Null))));
+
+    public static TheoryData<RedactionCase> SensitiveCases()
     {
-        Name = "vault",
-        PulumiName = "Vault",
-        Kind = ObjectKind.Resource,
-        Description = "A test object with a secret.",
-        ImportIdFormat = "name",
-        Attributes =
-        [
-            Attr.Computed("id", AttrType.String, "id"),
-            Attr.Optional("label", AttrType.String, "Label.") with { Validators = [Validators.Pattern("^[a-z]+$", "a lowercase label")] },
-            Attr.Optional("password", AttrType.String, "Password.") with { Sensitive = true, Validators = [Validators.Pattern("^[A-Za-z0-9]{12,}$", "12 or more letters and digits")] },
-        ],
-    };
+        var vault = RedactionCases.Vault(Engine.Schema.ObjectKind.Resource);
+        var data = new TheoryData<RedactionCase>();
+        foreach (var c in RedactionCases.All.Where(c => vault.FindAttribute(c.Attribute)!.Sensitive))
+        {
+            data.Add(c);
+        }
 
-    private sealed class VaultResource : IResource
-    {
-        public ResourceDefinition Definition => Vault;
-
-        // the object's own rules run the validators too (as the guest and the licence server do) and quote the password
-        public IEnumerable<Diagnostic> Validate(Value config) => AttributeValidation.Run(Vault, config).Concat(
-            config["password"].StringOrNull is { } p && p.Contains(' ', StringComparison.Ordinal)
-                ? [Diagnostic.Error("Password with a space", $"\"{p}\" has a space.", AttributePath.Of("password"))]
-                : []);
-
-        public Task<PlanResult> PlanAsync(PlanRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<ApplyResult> ApplyAsync(ApplyRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<ReadResult> ReadAsync(ReadRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<ImportResult> ImportAsync(ImportRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
+        return data;
     }
 
-    private static async Task<List<VgpuIac.Terraform.Protocol.Diagnostic>> ValidateAsync(params (string Name, Value Value)[] fields)
+    private static async Task<List<Diagnostic>> ValidateResourceAsync(params (string Name, string Value)[] fields)
     {
-        var catalog = new TerraformCatalog(DoorHarness.ProviderDefinition, [new VaultResource()], []);
-        var service = new ProviderService(catalog, new ProviderConfigurator { Connect = (_, _) => new NodeConnection(UnconfiguredNodes.Instance, []) },
-            new ProviderSession(), new HclogLog(TextWriter.Null, null), TimeProvider.System);
-        var entry = catalog.Resources["vgpu_vault"];
-        var config = Value.Object(entry.Block.Attributes.Select(a => KeyValuePair.Create(a.Name, fields.FirstOrDefault(f => f.Name == a.Name).Value ?? Value.Null))
-            .Append(KeyValuePair.Create("timeouts", Value.Null)));
-        var response = await service.ValidateResourceConfig(new ValidateResourceConfig.Types.Request { TypeName = "vgpu_vault", Config = WireValues.Encode(config, entry.Type) }, new TestServerCallContext());
+        var entry = Catalog.Resources["vgpu_vault"];
+        var response = await Service().ValidateResourceConfig(
+            new ValidateResourceConfig.Types.Request { TypeName = "vgpu_vault", Config = WireValues.Encode(Config(entry.Block, fields), entry.Type) }, new TestServerCallContext());
         return [.. response.Diagnostics];
     }
 
-    [Fact]
-    public async Task A_sensitive_value_that_fails_a_validator_or_a_check_is_never_in_a_diagnostic_and_each_problem_is_reported_once()
+    private static async Task<List<Diagnostic>> ValidateDataSourceAsync(params (string Name, string Value)[] fields)
     {
-        var diagnostics = await ValidateAsync(("password", Value.String("hunter2 plus")));
-
-        Assert.Equal(2, diagnostics.Count);
-        Assert.All(diagnostics, d => Assert.DoesNotContain("hunter2", d.Summary + d.Detail, StringComparison.Ordinal));
-        Assert.All(diagnostics, d => Assert.Equal("password", d.Attribute.Steps.Single().AttributeName));
-        Assert.Contains(diagnostics, d => d.Detail == "\"(sensitive value)\" is not 12 or more letters and digits.");
-        Assert.Contains(diagnostics, d => d.Detail == "\"(sensitive value)\" has a space.");
+        var entry = Catalog.DataSources["vgpu_vault"];
+        var response = await Service().ValidateDataResourceConfig(
+            new ValidateDataResourceConfig.Types.Request { TypeName = "vgpu_vault", Config = WireValues.Encode(Config(entry.Block, fields), entry.Type) }, new TestServerCallContext());
+        return [.. response.Diagnostics];
     }
 
-    [Fact]
-    public async Task A_plain_value_is_still_quoted()
+    private static void AssertRedacted(RedactionCase c, List<Diagnostic> diagnostics)
     {
-        var d = Assert.Single(await ValidateAsync(("label", Value.String("Not Secret"))));
-        Assert.Equal("\"Not Secret\" is not a lowercase label.", d.Detail);
+        Assert.NotEmpty(diagnostics);
+        Assert.All(diagnostics, d => Assert.DoesNotContain(RedactionCases.Marker, d.Summary + d.Detail, StringComparison.Ordinal));
+        Assert.Contains(diagnostics, d => d.Attribute.Steps.Single().AttributeName == c.Attribute && d.Detail.Contains($"\"{AttributeValidation.Redacted}\"", StringComparison.Ordinal));
+        Assert.Equal(diagnostics.Count, diagnostics.Select(d => (d.Summary, d.Detail)).Distinct().Count());
+    }
+
+    [Theory]
+    [MemberData(nameof(SensitiveCases))]
+    public async Task ValidateResourceConfig_never_quotes_a_secret(RedactionCase c) =>
+        AssertRedacted(c, await ValidateResourceAsync(("node", "pve1"), (c.Attribute, c.Value)));
+
+    [Theory]
+    [MemberData(nameof(SensitiveCases))]
+    public async Task ValidateDataResourceConfig_never_quotes_a_secret(RedactionCase c) =>
+        AssertRedacted(c, await ValidateDataSourceAsync(("node", "pve1"), (c.Attribute, c.Value)));
+
+    [Fact]
+    public async Task A_password_the_validator_and_the_check_both_reject_is_reported_twice_redacted_and_a_plain_value_is_still_quoted()
+    {
+        var diagnostics = await ValidateResourceAsync(("node", "pve1"), ("password", $"{RedactionCases.Marker} plus"));
+        Assert.Equal(2, diagnostics.Count);
+        Assert.Contains(diagnostics, d => d.Detail == $"\"{AttributeValidation.Redacted}\" is not 12 or more letters and digits.");
+        Assert.Contains(diagnostics, d => d.Detail == $"\"{AttributeValidation.Redacted}\" has a space.");
+
+        var plain = Assert.Single(await ValidateResourceAsync(("node", "pve1"), ("label", "Not Secret")));
+        Assert.Equal("\"Not Secret\" is not a lowercase label.", plain.Detail);
     }
 }

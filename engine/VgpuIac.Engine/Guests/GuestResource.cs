@@ -69,6 +69,7 @@ public sealed class GuestResource : IResource
             }
         }
 
+        diagnostics.AddRange(Licensing.GriddTrust.PlanNotes(config, prior));
         return new PlanResult
         {
             Planned = planned,

@@ -82,7 +82,7 @@ internal static class LinuxGuestSetup
             var licensed = G("license_status").StartsWith("Licensed", StringComparison.Ordinal);
             if (G("token_sha256") != tokenSha || !licensed || driverMissing)
             {
-                var driverNow = driverMissing ? (await guest.ReadAsync(ct).ConfigureAwait(false)).GuestValue("driver_version") : G("driver_version");
+                var driverNow = !driverMissing ? G("driver_version") : wantedVersion ?? (await guest.ReadAsync(ct).ConfigureAwait(false)).GuestValue("driver_version");
                 if (!await Licensing.GriddTrust.CheckAsync(guest, spec, driverNow, spec.LicenseToken, diagnostics, ct).ConfigureAwait(false))
                 {
                     return false;

@@ -49,7 +49,7 @@ public static class DlsCommands
         fi
         echo "### inspect"; run_in docker inspect "$name" 2>/dev/null
         # name, octal mode, owner uid and gid of every file in the cert volume (private keys included: stat reads no content)
-        echo "### modes"; run_in sh -c 'cd "$1" 2>/dev/null && for f in *; do [ -f "$f" ] && stat -c "%n %a %u %g" "$f"; done; true' _ "$certdir" 2>/dev/null
+        echo "### modes"; run_in sh -c 'cd "$1" 2>/dev/null && for f in *; do [ -f "$f" ] && [ ! -L "$f" ] && stat -c "%n %a %u %g" "$f"; done; true' _ "$certdir" 2>/dev/null
         for f in "$@"; do
           echo "### file $f"; get_file "$f" "$tmp/f" && cat "$tmp/f" && rm -f "$tmp/f"
         done
@@ -105,7 +105,7 @@ public static class DlsCommands
 
     /// <summary>
     /// Repairs the cert volume in place: args mode vmid name entries..., each <c>fix:file:mode</c> (owner root, that mode; the
-    /// content is not touched) or <c>rm:file</c> (removed).
+    /// content is not touched; a symbolic link is refused, never followed) or <c>rm:file</c> (removed).
     /// </summary>
     private const string RepairKeyFilesScript = Prelude + """
         shift 3
@@ -113,7 +113,7 @@ public static class DlsCommands
           op=${entry%%:*}; rest=${entry#*:}
           case $op in
             fix) f=${rest%%:*}; perms=${rest#*:}
-                 run_in sh -c 'chown 0:0 "$1" && chmod "$2" "$1"' _ "$certdir/$f" "$perms" || { echo "unable to set owner root and mode $perms on $certdir/$f"; exit 70; } ;;
+                 run_in sh -c '[ -f "$1" ] && [ ! -L "$1" ] && chown 0:0 "$1" && chmod "$2" "$1"' _ "$certdir/$f" "$perms" || { echo "unable to set owner root and mode $perms on $certdir/$f"; exit 70; } ;;
             rm)  run_in rm -f "$certdir/$rest" || { echo "unable to remove $certdir/$rest"; exit 71; } ;;
           esac
         done

@@ -70,6 +70,7 @@ public sealed class GuestResource : IResource
             }
         }
 
+        diagnostics.AddRange(Licensing.GriddTrust.PlanNotes(config, prior));
         return new PlanResult
         {
             Planned = planned,

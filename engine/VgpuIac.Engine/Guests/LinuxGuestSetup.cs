@@ -82,6 +82,12 @@ internal static class LinuxGuestSetup
             var licensed = G("license_status").StartsWith("Licensed", StringComparison.Ordinal);
             if (G("token_sha256") != tokenSha || !licensed || driverMissing)
             {
+                var driverNow = !driverMissing ? G("driver_version") : wantedVersion ?? (await guest.ReadAsync(ct).ConfigureAwait(false)).GuestValue("driver_version");
+                if (!await Licensing.GriddTrust.CheckAsync(guest, spec, driverNow, spec.LicenseToken, diagnostics, ct).ConfigureAwait(false))
+                {
+                    return false;
+                }
+
                 context.Log.Progress("vgpu_guest", "installing the licence token and restarting nvidia-gridd");
                 var r = await Run(GuestScripts.InstallToken, [], TimeSpan.FromMinutes(2), input: Encoding.UTF8.GetBytes(spec.LicenseToken)).ConfigureAwait(false);
                 if (r.ExitCode != 0)

@@ -48,6 +48,8 @@ public static class DlsCommands
           echo "status: docker-host"
         fi
         echo "### inspect"; run_in docker inspect "$name" 2>/dev/null
+        # name, octal mode, owner uid and gid of every file in the cert volume (private keys included: stat reads no content)
+        echo "### modes"; run_in sh -c 'cd "$1" 2>/dev/null && for f in *; do [ -f "$f" ] && [ ! -L "$f" ] && stat -c "%n %a %u %g" "$f"; done; true' _ "$certdir" 2>/dev/null
         for f in "$@"; do
           echo "### file $f"; get_file "$f" "$tmp/f" && cat "$tmp/f" && rm -f "$tmp/f"
         done
@@ -98,6 +100,22 @@ public static class DlsCommands
           else
             install -m "$perms" -o root -g root "$staging/$f" "$certdir/.$f.vgpuiac-new" && mv -f "$certdir/.$f.vgpuiac-new" "$certdir/$f" || exit 22
           fi
+        done
+        """;
+
+    /// <summary>
+    /// Repairs the cert volume in place: args mode vmid name entries..., each <c>fix:file:mode</c> (owner root, that mode; the
+    /// content is not touched; a symbolic link is refused, never followed) or <c>rm:file</c> (removed).
+    /// </summary>
+    private const string RepairKeyFilesScript = Prelude + """
+        shift 3
+        for entry in "$@"; do
+          op=${entry%%:*}; rest=${entry#*:}
+          case $op in
+            fix) f=${rest%%:*}; perms=${rest#*:}
+                 run_in sh -c '[ -f "$1" ] && [ ! -L "$1" ] && chown 0:0 "$1" && chmod "$2" "$1"' _ "$certdir/$f" "$perms" || { echo "unable to set owner root and mode $perms on $certdir/$f"; exit 70; } ;;
+            rm)  run_in rm -f "$certdir/$rest" || { echo "unable to remove $certdir/$rest"; exit 71; } ;;
+          esac
         done
         """;
 
@@ -181,6 +199,11 @@ public static class DlsCommands
             .AsMutating()
             .WithTimeout(TimeSpan.FromMinutes(2));
     }
+
+    /// <summary>Sets owner root and the wanted mode on the files of <paramref name="repairs"/>, or removes them (<see cref="DlsKeyFileRepair.Remove"/>).</summary>
+    public static RemoteCommand RepairKeyFiles(DlsLicenseServerSpec spec, IEnumerable<DlsKeyFileRepair> repairs) =>
+        RemoteCommand.Script(RepairKeyFilesScript, [.. Target(spec), .. repairs.Select(r => r.Remove ? $"rm:{r.Name}" : $"fix:{r.Name}:{r.WantedMode}")])
+            .AsMutating();
 
     public static RemoteCommand RunContainer(DlsLicenseServerSpec spec) =>
         RemoteCommand.Script(RunContainerScript,

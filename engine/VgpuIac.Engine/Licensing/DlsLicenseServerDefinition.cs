@@ -35,7 +35,20 @@ public static class DlsLicenseServerDefinition
             "**Guest driver branches.** Guests up to vGPU 17.x (R550 and older) license with the client token alone, from 1.x or 2.x. " +
             "Guests with 18.x and newer drivers (R570+) need FastAPI-DLS 2.x **and** a `nvidia-gridd` (Linux) / `nvxdapix.dll` (Windows) patched " +
             "with gridd-unlock-patcher to trust this server's root certificate (`root_certificate_pem`, also served at `/-/config/root-certificate`). " +
-            "VgpuIac does not patch guest driver binaries: patch them yourself with that certificate.\n\n" +
+            "From 18.x on the daemon trusts only the root certificates built into it and reads no certificate file, so there is no path to install " +
+            "the certificate at: the patcher writes it into the binary (`gridd-unlock-patcher -g $(command -v nvidia-gridd) -c root.pem`, then " +
+            "restart `nvidia-gridd`). VgpuIac does not patch NVIDIA binaries. Before `vgpu_guest` installs a token into an 18.x+ Linux guest, it " +
+            "checks inside the guest which server the token names and whether `nvidia-gridd` holds that server's root certificate; when it does " +
+            "not (or the server is 1.x) the apply stops before the token is installed, naming the guest, its driver branch, the server's version " +
+            "and the command to run, and the plan says that this check will run. Patch again after every guest driver update and after " +
+            "`key_generation` (a new root). Windows guests are not checked: patch `nvxdapix.dll` as the gridd-unlock-patcher README says.\n\n" +
+            "**Key files.** Every key file is owned by root; private keys are 0600. A server VgpuIac did not create (imported) may have " +
+            "others: FastAPI-DLS 2.x creates missing chain files with mode 0644. Wrong owners or modes show in `status` " +
+            "(`key file modes: si_private_key.pem 0644 -> 0600, …`) and in the plan, and the next apply changes them in place: no key or " +
+            "certificate changes (`certificate_sha256`, `signing_key_sha256`, `client_token` stay). A change of the image's major version " +
+            "makes the signing keys that version reads and removes the other version's key files (1.x `instance.private.pem`, " +
+            "`instance.public.pem`; 2.x `root_*`, `ca_*`, `si_*`); the plan names them, and such files found later show in `status` " +
+            "(`other version's key files: …`) and are removed by the next apply.\n\n" +
             "**Stopped is not missing.** A stopped container (`pct stop`, `docker stop`) is read as `status` other than `running`; the state keeps " +
             "its certificate, keys and token, and the next apply starts it. Keys and certificates change only when you ask (`key_generation`, " +
             "`dls_url`), or when the image's major version needs other signing keys.\n\n" +
@@ -87,7 +100,8 @@ public static class DlsLicenseServerDefinition
             Attr.Computed("client_token", AttrType.String, "A client configuration token (`.tok` content), fetched over TLS pinned to `certificate_pem`.") with { Sensitive = true },
             Attr.Computed("container_name", AttrType.String, "Name of the Docker container (`fastapi-dls`).") with { StableComputed = true },
             Attr.Computed("status", AttrType.String,
-                "`running`, or what the next apply repairs: `stopped` (the LXC), `container stopped`, `container missing`, `restart policy <name>`."),
+                "`running`, or what the next apply repairs: `stopped` (the LXC), `container stopped`, `container missing`, `restart policy <name>`; " +
+                "then, after `; ` when both, `key file modes: <file> <mode> -> <mode> [owner <uid>:<gid> -> root], …` and `other version's key files: <file>, …`."),
             Attr.Computed("signing_key_sha256", AttrType.String,
                 "SHA-256 of the public key that signs client tokens (SubjectPublicKeyInfo DER, lowercase hex): 2.x the service-instance key, 1.x the instance key. Changes only with `key_generation` or a change of major version."),
             Attr.Computed("root_certificate_pem", AttrType.String,

@@ -226,6 +226,24 @@ public sealed class DlsLicenseServerResource : IResource
             {
                 certificatePem = web[0].Content;
             }
+
+            node = await ReadNodeAsync(shell, spec, ct).ConfigureAwait(false);
+        }
+
+        // The cert volume: key files owned by root with our modes (a hand-made server's are 0644), and no signing files of
+        // the other major version once this version's are in place. Owners and modes change in place; no key changes.
+        var repairs = DlsKeyFileModes.ModeRepairs(node.FileModes)
+            .AddRange(node.KeyFacts()?.Major == spec.Major ? DlsKeyFileModes.OtherVersionFiles(node.FileModes, spec.Major) : []);
+        if (node.FilesVisible && !repairs.IsEmpty)
+        {
+            context.Log.Progress(Progress, "repairing the key files' owners and modes");
+            var r = await shell.RunAsync(DlsCommands.RepairKeyFiles(spec, repairs), ct).ConfigureAwait(false);
+            if (!r.Succeeded)
+            {
+                diagnostics.Error("Unable to repair the licence server's key files",
+                    $"Node \"{shell.NodeName}\" answered: {Tail(r)}. No key was changed; run apply again once fixed.", AttributePath.Of("status"));
+                return await ReadStateAsync(shell, spec, prior, planned, null, ct).ConfigureAwait(false);
+            }
         }
 
         if (certificatePem is null)

@@ -34,6 +34,9 @@ public sealed record DlsNodeState
     /// <summary>Public files of the cert volume that exist, by name (certificates, public keys, <see cref="DlsKeyMarker.FileName"/>).</summary>
     public ImmutableDictionary<string, string> Files { get; init; } = ImmutableDictionary<string, string>.Empty;
 
+    /// <summary>Owner and mode of every file in the cert volume (private keys included; their content is never read).</summary>
+    public ImmutableArray<DlsFileMode> FileModes { get; init; } = [];
+
     /// <summary>True when the cert volume could be read (the LXC runs, or a Docker host).</summary>
     public bool FilesVisible => Exists && CtRunning;
 
@@ -130,6 +133,7 @@ public sealed record DlsNodeState
             CtRunning = ct.Contains("running", StringComparison.Ordinal) || ct.Contains("docker-host", StringComparison.Ordinal),
             CtConfig = config,
             Files = files,
+            FileModes = DlsKeyFileModes.Parse(Section("modes")),
         };
         return ParseInspect(state, Section("inspect"));
     }

@@ -56,10 +56,14 @@ public static class DlsPlanner
             var why = prior["key_generation"].Int64OrNull != spec.KeyGeneration
                 ? "key_generation changed"
                 : $"the image runs FastAPI-DLS {spec.Major}.x, whose signing keys are not there yet";
+            var priorMajor = FactsOf(prior).Major;
+            var removed = priorMajor is { } old && old != spec.Major
+                ? $" The FastAPI-DLS {old}.x key files ({string.Join(", ", DlsKeyMaterial.SigningFiles(old))}) are removed from the cert volume."
+                : string.Empty;
             diagnostics.Add(Diagnostic.Warning(
                 "Licence server signing keys will be replaced",
                 $"{why}: a new signing key signs every client token from now on and every token issued so far stops working. " +
-                "Guests that use this server's client_token get the new token on this apply; others need a new token.",
+                "Guests that use this server's client_token get the new token on this apply; others need a new token." + removed,
                 AttributePath.Of(prior["key_generation"].Int64OrNull != spec.KeyGeneration ? "key_generation" : "image")));
         }
         else if (newToken && !prior["client_token"].IsNull)
@@ -70,7 +74,38 @@ public static class DlsPlanner
                 AttributePath.Of(prior["dls_url"].StringOrNull != spec.DlsUrl ? "dls_url" : "dls_port")));
         }
 
+        diagnostics.AddRange(CertVolumeRepairs(prior["status"].StringOrNull));
         return new DlsPlan { Keys = keys, NewToken = newToken, Diagnostics = diagnostics.ToImmutable() };
+    }
+
+    /// <summary>
+    /// What the apply repairs in the cert volume, as the last read's status says it (<see cref="Status(bool, DlsNodeState, int)"/>):
+    /// key file owners and modes (changed in place: no key or certificate changes), the other major version's key files (removed).
+    /// </summary>
+    public static ImmutableArray<Diagnostic> CertVolumeRepairs(string? status)
+    {
+        var repairs = ImmutableArray.CreateBuilder<Diagnostic>();
+        foreach (var part in (status ?? string.Empty).Split("; ", StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part.StartsWith(DlsKeyFileModes.ModesStatus + ": ", StringComparison.Ordinal))
+            {
+                repairs.Add(Diagnostic.Warning(
+                    "Licence server key file modes will be repaired",
+                    $"{part[(DlsKeyFileModes.ModesStatus.Length + 2)..]}: private keys become 0600 and every key file is owned by root, in place. " +
+                    "No key or certificate changes: certificate_sha256, signing_key_sha256 and the client token stay.",
+                    AttributePath.Of("status")));
+            }
+            else if (part.StartsWith(DlsKeyFileModes.OtherVersionStatus + ": ", StringComparison.Ordinal))
+            {
+                repairs.Add(Diagnostic.Warning(
+                    "Key files of the other FastAPI-DLS version will be removed",
+                    $"{part[(DlsKeyFileModes.OtherVersionStatus.Length + 2)..]}: the image's FastAPI-DLS version does not read them. " +
+                    "The keys it reads stay as they are.",
+                    AttributePath.Of("status")));
+            }
+        }
+
+        return repairs.ToImmutable();
     }
 
     /// <summary>
@@ -155,6 +190,22 @@ public static class DlsPlanner
             : !node.ContainerRunning ? "container stopped"
             : node.RestartPolicy != "always" ? $"restart policy {node.RestartPolicy ?? "unknown"}"
             : Running;
+    }
+
+    /// <summary>
+    /// The status a read reports for a server of FastAPI-DLS <paramref name="major"/>: the container's (<see cref="Status(bool, DlsNodeState)"/>),
+    /// and what an apply repairs in the cert volume: key file owners and modes, the other major version's key files.
+    /// </summary>
+    public static string Status(bool lxc, DlsNodeState node, int major)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var container = Status(lxc, node);
+        if (!node.FilesVisible || DlsKeyFileModes.StatusText(node.FileModes, major) is not { } files)
+        {
+            return container;
+        }
+
+        return container == Running ? files : $"{container}; {files}";
     }
 
     /// <summary>The container must be (re)created: missing, stopped, or not what the spec asks (image, environment, restart policy).</summary>

@@ -65,8 +65,8 @@ public static class DlsStateMapping
             fields["timezone"] = Value.FromString(node.EnvValue("TZ"));
         }
 
-        fields["status"] = Value.String(DlsPlanner.Status(spec.IsLxc, node));
         var observed = DlsLicenseServerSpec.From(Value.Object(fields));
+        fields["status"] = Value.String(DlsPlanner.Status(spec.IsLxc, node, observed.Major));
         fields["url"] = Value.String(observed.Url);
         fields["client_token_url"] = Value.String(observed.ClientTokenUrl);
         fields["container_name"] = Value.String(DlsLicenseServerSpec.ContainerName);

@@ -204,6 +204,101 @@ public sealed class DlsConvergenceTests
     }
 
     [NodeFact]
+    public async Task A_change_of_major_version_removes_the_other_versions_key_files_in_both_directions()
+    {
+        await using var ctx = await NodeContext.StartAsync();
+        var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
+        var port = LocalPorts.Free();
+        const string OneX = "collinwebdesigns/fastapi-dls:1.5.4";
+        var (one, _) = await dls.ApplyAsync(DlsConfig(port, image: OneX), null);
+        Assert.Equal(new[] { "instance.private.pem", "instance.public.pem" }, await SigningFilesAsync(ctx.Node));
+
+        // 1.x -> 2.x: the plan says the instance key files go; the apply leaves the chain only
+        var up = await dls.PlanAsync(DlsConfig(port), one);
+        Assert.Contains(up.Diagnostics, d => d.Detail.Contains("The FastAPI-DLS 1.x key files (instance.private.pem, instance.public.pem) are removed", StringComparison.Ordinal));
+        var (two, _) = await dls.ApplyAsync(DlsConfig(port), one);
+        Assert.Equal(DlsKeyMaterial.ChainFiles.Order(StringComparer.Ordinal).ToArray(), await SigningFilesAsync(ctx.Node));
+        Assert.Equal("running", two!["status"].AsString());
+        Assert.Equal(200, await DlsNodeFiles.LeaseAsync(ctx.Node, port, two["client_token"].AsString()));
+
+        // 2.x -> 1.x: the chain goes, the instance key pair is made anew
+        var down = await dls.PlanAsync(DlsConfig(port, image: OneX), two);
+        Assert.Contains(down.Diagnostics, d => d.Detail.Contains("The FastAPI-DLS 2.x key files (root_private_key.pem", StringComparison.Ordinal));
+        var (back, _) = await dls.ApplyAsync(DlsConfig(port, image: OneX), two);
+        Assert.Equal(new[] { "instance.private.pem", "instance.public.pem" }, await SigningFilesAsync(ctx.Node));
+        Assert.True(back!["root_certificate_pem"].IsNull);
+        Assert.Equal("running", back["status"].AsString());
+        Assert.NotEqual(one!["signing_key_sha256"], back["signing_key_sha256"]);
+        Assert.Equal(200, await DlsNodeFiles.LeaseAsync(ctx.Node, port, back["client_token"].AsString()));
+        Assert.Equal(401, await DlsNodeFiles.LeaseAsync(ctx.Node, port, two["client_token"].AsString()));
+
+        // files of the other version put back by hand are drift: read shows them, the plan names them, apply removes only them
+        await ctx.Node.ExecCheckedAsync($"cp {CertDir250}/webserver.crt {CertDir250}/si_certificate.pem && chmod 644 {CertDir250}/si_certificate.pem");
+        var read = (await dls.ReadAsync(back)).NewState!;
+        Assert.Equal("other version's key files: si_certificate.pem", read["status"].AsString());
+        var plan = await dls.PlanAsync(DlsConfig(port, image: OneX), read);
+        Assert.Contains(plan.Diagnostics, d => d.Summary == "Key files of the other FastAPI-DLS version will be removed");
+        Assert.Equal(back["client_token"], plan.Planned!["client_token"]);
+        var before = await DlsNodeFiles.FingerprintAsync(ctx.Node, CertDir250);
+        var (clean, _) = await dls.ApplyAsync(DlsConfig(port, image: OneX), read);
+        Assert.Equal("running", clean!["status"].AsString());
+        Assert.Equal(string.Join('\n', before.Split('\n').Where(l => !l.EndsWith(" si_certificate.pem", StringComparison.Ordinal))), await DlsNodeFiles.FingerprintAsync(ctx.Node, CertDir250));
+        Assert.Equal(back["client_token"], clean["client_token"]);
+    }
+
+    [NodeFact]
+    public async Task A_hand_made_server_shows_its_0644_keys_as_drift_after_import_and_apply_repairs_the_modes_without_changing_a_key()
+    {
+        await using var ctx = await NodeContext.StartAsync();
+        var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
+        var port = LocalPorts.Free();
+        await HandMadeDlsServer.MakeAsync(ctx.Node, 251, "127.0.0.1", port);
+        var certDir = HandMadeDlsServer.CertDirOnNode(251);
+        Assert.Equal("644 root:root", (await ctx.Node.ExecCheckedAsync($"stat -c '%a %U:%G' {certDir}/si_private_key.pem")).Trim());
+
+        var imported = (await dls.ImportAsync($"{NodeContext.NodeName}/lxc/251")).State!;
+        var status = imported["status"].AsString();
+        Assert.StartsWith("key file modes: ", status, StringComparison.Ordinal);
+        foreach (var key in DlsNodeFiles.ChainPrivate)
+        {
+            Assert.Contains($"{key} 0644 -> 0600", status, StringComparison.Ordinal);
+        }
+
+        var config = DlsConfig(port, vmid: 251);
+        var plan = await dls.PlanAsync(config, imported);
+        Assert.Empty(plan.RequiresReplace);
+        Assert.Equal("running", plan.Planned!["status"].AsString());
+        Assert.Contains(plan.Diagnostics, d => d.Summary == "Licence server key file modes will be repaired" && d.Detail.Contains("si_private_key.pem 0644 -> 0600", StringComparison.Ordinal));
+        foreach (var a in new[] { "certificate_pem", "certificate_sha256", "signing_key_sha256", "root_certificate_pem", "client_token" })
+        {
+            Assert.Equal(imported[a], plan.Planned[a]);
+        }
+
+        var before = await DlsNodeFiles.FingerprintAsync(ctx.Node, certDir);
+        var (repaired, _) = await dls.ApplyAsync(config, imported);
+        Assert.Equal("running", repaired!["status"].AsString());
+        Assert.Equal(before, await DlsNodeFiles.FingerprintAsync(ctx.Node, certDir));
+        await DlsNodeFiles.AssertKeyModesAsync(ctx.Node, certDir, major: 2);
+        foreach (var a in new[] { "certificate_sha256", "signing_key_sha256", "root_certificate_pem", "client_token" })
+        {
+            Assert.Equal(imported[a], repaired[a]);
+        }
+
+        Assert.Equal(200, await DlsNodeFiles.LeaseAsync(ctx.Node, port, repaired["client_token"].AsString()));
+
+        // repaired: the next plan has nothing to say
+        var again = await dls.PlanAsync(config, repaired);
+        Assert.DoesNotContain(again.Diagnostics, d => d.Summary.Contains("repaired", StringComparison.Ordinal));
+    }
+
+    private static async Task<string[]> SigningFilesAsync(SimulatedNode node)
+    {
+        var names = await node.ExecCheckedAsync($"cd {CertDir250} && ls");
+        string[] signing = [.. DlsKeyMaterial.ChainFiles, .. DlsKeyMaterial.InstanceKeyFiles];
+        return [.. names.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(signing.Contains).Order(StringComparer.Ordinal)];
+    }
+
+    [NodeFact]
     public async Task On_a_docker_host_the_container_carries_the_label_and_a_hand_made_one_is_refused_with_an_import_hint()
     {
         await using var ctx = await NodeContext.StartAsync();

@@ -108,6 +108,52 @@ public sealed class DlsPlannerTests
         Assert.Equal("restart policy no", DlsPlanner.Status(true, up with { RestartPolicy = "no" }));
     }
 
+    [Fact]
+    public void Key_files_open_to_others_or_not_owned_by_root_are_drift_and_the_other_versions_files_are_named()
+    {
+        var files = DlsKeyFileModes.Parse("""
+            webserver.key 600 0 0
+            webserver.crt 644 0 0
+            root_private_key.pem 644 0 0
+            si_private_key.pem 640 1000 1000
+            si_certificate.pem 666 0 0
+            ca_private_key.pem 400 0 0
+            instance.private.pem 600 0 0
+            vgpuiac-keys 644 0 0
+            garbage line
+            """);
+        Assert.Equal(8, files.Length);
+        var repairs = DlsKeyFileModes.ModeRepairs(files);
+        Assert.Equal(["root_private_key.pem 0644 -> 0600", "si_certificate.pem 0666 -> 0644", "si_private_key.pem 0640 -> 0600 owner 1000:1000 -> root"], repairs.Select(r => r.Text));
+        Assert.Equal(["instance.private.pem"], DlsKeyFileModes.OtherVersionFiles(files, major: 2).Select(r => r.Name));
+        Assert.All(DlsKeyFileModes.OtherVersionFiles(files, major: 2), r => Assert.True(r.Remove));
+        Assert.Empty(DlsKeyFileModes.OtherVersionFiles(files.Where(f => f.Name != "instance.private.pem"), major: 2));
+
+        var up = new DlsNodeState { Exists = true, CtRunning = true, ContainerExists = true, ContainerRunning = true, RestartPolicy = "always", FileModes = files };
+        var status = DlsPlanner.Status(true, up, major: 2);
+        Assert.Equal("key file modes: root_private_key.pem 0644 -> 0600, si_certificate.pem 0666 -> 0644, si_private_key.pem 0640 -> 0600 owner 1000:1000 -> root; " +
+            "other version's key files: instance.private.pem", status);
+        Assert.StartsWith("container stopped; key file modes: ", DlsPlanner.Status(true, up with { ContainerRunning = false }, major: 2), StringComparison.Ordinal);
+        Assert.Equal("running", DlsPlanner.Status(true, up with { FileModes = [] }, major: 2));
+
+        // the plan warns about both repairs, from the status the last read left
+        var plan = DlsPlanner.PlanUpdate(Spec(), Prior().With("status", Value.String(status)));
+        Assert.False(plan.Keys.Any);
+        Assert.False(plan.NewToken);
+        Assert.Contains(plan.Diagnostics, d => d.Summary == "Licence server key file modes will be repaired" && d.Detail.StartsWith("root_private_key.pem 0644 -> 0600", StringComparison.Ordinal));
+        Assert.Contains(plan.Diagnostics, d => d.Summary == "Key files of the other FastAPI-DLS version will be removed" && d.Detail.StartsWith("instance.private.pem:", StringComparison.Ordinal));
+        Assert.Empty(DlsPlanner.PlanUpdate(Spec(), Prior().With("status", Value.String("running"))).Diagnostics);
+    }
+
+    [Fact]
+    public void A_change_of_major_version_plans_new_signing_keys_and_names_the_old_versions_files_to_remove()
+    {
+        var plan = DlsPlanner.PlanUpdate(Spec(image: "collinwebdesigns/fastapi-dls:1.5.4"), Prior());
+        Assert.True(plan.Keys.NewSigningKeys);
+        var warning = Assert.Single(plan.Diagnostics);
+        Assert.Contains("The FastAPI-DLS 2.x key files (root_private_key.pem, root_certificate.pem, ca_private_key.pem, ca_certificate.pem, si_private_key.pem, si_certificate.pem) are removed", warning.Detail, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("collinwebdesigns/fastapi-dls:1.5.4", 1)]
     [InlineData("collinwebdesigns/fastapi-dls:1.5.4@sha256:e5078363ef86548b41c998367dfa2641015c5b7ffb7b3db280332669f8b1b5f0", 1)]

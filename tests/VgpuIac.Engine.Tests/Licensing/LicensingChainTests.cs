@@ -159,4 +159,75 @@ public sealed class LicensingChainTests
         Assert.Contains("24", await ctx.Node.ExecCheckedAsync("cat /sys/bus/pci/devices/0000:01:00.0/mdev_supported_types/nvidia-46/available_instances"), StringComparison.Ordinal);
         Assert.False((await ctx.Node.ExecAsync("test -e /etc/pve/qemu-server/200.conf")).Succeeded);
     }
+
+    [NodeFact]
+    public async Task An_18x_guest_gets_its_token_only_once_its_nvidia_gridd_holds_the_2x_servers_root_certificate()
+    {
+        await using var ctx = await NodeContext.StartAsync();
+        await HostDriverSetup.InstallAsync(ctx.Node);
+        var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
+        var port = LocalPorts.Free();
+        var (server, _) = await dls.ApplyAsync(DlsConfig(port), null);
+
+        var dir = Directory.CreateTempSubdirectory("vgpuiac-guest-");
+        var installer = Path.Combine(dir.FullName, FakeGuestDriver.FileName("570.124.06"));
+        var sha = FakeGuestDriver.Write(installer, "570.124.06");
+        var guests = new ResourceDriver(new GuestResource(), ctx.Context);
+        Value Config(Value token) => Value.Object(
+            ("node", Value.String(NodeContext.NodeName)),
+            ("vmid", Value.Number(200)),
+            ("name", Value.String("vgpu-r570")),
+            ("mdev_type_name", Value.String("GRID P40-1Q")),
+            ("guest_driver_source", Value.String(installer)),
+            ("guest_driver_sha256", Value.String(sha)),
+            ("license_wait_timeout", Value.String("20s")),
+            ("license_token", token));
+
+        // the plan says the apply checks nvidia-gridd first
+        var plan = await guests.PlanAsync(Config(server!["client_token"]), null);
+        Assert.Contains(plan.Diagnostics, d => !d.IsError && d.Summary.StartsWith("vGPU 18.x+ guest", StringComparison.Ordinal) && d.Detail.Contains("570.124.06", StringComparison.Ordinal));
+
+        // unpatched: the driver is installed, the token is not, and the error says which guest, which branch, which server, what to do
+        var (failed, diagnostics) = await guests.ApplyAsync(Config(server["client_token"]), null, expectErrors: true);
+        var error = Assert.Single(diagnostics, d => d.IsError);
+        Assert.Equal("The guest's nvidia-gridd does not trust the licence server", error.Summary);
+        foreach (var part in new[] { "\"vgpu-r570\" (VM 200)", "guest driver 570.124.06 (vGPU 18.x)", $"(127.0.0.1:{port}) is FastAPI-DLS 2.x", "gridd-unlock-patcher -g /opt/guestsim/bin/nvidia-gridd -c root.pem" })
+        {
+            Assert.Contains(part, error.Detail, StringComparison.Ordinal);
+        }
+
+        Assert.Equal("license_token", error.Path!.ToString());
+        const string Token = "/var/lib/nodesim/guests/200/root/etc/nvidia/ClientConfigToken/client_configuration_token_vgpuiac.tok";
+        const string Gridd = "/var/lib/nodesim/guests/200/root/opt/guestsim/bin/nvidia-gridd";
+        Assert.False((await ctx.Node.ExecAsync($"test -e {Token}")).Succeeded);
+        Assert.Equal("570.124.06", (await ctx.Node.ExecCheckedAsync("cat /var/lib/nodesim/guests/200/root/var/lib/nodesim/guest/driver_version")).Trim());
+
+        // patched the way gridd-unlock-patcher does it (the server's root PEM written into the binary): a plain apply licenses
+        await ctx.Node.ExecAsync($"sed 's/^/# /' >> {Gridd}", standardInput: server["root_certificate_pem"].AsString());
+        var (guest, _) = await guests.ApplyAsync(Config(server["client_token"]), failed);
+        Assert.StartsWith("Licensed (Expiry: ", guest!["license_status"].AsString(), StringComparison.Ordinal);
+        Assert.Equal("600", (await ctx.Node.ExecCheckedAsync($"stat -c %a {Token}")).Trim());
+
+        // key_generation gives the server a new root: the guest's next token is refused until nvidia-gridd is patched again
+        var (rotated, _) = await dls.ApplyAsync(DlsConfig(port).With("key_generation", Value.Number(1)), server);
+        Assert.NotEqual(server["root_certificate_pem"], rotated!["root_certificate_pem"]);
+        var (_, again) = await guests.ApplyAsync(Config(rotated["client_token"]), guest, expectErrors: true);
+        Assert.Contains(again, d => d.IsError && d.Summary == "The guest's nvidia-gridd does not trust the licence server");
+    }
+
+    [Fact]
+    public void The_token_names_its_server_and_driver_branches_from_570_need_a_patched_gridd()
+    {
+        var token = "eyJhbGciOiJSUzI1NiJ9." + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(
+            """{"service_instance_configuration":{"svc_port_set_list":[{"idx":0,"svc_port_map":[{"service":"auth","port":8443},{"service":"lease","port":8443}]}],"node_url_list":[{"idx":0,"url":"dls.example.org"}]}}"""))
+            .TrimEnd('=').Replace('+', '-').Replace('/', '_') + ".c2ln";
+        Assert.Equal(("dls.example.org", 8443), GriddTrust.TokenServer(token));
+        Assert.Null(GriddTrust.TokenServer("not a token"));
+        Assert.Null(GriddTrust.TokenServer("a.e30.c"));
+        Assert.False(GriddTrust.NeedsPatchedGridd("550.144.03"));
+        Assert.False(GriddTrust.NeedsPatchedGridd(null));
+        Assert.True(GriddTrust.NeedsPatchedGridd("570.124.06"));
+        Assert.Equal("18.x", GriddTrust.Release("570.124.06"));
+        Assert.Equal("19.x", GriddTrust.Release("580.65.06"));
+    }
 }

@@ -71,12 +71,20 @@ internal static class GuestScripts
         printf 'blacklist nouveau\noptions nouveau modeset=0\n' > /etc/modprobe.d/blacklist-nouveau.conf && update-initramfs -u
         """;
 
-    /// <summary>Inside the guest: download the driver installer and check it (sh -c _ url sha256 path).</summary>
+    /// <summary>
+    /// Inside the guest: download the driver installer and check it (sh -c _ sha256 path, the URL as the first line of
+    /// standard input). The URL is never an argument: `ps` in the guest and the node's `qm guest exec` arguments would show
+    /// a presigned URL's token. curl reads it from its config on stdin (quotes and backslashes escaped, so nothing in it
+    /// can add an option), wget from its input file on stdin.
+    /// </summary>
     public const string DownloadDriver = """
-        url=$1; sum=$2; out=$3
+        sum=$1; out=$2
+        IFS= read -r url || [ -n "$url" ] || { echo "no URL on standard input" >&2; exit 20; }
         rm -f "$out.part"
-        if command -v curl >/dev/null 2>&1; then curl -fsSL --proto '=https,http' -o "$out.part" "$url" || exit 20
-        else wget -q -O "$out.part" "$url" || exit 20; fi
+        if command -v curl >/dev/null 2>&1; then
+          esc=$(printf '%s' "$url" | sed 's/\\/\\\\/g; s/"/\\"/g')
+          printf 'url = "%s"\n' "$esc" | curl -fsSL --proto '=https,http' -o "$out.part" --config - || exit 20
+        else printf '%s\n' "$url" | wget -q -O "$out.part" -i - || exit 20; fi
         echo "$sum  $out.part" | sha256sum -c --status || { rm -f "$out.part"; echo "checksum mismatch: got $(sha256sum "$out.part" 2>/dev/null | cut -d' ' -f1)" >&2; exit 21; }
         mv -f "$out.part" "$out"
         """;

@@ -56,7 +56,7 @@ internal static class LinuxGuestSetup
             }
             else
             {
-                var dl = await Run(GuestScripts.DownloadDriver, [spec.DriverUrl!, spec.DriverSha256!, DriverPathInGuest], TimeSpan.FromMinutes(30)).ConfigureAwait(false);
+                var dl = await Run(GuestScripts.DownloadDriver, [spec.DriverSha256!, DriverPathInGuest], TimeSpan.FromMinutes(30), input: System.Text.Encoding.UTF8.GetBytes(spec.DriverUrl! + "\n")).ConfigureAwait(false);
                 if (dl.ExitCode != 0)
                 {
                     diagnostics.Error("Unable to download the guest driver", dl.ExitCode == 21

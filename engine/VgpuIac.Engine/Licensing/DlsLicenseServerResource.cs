@@ -152,8 +152,9 @@ public sealed class DlsLicenseServerResource : IResource
             // a create holds the vmid's claim until it hands the container to the state (see CreationClaim)
             await using var claim = await CreationClaim.TakeAsync(shell, vmid, cancellationToken).ConfigureAwait(false);
             var state = await ConvergeAsync(request.Context, shell, spec, null, planned, diagnostics, claim, cancellationToken).ConfigureAwait(false);
-            if (state is not null)
+            if (state is not null && !diagnostics.HasErrors)
             {
+                // a failed create stays claimed (tainted in this state): its replacement's create finds it unfinished, not another state's
                 await claim.HandOverAsync(cancellationToken).ConfigureAwait(false);
             }
 

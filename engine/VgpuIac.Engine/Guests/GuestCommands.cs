@@ -43,10 +43,33 @@ public static class GuestCommands
         return new RemoteCommand { Program = "qm", Arguments = [.. args], Mutating = true, Timeout = TimeSpan.FromMinutes(10) };
     }
 
-    /// <summary><c>qm clone TEMPLATE VMID --name NAME --full 1</c>; the options that differ are set afterwards.</summary>
-    public static RemoteCommand Clone(GuestSpec spec, long template) =>
-        RemoteCommand.Of("qm", "clone", template.ToString(CultureInfo.InvariantCulture), spec.VmidText, "--name", spec.Name, "--full", "1")
+    /// <summary>
+    /// <c>qm clone TEMPLATE VMID --name NAME --full 1 --storage STORAGE</c>: every disk of the template copied onto the spec's
+    /// storage; the options that differ are set afterwards and the system disk grown (<see cref="Resize"/>).
+    /// </summary>
+    public static RemoteCommand Clone(GuestSpec spec, long template)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return RemoteCommand.Of("qm", "clone", template.ToString(CultureInfo.InvariantCulture), spec.VmidText, "--name", spec.Name, "--full", "1", "--storage", spec.Storage)
             .AsMutating().WithTimeout(TimeSpan.FromMinutes(30));
+    }
+
+    /// <summary><c>qm resize VMID DISK SIZEG</c>: grows a disk to the spec's size (PVE never shrinks one).</summary>
+    public static RemoteCommand Resize(GuestSpec spec, string disk)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return RemoteCommand.Of("qm", "resize", spec.VmidText, disk, spec.DiskSizeGb.ToString(CultureInfo.InvariantCulture) + "G").AsMutating().WithTimeout(TimeSpan.FromMinutes(10));
+    }
+
+    /// <summary><c>qm disk move VMID DISK STORAGE --delete 1</c>: the disk onto the spec's storage, the old volume removed.</summary>
+    public static RemoteCommand MoveDisk(GuestSpec spec, string disk)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return RemoteCommand.Of("qm", "disk", "move", spec.VmidText, disk, spec.Storage, "--delete", "1").AsMutating().WithTimeout(TimeSpan.FromMinutes(60));
+    }
+
+    /// <summary><c>qm config VMID</c> of a template to clone from (read-only).</summary>
+    public static RemoteCommand TemplateConfig(long template) => RemoteCommand.Of("qm", "config", template.ToString(CultureInfo.InvariantCulture));
 
     /// <summary><c>qm set VMID --OPTION VALUE ... [--delete A,B]</c>: exactly the changed options.</summary>
     public static RemoteCommand Set(GuestSpec spec, GuestVmChanges changes)

@@ -82,7 +82,9 @@ public static class GuestDefinition
             "on a GPU that allows one type at a time; the apply then refuses before it creates anything (these checks never " +
             "block a destroy).\n\n" +
             "VMs created by VgpuIac carry the PVE tag `vgpuiac`. A create that finds a VM with that tag at its `vmid` (left by an " +
-            "interrupted or failed create) finishes it instead of failing; a VM without the tag is never touched: import it. " +
+            "interrupted or failed create, which keeps nothing in state) finishes it instead of failing, without undoing what that create did; " +
+            "a VM with the tag that another apply made and keeps in its own state is refused (choose another vmid), and a VM without the tag is never touched: import it. " +
+            "A `clone_from` template's disks are copied onto `storage` and the system disk (`scsi0`) grown to `disk_size_gb`. " +
             "Updates send `qm set` only the options that changed, and never a network device without its MAC address.",
         Attributes =
         [

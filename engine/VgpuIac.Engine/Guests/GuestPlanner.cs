@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using VgpuIac.Engine.Parsing.Pve;
+using VgpuIac.Engine.Resources;
 using VgpuIac.Engine.Values;
 using D = VgpuIac.Engine.Guests.GuestDefinition;
 
@@ -25,7 +26,11 @@ public static class GuestPlanner
     public static IReadOnlyList<string> VgpuAttributes { get; } = [D.MdevType, D.MdevTypeName, D.Gpu, D.GpuMapping, D.Pcie, D.Rombar];
 
     /// <summary>The options of <paramref name="node"/> that differ from <paramref name="spec"/> (vGPU on <paramref name="gpu"/>).</summary>
-    public static GuestVmChanges ConfigChanges(QmConfig node, GuestSpec spec, string? gpu, bool addTag = false)
+    /// <remarks>
+    /// <paramref name="creating"/>: the VM is being created or finished (a clone of a template, or one a create left
+    /// unfinished), so the options that force a replacement afterwards (<c>bios</c>, <c>ostype</c>) are set too.
+    /// </remarks>
+    public static GuestVmChanges ConfigChanges(QmConfig node, GuestSpec spec, string? gpu, bool addTag = false, bool creating = false)
     {
         var set = ImmutableArray.CreateBuilder<KeyValuePair<string, string>>();
         var delete = ImmutableArray.CreateBuilder<string>();
@@ -86,12 +91,62 @@ public static class GuestPlanner
             delete.Add("ide2");
         }
 
+        if (creating)
+        {
+            CreateOnlyChanges(node, spec, Set);
+        }
+
         if ((addTag || set.Count > 0 || delete.Count > 0) && !Tagged(node))
         {
             Set("tags", string.Join(';', Tags(node.Get("tags")).Append(D.OwnershipTag)));
         }
 
         return new GuestVmChanges { Set = set.ToImmutable(), Delete = delete.ToImmutable(), VgpuChanged = vgpuChanged };
+    }
+
+    /// <summary><c>bios</c> (with an EFI disk for OVMF) and <c>ostype</c> (with a TPM for Windows) as <c>qm create</c> would have set them.</summary>
+    private static void CreateOnlyChanges(QmConfig node, GuestSpec spec, Action<string, string> set)
+    {
+        if ((node.Bios ?? "seabios") != spec.Bios)
+        {
+            set("bios", spec.Bios);
+        }
+
+        if (spec.Bios == "ovmf" && node.Get("efidisk0") is null)
+        {
+            set("efidisk0", $"{spec.Storage}:1,efitype=4m,pre-enrolled-keys=0");
+        }
+
+        var windows = node.Get("ostype") is { } os && os.StartsWith("win", StringComparison.Ordinal);
+        if (windows != spec.IsWindows)
+        {
+            set("ostype", spec.IsWindows ? "win11" : "l26");
+        }
+
+        if (spec.IsWindows && node.Get("tpmstate0") is null)
+        {
+            set("tpmstate0", $"{spec.Storage}:1,version=v2.0");
+        }
+    }
+
+    /// <summary>The disks <c>qm create</c> puts on the spec's storage: the system disk, and the EFI disk and TPM when there.</summary>
+    public static IReadOnlyList<string> StorageDisks { get; } = ["scsi0", "efidisk0", "tpmstate0"];
+
+    /// <summary>The storage of a disk option (<c>local-lvm:vm-200-disk-0,size=32G</c> → <c>local-lvm</c>); null for none.</summary>
+    public static string? DiskStorage(string? drive) =>
+        drive is not null && drive.IndexOf(':', StringComparison.Ordinal) is var colon and > 0 ? drive[..colon] : null;
+
+    /// <summary>The size of a disk option in bytes (<c>size=32G</c>, <c>size=4M</c>, PVE's units K, M, G, T); null when not written.</summary>
+    public static long? DiskBytes(string? drive)
+    {
+        if (PveProperty.Parse(drive).Get("size") is not { Length: > 0 } size)
+        {
+            return null;
+        }
+
+        var shift = char.ToUpperInvariant(size[^1]) switch { 'K' => 10, 'M' => 20, 'G' => 30, 'T' => 40, _ => 0 };
+        var digits = shift == 0 ? size : size[..^1];
+        return long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n << shift : null;
     }
 
     /// <summary>hostpci0 gives the spec's vGPU: same device (any written form), mapping, type and flags (PVE defaults: pcie 0, rombar 1).</summary>
@@ -109,8 +164,12 @@ public static class GuestPlanner
         return target && d.Mdev == spec.MdevType && (d.Pcie ?? false) == spec.Pcie && (d.Rombar ?? true) == spec.Rombar;
     }
 
-    /// <summary>What a create at <c>vmid</c> finds there.</summary>
-    public static ExistingVm Classify(GuestNodeState existing, string? replacing, string? plannedId)
+    /// <summary>
+    /// What a create at <c>vmid</c> finds there. A VM with VgpuIac's tag is finished only when a create left it
+    /// unfinished (<paramref name="creation"/> abandoned); one that another apply is creating, or made and handed to its
+    /// state, is that apply's.
+    /// </summary>
+    public static ExistingVm Classify(GuestNodeState existing, string? replacing, string? plannedId, CreationStatus creation = CreationStatus.Abandoned)
     {
         ArgumentNullException.ThrowIfNull(existing);
         if (!existing.Exists)
@@ -123,7 +182,12 @@ public static class GuestPlanner
             return ExistingVm.BeingReplaced;
         }
 
-        return Tagged(existing.Config) ? ExistingVm.Ours : ExistingVm.Stranger;
+        return !Tagged(existing.Config) ? ExistingVm.Stranger : creation switch
+        {
+            CreationStatus.Abandoned => ExistingVm.Ours,
+            CreationStatus.InProgress => ExistingVm.BeingCreated,
+            _ => ExistingVm.OtherState,
+        };
     }
 
     public static bool Tagged(QmConfig? config) => Tags(config?.Get("tags")).Contains(D.OwnershipTag, StringComparer.Ordinal);

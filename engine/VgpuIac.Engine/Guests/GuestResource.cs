@@ -92,16 +92,24 @@ public sealed class GuestResource : IResource
         if (prior is null)
         {
             var existing = await GuestRead.NodeOnlyAsync(shell, spec, request.Context.Time, ct).ConfigureAwait(false);
-            switch (GuestPlanner.Classify(existing, request.Replacing, planned[D.Id].StringOrNull))
+            var id = planned[D.Id].StringOrNull;
+            var creation = existing.Exists && GuestPlanner.Tagged(existing.Config) && request.Replacing != id
+                ? await CreationClaim.ProbeAsync(shell, spec.Vmid, ct).ConfigureAwait(false)
+                : CreationStatus.None;
+            switch (GuestPlanner.Classify(existing, request.Replacing, id, creation))
             {
                 case ExistingVm.Stranger:
-                    diagnostics.Add(Stranger(spec, shell.NodeName, planned[D.Id].StringOrNull));
+                    diagnostics.Add(Stranger(spec, shell.NodeName, id));
+                    return planned;
+                case ExistingVm.BeingCreated:
+                case ExistingVm.OtherState:
+                    diagnostics.Add(AnotherApplys(spec, shell.NodeName, id, creation == CreationStatus.InProgress, atApply: false));
                     return planned;
                 case ExistingVm.Ours:
                     diagnostics.Warning("The existing VM will be finished, not created again",
-                        $"Node \"{shell.NodeName}\" has a VM {spec.VmidText} with VgpuIac's tag \"{D.OwnershipTag}\" that no state holds as this resource: " +
-                        "it was left by an interrupted or failed create (or it is this resource's own object marked for replacement, which is destroyed first). " +
-                        "A VM still there at apply is finished: only what differs from the configuration is changed.", AttributePath.Of(D.Vmid));
+                        $"Node \"{shell.NodeName}\" has a VM {spec.VmidText} with VgpuIac's tag \"{D.OwnershipTag}\" that a create left unfinished: " +
+                        "that apply was interrupted before the VM reached any state. This apply finishes it: only what differs from the configuration is changed.",
+                        AttributePath.Of(D.Vmid));
                     ownType = existing.Running ? existing.Config?.HostPci.FirstOrDefault(h => h.Index == 0)?.Device.Mdev : null;
                     break;
                 case ExistingVm.BeingReplaced:
@@ -109,6 +117,13 @@ public sealed class GuestResource : IResource
                     break;
                 default:
                     break;
+            }
+
+            if (spec.CloneFrom is { } template && planned[D.DiskSizeGb].IsKnown && planned[D.Storage].IsKnown && (!existing.Exists || request.Replacing == id)
+                && await CheckTemplateAsync(shell, spec, template, ct).ConfigureAwait(false) is { } problem)
+            {
+                diagnostics.Add(problem);
+                return planned;
             }
         }
 
@@ -134,6 +149,52 @@ public sealed class GuestResource : IResource
         }
 
         return GuestPlacement.Select(facts, spec, ownType, diagnostics, Severity.Warning) is { } sel ? planned.With(D.MdevType, Value.String(sel.Type.Id)) : planned;
+    }
+
+    /// <summary>A clone's template must exist and have a system disk (scsi0) no larger than disk_size_gb (a disk grows, never shrinks).</summary>
+    private static async Task<Diagnostic?> CheckTemplateAsync(IRemoteShell shell, GuestSpec spec, long template, CancellationToken ct)
+    {
+        var text = template.ToString(CultureInfo.InvariantCulture);
+        var r = await shell.RunAsync(GuestCommands.TemplateConfig(template), ct).ConfigureAwait(false);
+        if (!r.Succeeded)
+        {
+            return Diagnostic.Error("Unable to clone the VM",
+                $"clone_from = {text}, but node \"{shell.NodeName}\" has no VM {text} (qm config {text} answered: {r.StandardError.Trim()}). Name a template VM that exists on this node.",
+                AttributePath.Of(D.CloneFrom));
+        }
+
+        var scsi0 = QmConfigParser.Parse(r.StandardOutput).Value.Get("scsi0");
+        if (scsi0 is null)
+        {
+            return Diagnostic.Error("Unable to clone the VM",
+                $"Template VM {text} on node \"{shell.NodeName}\" has no scsi0 disk; vgpu_guest manages the system disk as scsi0 (disk_size_gb, storage). Give the template its system disk as scsi0, or create the VM without clone_from.",
+                AttributePath.Of(D.CloneFrom));
+        }
+
+        if (GuestPlanner.DiskBytes(scsi0) is { } bytes && bytes > spec.DiskSizeGb << 30)
+        {
+            var gb = (bytes + (1L << 30) - 1) >> 30;
+            return Diagnostic.Error("Unable to clone the VM",
+                $"Template VM {text} on node \"{shell.NodeName}\" has a {gb.ToString(CultureInfo.InvariantCulture)} GiB system disk, larger than disk_size_gb = {spec.DiskSizeGb.ToString(CultureInfo.InvariantCulture)}: " +
+                $"a clone's disk can grow but PVE never shrinks one. Set disk_size_gb to {gb.ToString(CultureInfo.InvariantCulture)} or more.",
+                AttributePath.Of(D.DiskSizeGb));
+        }
+
+        return null;
+    }
+
+    /// <summary>A VM with our tag at the vmid that another apply is creating, or created and keeps in its own state.</summary>
+    private Diagnostic AnotherApplys(GuestSpec spec, string nodeName, string? id, bool inProgress, bool atApply)
+    {
+        var what = inProgress
+            ? $"Another apply is creating VM {spec.VmidText} on node \"{nodeName}\" right now (it holds the node's create lock for that vmid)"
+            : atApply
+                ? $"VM {spec.VmidText} appeared on node \"{nodeName}\" after this plan was made: another apply (another state or workspace) created it meanwhile, and that apply's state holds it"
+                : $"VM {spec.VmidText} on node \"{nodeName}\" carries VgpuIac's tag \"{D.OwnershipTag}\" but was created by another apply that handed it to its own state (another state or workspace)";
+        return Diagnostic.Error("Unable to create the VM",
+            $"{what}. This apply changed nothing on the node. Two configurations cannot own one VM: choose another vmid for this one, " +
+            "or, if the VM should be managed here instead, remove it from the other state and bring it under management here.",
+            AttributePath.Of(D.Vmid)) with { Import = inProgress ? null : new ImportHint(Definition, id ?? $"{nodeName}/{spec.VmidText}") };
     }
 
     private Diagnostic Stranger(GuestSpec spec, string nodeName, string? id) =>
@@ -162,8 +223,13 @@ public sealed class GuestResource : IResource
 
         var planned = request.Planned;
         var state = await NodeCall.RunAsync(request.Context, planned, "apply the vGPU guest", diagnostics,
-            shell => ConvergeAsync(request.Context, shell, request.Prior, planned, diagnostics, cancellationToken)).ConfigureAwait(false);
-        return new ApplyResult { NewState = state ?? request.Prior, Diagnostics = diagnostics.ToImmutable() };
+            shell => request.Prior is null
+                ? CreateUnderClaimAsync(request.Context, shell, planned, diagnostics, cancellationToken)
+                : ConvergeAsync(request.Context, shell, request.Prior, planned, diagnostics, null, cancellationToken)).ConfigureAwait(false);
+        // A create that failed keeps nothing in state: a state saved with an error would be tainted, and the next apply
+        // would destroy the VM and undo what did succeed (the VM, its driver). The VM stays on the node with its creation
+        // claim, so the next apply finds it unfinished and continues from there.
+        return new ApplyResult { NewState = request.Prior is null && diagnostics.HasErrors ? null : state ?? request.Prior, Diagnostics = diagnostics.ToImmutable() };
     }
 
     /// <summary>Stops and destroys the VM; a VM that is already gone is deleted. Runs no create-time check.</summary>
@@ -196,7 +262,25 @@ public sealed class GuestResource : IResource
         return true;
     }
 
-    private async Task<Value?> ConvergeAsync(ResourceContext context, IRemoteShell shell, Value? prior, Value planned, DiagnosticBag diagnostics, CancellationToken ct)
+    /// <summary>
+    /// A create holds the vmid's <see cref="CreationClaim"/> from its decision until it hands the VM to the state (a create
+    /// that succeeded): a VM that exists then is finished only when a create left it unfinished (interrupted, or failed
+    /// midway); one another apply made is refused, with nothing changed.
+    /// </summary>
+    private async Task<Value?> CreateUnderClaimAsync(ResourceContext context, IRemoteShell shell, Value planned, DiagnosticBag diagnostics, CancellationToken ct)
+    {
+        var spec = GuestSpec.From(planned);
+        await using var claim = await CreationClaim.TakeAsync(shell, spec.Vmid, ct).ConfigureAwait(false);
+        var state = await ConvergeAsync(context, shell, null, planned, diagnostics, claim, ct).ConfigureAwait(false);
+        if (state is not null && !diagnostics.HasErrors)
+        {
+            await claim.HandOverAsync(ct).ConfigureAwait(false);
+        }
+
+        return state;
+    }
+
+    private async Task<Value?> ConvergeAsync(ResourceContext context, IRemoteShell shell, Value? prior, Value planned, DiagnosticBag diagnostics, CreationClaim? claim, CancellationToken ct)
     {
         var spec = GuestSpec.From(planned);
         var node = await ReadNodeAsync(shell, spec, ct).ConfigureAwait(false);
@@ -208,7 +292,13 @@ public sealed class GuestResource : IResource
                 return null;
             }
 
-            context.Log.Progress("vgpu_guest", $"finishing VM {spec.VmidText}: it carries the {D.OwnershipTag} tag (left by an interrupted or failed create)");
+            if (claim is { Abandoned: false })
+            {
+                diagnostics.Add(AnotherApplys(spec, shell.NodeName, planned[D.Id].StringOrNull, inProgress: false, atApply: true));
+                return null;
+            }
+
+            context.Log.Progress("vgpu_guest", $"finishing VM {spec.VmidText}: it carries the {D.OwnershipTag} tag and a create left it unfinished");
         }
 
         // the vGPU: placed (create-only checks, as errors now) only for a new VM or a vGPU that changes
@@ -234,6 +324,11 @@ public sealed class GuestResource : IResource
         var fromTemplate = false;
         if (!node.Exists)
         {
+            if (claim is not null)
+            {
+                await claim.MarkAsync(ct).ConfigureAwait(false);
+            }
+
             var created = await CreateAsync(context, shell, spec, gpu, diagnostics, ct).ConfigureAwait(false);
             if (created is null)
             {
@@ -246,7 +341,7 @@ public sealed class GuestResource : IResource
 
         {
             // only what differs is sent (a NIC keeps its MAC); a VM just made from the spec differs in nothing
-            var changes = GuestPlanner.ConfigChanges(node.Config!, spec, gpu, addTag: fromTemplate);
+            var changes = GuestPlanner.ConfigChanges(node.Config!, spec, gpu, addTag: fromTemplate, creating: prior is null);
             if (!changes.IsEmpty)
             {
                 if (changes.VgpuChanged && node.Running)
@@ -272,6 +367,17 @@ public sealed class GuestResource : IResource
 
                 node = await ReadNodeAsync(shell, spec, ct).ConfigureAwait(false);
             }
+        }
+
+        if (prior is null)
+        {
+            // a clone, or a VM a create left unfinished: its disks as the spec says (storage, size)
+            if (await ConvergeDisksAsync(context, shell, spec, node, diagnostics, ct).ConfigureAwait(false) is not { } disks)
+            {
+                return await ReadStateAsync(context, shell, spec, planned, ct).ConfigureAwait(false);
+            }
+
+            node = disks;
         }
 
         if (spec.Started && !node.Running)
@@ -308,6 +414,69 @@ public sealed class GuestResource : IResource
         }
 
         return await ReadStateAsync(context, shell, spec, planned, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Moves the VM's disks onto the spec's storage (<c>qm disk move --delete 1</c>) and grows the system disk to
+    /// disk_size_gb (<c>qm resize</c>); a larger system disk is an error (PVE never shrinks one). The VM as the node then
+    /// says, or null after an error.
+    /// </summary>
+    private static async Task<GuestNodeState?> ConvergeDisksAsync(ResourceContext context, IRemoteShell shell, GuestSpec spec, GuestNodeState node, DiagnosticBag diagnostics, CancellationToken ct)
+    {
+        var config = node.Config!;
+        var changed = false;
+        foreach (var disk in GuestPlanner.StorageDisks)
+        {
+            if (GuestPlanner.DiskStorage(config.Get(disk)) is { } storage && storage != spec.Storage)
+            {
+                context.Log.Progress("vgpu_guest", $"moving {disk} of VM {spec.VmidText} from {storage} to {spec.Storage}");
+                var move = await shell.RunAsync(GuestCommands.MoveDisk(spec, disk), ct).ConfigureAwait(false);
+                changed = true;
+                if (!move.Succeeded)
+                {
+                    diagnostics.Error("Unable to move the VM's disk", $"qm disk move {spec.VmidText} {disk} {spec.Storage} on node \"{shell.NodeName}\" answered: {move.StandardError.Trim()}. " +
+                        "Check that the storage exists and has room, then run apply again: the VM is kept.", AttributePath.Of(D.Storage));
+                    return null;
+                }
+            }
+        }
+
+        var scsi0 = config.Get("scsi0");
+        if (scsi0 is null)
+        {
+            diagnostics.Error("Unable to size the VM's disk", $"VM {spec.VmidText} on node \"{shell.NodeName}\" has no scsi0 disk (its template's system disk is another bus); vgpu_guest manages the system disk as scsi0.",
+                AttributePath.Of(spec.CloneFrom is null ? D.DiskSizeGb : D.CloneFrom));
+            return null;
+        }
+
+        var want = spec.DiskSizeGb << 30;
+        if (GuestPlanner.DiskBytes(scsi0) is { } bytes && bytes != want)
+        {
+            if (bytes > want)
+            {
+                diagnostics.Error("Unable to size the VM's disk", $"The system disk of VM {spec.VmidText} on node \"{shell.NodeName}\" is {scsi0}, larger than disk_size_gb = {spec.DiskSizeGb.ToString(CultureInfo.InvariantCulture)}: " +
+                    "PVE never shrinks a disk. Set disk_size_gb to its size or more.", AttributePath.Of(D.DiskSizeGb));
+                return null;
+            }
+
+            context.Log.Progress("vgpu_guest", $"growing scsi0 of VM {spec.VmidText} to {spec.DiskSizeGb.ToString(CultureInfo.InvariantCulture)} GiB");
+            var resize = await shell.RunAsync(GuestCommands.Resize(spec, "scsi0"), ct).ConfigureAwait(false);
+            changed = true;
+            if (!resize.Succeeded)
+            {
+                diagnostics.Error("Unable to resize the VM's disk", $"qm resize {spec.VmidText} scsi0 {spec.DiskSizeGb.ToString(CultureInfo.InvariantCulture)}G on node \"{shell.NodeName}\" answered: {resize.StandardError.Trim()}. " +
+                    "Check that the storage has room, then run apply again: the VM is kept.", AttributePath.Of(D.DiskSizeGb));
+                return null;
+            }
+        }
+
+        if (!changed)
+        {
+            return node;
+        }
+
+        NodeFactsCache.Shared.Invalidate(shell);
+        return await ReadNodeAsync(shell, spec, ct).ConfigureAwait(false);
     }
 
     /// <summary>Creates the VM (qm create with the tag, or qm clone); the VM as the node then says, or null when nothing was made.</summary>

@@ -116,7 +116,10 @@ public sealed class DlsLicenseServerResource : IResource
                 await NodeCall.RunAsync(request.Context, planned, "plan the licence server", diagnostics, async shell =>
                 {
                     var node = await ReadNodeAsync(shell, spec, cancellationToken).ConfigureAwait(false);
-                    diagnostics.AddRange(DlsPlanner.CheckCreateTarget(spec, shell.NodeName, node, request.Replacing));
+                    var creation = spec.IsLxc && spec.Vmid is { } vmid && node.Exists && node.Marked(spec.IsLxc) && request.Replacing != spec.Id(shell.NodeName)
+                        ? await CreationClaim.ProbeAsync(shell, vmid, cancellationToken).ConfigureAwait(false)
+                        : CreationStatus.Abandoned;
+                    diagnostics.AddRange(DlsPlanner.CheckCreateTarget(spec, shell.NodeName, node, request.Replacing, creation));
                     return true;
                 }).ConfigureAwait(false);
             }
@@ -155,19 +158,35 @@ public sealed class DlsLicenseServerResource : IResource
 
         var planned = request.Planned;
         var spec = DlsLicenseServerSpec.From(planned);
-        var newState = await NodeCall.RunAsync(request.Context, planned, "apply the licence server", diagnostics,
-            shell => ConvergeAsync(request.Context, shell, spec, request.Prior, planned, diagnostics, cancellationToken)).ConfigureAwait(false);
+        var newState = await NodeCall.RunAsync(request.Context, planned, "apply the licence server", diagnostics, async shell =>
+        {
+            if (request.Prior is not null || !spec.IsLxc || spec.Vmid is not { } vmid)
+            {
+                return await ConvergeAsync(request.Context, shell, spec, request.Prior, planned, diagnostics, null, cancellationToken).ConfigureAwait(false);
+            }
+
+            // a create holds the vmid's claim until it hands the container to the state (see CreationClaim)
+            await using var claim = await CreationClaim.TakeAsync(shell, vmid, cancellationToken).ConfigureAwait(false);
+            var state = await ConvergeAsync(request.Context, shell, spec, null, planned, diagnostics, claim, cancellationToken).ConfigureAwait(false);
+            if (state is not null && !diagnostics.HasErrors)
+            {
+                // a failed create stays claimed (tainted in this state): its replacement's create finds it unfinished, not another state's
+                await claim.HandOverAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return state;
+        }).ConfigureAwait(false);
         return new ApplyResult { NewState = newState ?? request.Prior, Diagnostics = diagnostics.ToImmutable() };
     }
 
-    private async Task<Value?> ConvergeAsync(ResourceContext context, IRemoteShell shell, DlsLicenseServerSpec spec, Value? prior, Value planned, DiagnosticBag diagnostics, CancellationToken ct)
+    private async Task<Value?> ConvergeAsync(ResourceContext context, IRemoteShell shell, DlsLicenseServerSpec spec, Value? prior, Value planned, DiagnosticBag diagnostics, CreationClaim? claim, CancellationToken ct)
     {
         const string Progress = "vgpu_dls_license_server";
         var node = await ReadNodeAsync(shell, spec, ct).ConfigureAwait(false);
-        if (prior is null && node.Exists && !node.Marked(spec.IsLxc))
+        if (prior is null && node.Exists && (!node.Marked(spec.IsLxc) || claim is { Abandoned: false }))
         {
-            // Checked at plan time too; the node may have changed since.
-            diagnostics.AddRange(DlsPlanner.CheckCreateTarget(spec, shell.NodeName, node, replacing: null).Where(d => d.IsError));
+            // Checked at plan time too; the node may have changed since (another apply may have created it meanwhile).
+            diagnostics.AddRange(DlsPlanner.CheckCreateTarget(spec, shell.NodeName, node, replacing: null, claim is { Abandoned: false } ? CreationStatus.None : CreationStatus.Abandoned).Where(d => d.IsError));
             return null;
         }
 
@@ -176,6 +195,11 @@ public sealed class DlsLicenseServerResource : IResource
             var created = false;
             if (!node.Exists)
             {
+                if (claim is not null)
+                {
+                    await claim.MarkAsync(ct).ConfigureAwait(false);
+                }
+
                 context.Log.Progress(Progress, $"creating LXC container {spec.Vmid}");
                 var r = await shell.RunAsync(DlsCommands.CreateContainer(spec), ct).ConfigureAwait(false);
                 if (!r.Succeeded)

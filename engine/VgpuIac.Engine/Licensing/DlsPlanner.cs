@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using VgpuIac.Engine.Diagnostics;
+using VgpuIac.Engine.Resources;
 using VgpuIac.Engine.Values;
 
 namespace VgpuIac.Engine.Licensing;
@@ -112,7 +113,11 @@ public static class DlsPlanner
     /// A create finds an object at its place: the one it replaces (<paramref name="replacing"/>; the door destroys it first),
     /// ours without state (carries our mark: adopted and finished, with a warning), or a stranger's (refused, with an import hint).
     /// </summary>
-    public static ImmutableArray<Diagnostic> CheckCreateTarget(DlsLicenseServerSpec spec, string nodeName, DlsNodeState node, string? replacing)
+    /// <remarks>
+    /// A container with our mark is adopted only when a create left it unfinished (<paramref name="creation"/>, see
+    /// <see cref="CreationClaim"/>): one another apply is creating, or made and keeps in its state, is refused.
+    /// </remarks>
+    public static ImmutableArray<Diagnostic> CheckCreateTarget(DlsLicenseServerSpec spec, string nodeName, DlsNodeState node, string? replacing, CreationStatus creation = CreationStatus.Abandoned)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(node);
@@ -138,6 +143,21 @@ public static class DlsPlanner
                     (spec.IsLxc ? $"\"{DlsLicenseServerSpec.OwnerTag}\" tag" : $"\"{DlsLicenseServerSpec.OwnerLabel}\" label") +
                     "). Choose " + (spec.IsLxc ? "a free vmid" : "another node") + ", remove it, or bring it under management.",
                     AttributePath.Of(spec.IsLxc ? "vmid" : "node")) with { Import = new ImportHint(DlsLicenseServerDefinition.Definition, id) },
+            ];
+        }
+
+        if (creation != CreationStatus.Abandoned)
+        {
+            return
+            [
+                Diagnostic.Error(
+                    "Unable to create the licence server",
+                    $"{what} on node \"{nodeName}\" " + (creation == CreationStatus.InProgress
+                        ? "is being created by another apply right now"
+                        : "carries VgpuIac's mark but was created by another apply that keeps it in its own state (another state or workspace)") +
+                    ". This apply changed nothing on the node. Two configurations cannot own one licence server: choose another vmid for this one, " +
+                    "or remove it from the other state and bring it under management here.",
+                    AttributePath.Of("vmid")) with { Import = creation == CreationStatus.InProgress ? null : new ImportHint(DlsLicenseServerDefinition.Definition, id) },
             ];
         }
 

@@ -104,8 +104,11 @@ public sealed class GuestPlacementTests
         Assert.Equal("The guest did not become licensed", d.Summary);
         Assert.Contains("cannot reach the licence server", d.Detail, StringComparison.Ordinal);
         Assert.Equal("license_token", d.Path!.ToString());
-        Assert.NotNull(state); // the VM exists: partial state is returned so the next apply continues from there
-        Assert.Equal("running", state["status"].AsString());
+        // a failed create keeps nothing in state (a tainted state would make the next apply destroy the VM): the VM stays,
+        // running, with its creation claim, and the next apply finishes it
+        Assert.Null(state);
+        Assert.Contains("status: running", await ctx.Node.ExecCheckedAsync("qm status 220"), StringComparison.Ordinal);
+        Assert.Equal(0, (await ctx.Node.ExecAsync("test -e /var/lib/vgpu-iac/creating/220")).ExitCode);
 
         static ResourceDriver guests(NodeContext c) => new(new GuestResource(), c.Context);
     }

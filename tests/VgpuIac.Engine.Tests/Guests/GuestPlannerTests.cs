@@ -2,6 +2,7 @@ using VgpuIac.Engine.Diagnostics;
 using VgpuIac.Engine.Guests;
 using VgpuIac.Engine.Host;
 using VgpuIac.Engine.Parsing.Pve;
+using VgpuIac.Engine.Resources;
 using VgpuIac.Engine.Values;
 using D = VgpuIac.Engine.Guests.GuestDefinition;
 
@@ -187,6 +188,50 @@ public sealed class GuestPlannerTests
         Assert.Equal(ExistingVm.BeingReplaced, GuestPlanner.Classify(Vm(TutorialVm), "pve1/200", "pve1/200"));
         Assert.Equal(ExistingVm.Stranger, GuestPlanner.Classify(Vm(TutorialVm), "pve1/201", "pve1/200"));
         Assert.Equal(ExistingVm.Ours, GuestPlanner.Classify(Vm(OurVm.Replace("tags: vgpuiac", "tags: lab;vgpuiac", StringComparison.Ordinal)), null, "pve1/200"));
+    }
+
+    [Fact]
+    public void A_vm_with_our_tag_is_finished_only_when_a_create_left_it_unfinished()
+    {
+        GuestNodeState Vm(string config) => GuestNodeState.Parse($"### config\n{config}\n### status\nstatus: stopped\n### end\n");
+        Assert.Equal(ExistingVm.Ours, GuestPlanner.Classify(Vm(OurVm), null, "pve1/200", CreationStatus.Abandoned));
+        Assert.Equal(ExistingVm.BeingCreated, GuestPlanner.Classify(Vm(OurVm), null, "pve1/200", CreationStatus.InProgress));
+        Assert.Equal(ExistingVm.OtherState, GuestPlanner.Classify(Vm(OurVm), null, "pve1/200", CreationStatus.None));
+
+        // the claim never makes a stranger's VM ours, and the VM being replaced is planned as a create whatever the claim says
+        Assert.Equal(ExistingVm.Stranger, GuestPlanner.Classify(Vm(TutorialVm), null, "pve1/200", CreationStatus.Abandoned));
+        Assert.Equal(ExistingVm.BeingReplaced, GuestPlanner.Classify(Vm(OurVm), "pve1/200", "pve1/200", CreationStatus.None));
+    }
+
+    [Fact]
+    public void A_clone_gets_the_create_only_options_and_its_disks_are_read_in_pve_units()
+    {
+        // a seabios Linux template cloned as the default OVMF guest: bios and an EFI disk on the spec's storage, nothing for ostype
+        var template = "cores: 1\nmemory: 1024\nname: template\nscsi0: local-lvm:vm-9000-disk-0,size=8G\n";
+        var changes = GuestPlanner.ConfigChanges(Config(template), Spec((D.Storage, Value.String("local-zfs"))), "0000:01:00.0", addTag: true, creating: true);
+        var set = changes.Set.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        Assert.Equal("ovmf", set["bios"]);
+        Assert.Equal("local-zfs:1,efitype=4m,pre-enrolled-keys=0", set["efidisk0"]);
+        Assert.False(set.ContainsKey("ostype"));
+        Assert.Equal("vgpuiac", set["tags"]);
+
+        // a Windows guest from a Linux template: ostype and a TPM; an update (not creating) never sends these
+        var windows = GuestPlanner.ConfigChanges(Config(OurVm), Spec((D.Os, Value.String("windows"))), "0000:01:00.0", creating: true).Set.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        Assert.Equal("win11", windows["ostype"]);
+        Assert.Equal("local-lvm:1,version=v2.0", windows["tpmstate0"]);
+        Assert.DoesNotContain(GuestPlanner.ConfigChanges(Config(template), Spec(), "0000:01:00.0").Set, kv => kv.Key is "bios" or "efidisk0" or "ostype");
+
+        Assert.Equal(8L << 30, GuestPlanner.DiskBytes("local-lvm:vm-200-disk-1,size=8G"));
+        Assert.Equal(4L << 20, GuestPlanner.DiskBytes("local-lvm:vm-200-disk-0,efitype=4m,size=4M"));
+        Assert.Null(GuestPlanner.DiskBytes("local:iso/x.iso,media=cdrom"));
+        Assert.Equal("local-zfs", GuestPlanner.DiskStorage("local-zfs:vm-200-disk-1,size=40G"));
+        Assert.Equal("local-lvm", GuestPlanner.DiskStorage("local-lvm:base-9000-disk-0/vm-200-disk-1,size=8G"));
+
+        var spec = Spec((D.Storage, Value.String("local-zfs")), (D.DiskSizeGb, Value.Number(40)));
+        Assert.Equal("qm clone 9000 200 --name vgpu-ubuntu --full 1 --storage local-zfs", GuestCommands.Clone(spec, 9000).Render());
+        Assert.Equal("qm resize 200 scsi0 40G", GuestCommands.Resize(spec, "scsi0").Render());
+        Assert.Equal("qm disk move 200 scsi0 local-zfs --delete 1", GuestCommands.MoveDisk(spec, "scsi0").Render());
+        Assert.True(GuestCommands.Resize(spec, "scsi0").Mutating && GuestCommands.MoveDisk(spec, "scsi0").Mutating);
     }
 
     [Fact]

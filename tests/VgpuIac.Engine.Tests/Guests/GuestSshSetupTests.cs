@@ -109,7 +109,10 @@ public sealed class GuestSshSetupTests
         Assert.Equal("guest_ssh_host_key_sha256", error.Path!.ToString());
         Assert.Contains("guest_ssh_host_key_sha256", error.Detail, StringComparison.Ordinal);
         Assert.Contains(ssh.HostKeySha256, error.Detail, StringComparison.Ordinal);
-        Assert.NotNull(state); // the VM exists (made through qm on the node); only the guest setup was refused
+        // the VM exists (made through qm on the node); only the guest setup was refused. A failed create keeps nothing in
+        // state (a tainted state would make the next apply destroy the VM): the next apply finishes that VM
+        Assert.Null(state);
+        Assert.True((await ctx.Node.ExecAsync($"test -e /etc/pve/qemu-server/{Vmid}.conf")).Succeeded);
 
         Assert.DoesNotContain(await ctx.Node.ReadGuestCommandLogAsync(Vmid), e => e.Kind is CommandLogKind.Exec or CommandLogKind.Sftp);
         Assert.False((await ctx.Node.ExecAsync("test -e /var/lib/nodesim/guests/200/root/root/nvidia-grid-driver.run")).Succeeded);

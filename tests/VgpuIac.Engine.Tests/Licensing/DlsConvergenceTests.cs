@@ -128,8 +128,16 @@ public sealed class DlsConvergenceTests
         var (created, _) = await dls.ApplyAsync(config, null, replacing: failed["id"].AsString());
         Assert.Equal("running", created!["status"].AsString());
 
-        // the state is lost (Ctrl-C before it was saved): a create adopts the tagged container and keeps its complete keys
+        // another state's create at the vmid is refused and changes nothing: the container was handed to the state above
         var files = await DlsNodeFiles.FingerprintAsync(ctx.Node, CertDir250);
+        var (refused, refusal) = await dls.ApplyAsync(config, null, expectErrors: true);
+        Assert.Null(refused);
+        Assert.Contains(refusal, d => d.IsError && d.Detail.Contains("another apply", StringComparison.Ordinal));
+        Assert.Equal(files, await DlsNodeFiles.FingerprintAsync(ctx.Node, CertDir250));
+
+        // the provider killed before the state was saved (its creation claim stays on the node): a create adopts the
+        // tagged container and keeps its complete keys
+        await ctx.Node.ExecCheckedAsync("mkdir -p /var/lib/vgpu-iac/creating && date +%s > /var/lib/vgpu-iac/creating/250");
         var (adopted, adoptDiagnostics) = await dls.ApplyAsync(config, null);
         Assert.Contains(adoptDiagnostics, d => d.Summary.Contains("adopted", StringComparison.Ordinal));
         Assert.Equal(created["certificate_sha256"], adopted!["certificate_sha256"]);

@@ -89,7 +89,13 @@ public sealed class LicensingChainTests
         Assert.True(moved.Planned!["client_token"].IsUnknown);
         Assert.Contains(moved.Diagnostics, d => d.Summary.Contains("tokens will be replaced", StringComparison.Ordinal));
 
-        // the same vmid without state: ours (tagged), so a create adopts it, with a warning
+        // the same vmid from another state: ours (tagged) but handed to the state that made it, so it is refused, with an
+        // import hint; only a container a create left unfinished (its creation claim still on the node) is adopted
+        var other = await dls.PlanAsync(DlsConfig(LocalPorts.Free()), null);
+        var taken = Assert.Single(other.Diagnostics, d => d.IsError);
+        Assert.Contains("created by another apply that keeps it in its own state", taken.Detail, StringComparison.Ordinal);
+        Assert.Equal("pve1/lxc/250", taken.Import!.Id);
+        await ctx.Node.ExecCheckedAsync("mkdir -p /var/lib/vgpu-iac/creating && date +%s > /var/lib/vgpu-iac/creating/250");
         var adopt = await dls.PlanAsync(DlsConfig(LocalPorts.Free()), null);
         Assert.DoesNotContain(adopt.Diagnostics, d => d.IsError);
         Assert.Contains(adopt.Diagnostics, d => d.Summary.Contains("adopted", StringComparison.Ordinal));

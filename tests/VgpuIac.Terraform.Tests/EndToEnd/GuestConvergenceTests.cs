@@ -121,15 +121,21 @@ public sealed partial class GuestConvergenceTests : IDisposable
         {
             var provider = ProviderHcl.For(("pve1", node));
 
-            // qm start fails once: the apply fails, the VM stays (tainted in the state); a plain apply converges
+            // qm start fails once: the apply fails, the VM stays on the node (not in the state: a tainted state would make the
+            // next apply destroy it); a plain apply finishes that VM without creating it again
             _tf.WriteConfig(Guest(provider, "g", 200));
             await node.FailNextAsync("^qm start 200", exitCode: 255, stderr: "start failed: QEMU exited with code 1");
+            var failedMark = await node.CommandLogMarkAsync();
             var (code, output) = await _tf.Cli.RunAsync("apply", "-auto-approve", "-input=false");
             Assert.True(code != 0, "the apply whose qm start failed succeeded:\n" + output);
             Assert.Contains("Unable to start the VM", output, StringComparison.Ordinal);
-            Assert.Contains("tainted", await _tf.SucceedsAsync("state", "show", "vgpu_guest.g"), StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("vgpu_guest.g", (await _tf.Cli.RunAsync("state", "list")).Output, StringComparison.Ordinal);
             var retry = await _tf.ApplyAsync();
             Assert.DoesNotContain("already exists", retry, StringComparison.Ordinal);
+            Assert.Contains("will be finished", retry, StringComparison.Ordinal);
+            var log = await node.ReadCommandLogAsync(failedMark);
+            Assert.Equal(1, log.Count(e => e.Text.StartsWith("qm create 200", StringComparison.Ordinal)));
+            Assert.DoesNotContain(log, e => e.Text.StartsWith("qm destroy 200", StringComparison.Ordinal));
             Assert.Contains("status: running", await node.ExecCheckedAsync("qm status 200"), StringComparison.Ordinal);
             await _tf.AssertNoChangesAsync("plan after the retry of a failed qm start");
 

@@ -177,7 +177,9 @@ public sealed partial class TutorialMigrationTests : IDisposable
             "d=$(mktemp -d) && cd \"$d\" && " +
             "openssl genrsa -out instance.private.pem 2048 2>/dev/null && openssl rsa -in instance.private.pem -outform PEM -pubout -out instance.public.pem 2>/dev/null && " +
             "openssl req -x509 -nodes -days 3650 -newkey rsa:2048 -keyout webserver.key -out webserver.crt -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null && " +
-            string.Concat(DlsKeyFiles.Select(f => $"pct push 250 {f} /opt/fastapi-dls/cert/{f} && ")) +
+            // private keys pushed 0600, as a careful user does (pct push defaults to 0644): a hand-made server whose keys are
+            // world-readable imports with that shown in `status` and the modes repaired, which DlsConvergenceTests covers
+            string.Concat(DlsKeyFiles.Select(f => $"pct push 250 {f} /opt/fastapi-dls/cert/{f}{(f.EndsWith(".crt", StringComparison.Ordinal) || f.Contains("public", StringComparison.Ordinal) ? "" : " --perms 0600")} && ")) +
             "cd / && rm -rf \"$d\"");
         await node.ExecCheckedAsync(
             "pct exec 250 -- docker run -d --name fastapi-dls --restart always -e TZ=Europe/Berlin -e DLS_URL=127.0.0.1 " +

@@ -40,8 +40,42 @@ public static class DiffCalculator
         return changed;
     }
 
-    /// <summary>Builds the response from the changed inputs and the engine plan's replacement paths (Pulumi paths).</summary>
-    public static DiffResponse Build(PulumiDefinition model, Value oldInputs, Value news, IReadOnlyList<string> changed, IEnumerable<string> planReplacePaths, bool deleteBeforeReplace)
+    /// <summary>
+    /// Outputs the engine's plan sets differently from the (refreshed) prior state although no input changed them: the
+    /// node drifted and the apply repairs it (a file mode, a unit, a stopped container's status). Only outputs count:
+    /// inputs (also optional computed ones, which may follow an input the program lists in ignoreChanges) are left to
+    /// <see cref="ChangedInputs"/>. An output the plan leaves unknown counts, as the engine only does that for a value
+    /// the apply will change.
+    /// </summary>
+    public static IReadOnlyList<string> PlannedDrift(PulumiDefinition model, Value prior, Value? planned, IReadOnlyList<string> changed, IEnumerable<string> ignoreChanges)
+    {
+        // With an input changed the update runs anyway and repairs everything; its outputs are unknown until then.
+        if (changed.Count > 0 || planned is not { } after || after.IsNull)
+        {
+            return [];
+        }
+
+        var ignored = new HashSet<string>(ignoreChanges.Select(PropertyPath.TopLevel), StringComparer.Ordinal);
+        var drift = new List<string>();
+        foreach (var p in model.Shape.Properties)
+        {
+            if (p.IsInput || ignored.Contains(p.CamelName))
+            {
+                continue;
+            }
+
+            var planValue = after[p.Name];
+            if (!planValue.IsWhollyKnown || !Normalize(prior[p.Name], p).Equals(Normalize(planValue, p)))
+            {
+                drift.Add(p.Name);
+            }
+        }
+
+        return drift;
+    }
+
+    /// <summary>Builds the response from the changed inputs, the outputs the plan repairs and the engine plan's replacement paths (Pulumi paths).</summary>
+    public static DiffResponse Build(PulumiDefinition model, Value oldInputs, Value news, IReadOnlyList<string> changed, IEnumerable<string> planReplacePaths, bool deleteBeforeReplace, IReadOnlyList<string>? drift = null)
     {
         var response = new DiffResponse { HasDetailedDiff = true };
         var diffs = new List<string>();
@@ -60,6 +94,17 @@ public static class DiffCalculator
 
             diffs.Add(p.CamelName);
             response.DetailedDiff[p.CamelName] = new PropertyDiff { Kind = kind, InputDiff = true };
+        }
+
+        foreach (var name in drift ?? [])
+        {
+            var p = model.Shape.Properties.First(x => x.Name == name);
+            diffs.Add(p.CamelName);
+            response.DetailedDiff[p.CamelName] = new PropertyDiff { Kind = p.ForcesReplacement ? Kind.UpdateReplace : Kind.Update, InputDiff = false };
+            if (p.ForcesReplacement)
+            {
+                replaces.Add(p.CamelName);
+            }
         }
 
         foreach (var path in planReplacePaths.Where(x => x.Length > 0))

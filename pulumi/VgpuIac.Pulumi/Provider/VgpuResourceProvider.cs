@@ -153,18 +153,18 @@ public sealed class VgpuResourceProvider : ResourceProvider.ResourceProviderBase
         var news = DecodeInputs(model, request.News, request.Id);
         var oldInputs = request.OldInputs is { Fields.Count: > 0 } ? DecodeInputs(model, request.OldInputs, request.Id) : prior;
         var changed = DiffCalculator.ChangedInputs(model, oldInputs, news, request.IgnoreChanges);
-        if (changed.Count == 0)
-        {
-            return DiffCalculator.Build(model, oldInputs, news, changed, [], deleteBeforeReplace: false);
-        }
 
+        // The engine's plan runs even when no input changed: the node may have drifted from what the last refresh
+        // read (a file's mode, a drop-in removed by hand, a stopped container), and only the plan knows what the
+        // apply would repair. An output it plans differently from the refreshed state is a diff, as in Terraform.
         using var cts = _runtime.Link(context);
         var plan = await route.Resource.PlanAsync(
             new PlanRequest { Context = _runtime.Context(request.Urn), Prior = prior, Config = news, ProposedNewState = Proposed(route, news, prior) },
             cts.Token).ConfigureAwait(false);
         Throw(plan.Diagnostics, request.Urn, "plan");
-        var replacePaths = plan.RequiresReplace.Select(PropertyPath.From);
-        return DiffCalculator.Build(model, oldInputs, news, changed, replacePaths, route.Resource.Definition.DeleteBeforeReplace);
+        var replacePaths = plan.RequiresReplace.Select(PropertyPath.From).ToList();
+        var drift = DiffCalculator.PlannedDrift(model, prior, plan.Planned, changed, request.IgnoreChanges);
+        return DiffCalculator.Build(model, oldInputs, news, changed, replacePaths, route.Resource.Definition.DeleteBeforeReplace, drift);
     }
 
     public override async Task<CreateResponse> Create(CreateRequest request, ServerCallContext context)

@@ -121,22 +121,42 @@ public sealed class UnlockLifecycleTests : IAsyncLifetime
             Assert.DoesNotContain(log.During(run, step), NodeConfig.IsMutating);
         }
 
-        // Drift by hand: the manager's drop-in removed. A refresh (new plugin process) shows the unit gone from `units`.
-        await node.ExecCheckedAsync($"rm {MgrDropIn} && systemctl daemon-reload");
+        // Drift by hand: the manager's drop-in removed and the library made world-writable. A refresh (new plugin process)
+        // shows the unit gone from `units` and the mode in `fileModes`; a diff with unchanged inputs shows both and the update repairs them.
+        await node.ExecCheckedAsync($"rm {MgrDropIn} && systemctl daemon-reload && chmod 0666 {Library}");
         var inputs = Inputs(migration: true);
         var run2 = await PulumiEngine.RunAsync(
         [
             Step("configure", ("args", NodeConfig.For(node))),
             U("read", ("id", NodeConfig.NodeName), ("properties", updated.DeepClone()), ("inputs", inputs.DeepClone())), // 1 drift
-            On(Unlock, "imported", "read", ("id", NodeConfig.NodeName), ("import", true)),                              // 2 import
-            U("delete"),                                                                                                  // 3
+            U("diff", ("news", inputs.DeepClone())),                                                                     // 2 the plan repairs it
+            U("update", ("news", inputs.DeepClone())),                                                                   // 3
+            U("diff", ("news", inputs.DeepClone())),                                                                     // 4 converged
+            On(Unlock, "imported", "read", ("id", NodeConfig.NodeName), ("import", true)),                              // 5 import
+            U("delete"),                                                                                                  // 6
         ], timeout: TimeSpan.FromMinutes(4));
 
         var drifted = run2.Ok(1)["properties"]!.AsObject();
         Assert.Equal(["nvidia-vgpud.service"], Names(drifted["units"]));
         Assert.Equal(sha, drifted["installedLibrarySha256"]!.GetValue<string>());
 
-        var imported = run2.Ok(2);
+        // no input changed, but the node drifted: the diff says so (an output, not an input) and the update repairs it
+        var repair = run2.Ok(2);
+        Assert.Equal("DIFF_SOME", repair["changes"]!.GetValue<string>());
+        Assert.Contains("units", Names(repair["diffs"]));
+        Assert.Contains("fileModes", Names(repair["diffs"])); // the library made world-writable by hand
+        Assert.Equal("0666 root:root", drifted["fileModes"]![Library]!.GetValue<string>());
+        Assert.Equal("0755 root:root", run2.Ok(3)["properties"]!["fileModes"]![Library]!.GetValue<string>());
+        Assert.False(repair["detailedDiff"]!["units"]!["inputDiff"]?.GetValue<bool>() ?? false);
+        Assert.Empty(repair["replaces"]!.AsArray());
+        Assert.Equal(["nvidia-vgpud.service", "nvidia-vgpu-mgr.service"], Names(run2.Ok(3)["properties"]!["units"]));
+        var log2 = await node.ReadCommandLogAsync();
+        Assert.Contains(log2.During(run2, 3), e => NodeConfig.IsMutating(e) && e.Text.Contains(MgrDropIn, StringComparison.Ordinal)); // the removed drop-in written back
+        Assert.DoesNotContain(log2.During(run2, 2), NodeConfig.IsMutating);
+        Assert.DoesNotContain(log2.During(run2, 4), NodeConfig.IsMutating);
+        Assert.Equal("DIFF_NONE", run2.Ok(4)["changes"]!.GetValue<string>());
+
+        var imported = run2.Ok(5);
         Assert.Equal(NodeConfig.NodeName, imported["id"]!.GetValue<string>());
         var importedInputs = imported["inputs"]!.AsObject();
         Assert.Equal(sha, importedInputs["librarySha256"]!.GetValue<string>());
@@ -144,7 +164,7 @@ public sealed class UnlockLifecycleTests : IAsyncLifetime
         Assert.True(importedInputs["unlockMigration"]!.GetValue<bool>());
         Assert.False(importedInputs.ContainsKey("installedLibrarySha256"), "outputs are not inputs");
 
-        run2.Ok(3);
+        run2.Ok(6);
         foreach (var path in new[] { Library, VgpudDropIn, MgrDropIn, UnlockConfig, "/opt/vgpu_unlock-rs" })
         {
             Assert.False((await node.ExecAsync($"test -e {path}")).Succeeded, $"{path} is left on the node");

@@ -33,6 +33,10 @@ public sealed class RebootTests
                 refused = true;
                 break;
             }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+            {
+                // sshd was still closing its listener: the connection was accepted and reset; the refusal comes next
+            }
 
             await Task.Delay(50);
         }

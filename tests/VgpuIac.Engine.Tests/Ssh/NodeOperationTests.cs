@@ -14,13 +14,9 @@ namespace VgpuIac.Engine.Tests.Ssh;
 /// </summary>
 public sealed class NodeOperationTests
 {
-    private static readonly SshTransportOptions FastOptions = new()
-    {
-        InitialRetryDelay = TimeSpan.FromMilliseconds(100),
-        MaxRetryDelay = TimeSpan.FromMilliseconds(500),
-    };
+    private static readonly SshTransportOptions FastOptions = SimulatedNodeSettings.FastTransport;
 
-    private static CancellationToken Timeout(int seconds = 90) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
+    private static CancellationToken Timeout(int seconds = 90) => SimulatedNodeSettings.Deadline(seconds);
 
     private static NodeSettings Settings(SimulatedNode node) => SimulatedNodeSettings.For(node);
 

@@ -11,14 +11,9 @@ namespace VgpuIac.Engine.Tests.Ssh;
 /// <summary>The transport against the simulated PVE node: its real reboot, fault injection and command log.</summary>
 public sealed class SimulatedNodeTransportTests
 {
-    private static readonly SshTransportOptions FastOptions = new()
-    {
-        InitialRetryDelay = TimeSpan.FromMilliseconds(100),
-        MaxRetryDelay = TimeSpan.FromMilliseconds(500),
-        RebootPollInterval = TimeSpan.FromMilliseconds(200),
-    };
+    private static readonly SshTransportOptions FastOptions = SimulatedNodeSettings.FastTransport;
 
-    private static CancellationToken Timeout(int seconds = 90) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
+    private static CancellationToken Timeout(int seconds = 90) => SimulatedNodeSettings.Deadline(seconds);
 
     private static NodeSettings Settings(SimulatedNode node) => SimulatedNodeSettings.For(node);
 

@@ -11,6 +11,7 @@ if ! command -v go >/dev/null || [ ! -d /usr/share/gocode/src/github.com/hashico
   exit 0
 fi
 mkdir -p "$out"
+out=$(cd "$out" && pwd) # absolute: go refuses a relative GOCACHE
 export GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= GOCACHE=${GOCACHE:-$out/.gocache} CGO_ENABLED=0
 (cd "$here/provider" && go build -trimpath -o "$out/terraform-provider-gobaseline" .)
 (cd "$here/client" && go build -trimpath -o "$out/goplugin-client" .)

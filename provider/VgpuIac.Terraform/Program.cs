@@ -7,11 +7,12 @@ using VgpuIac.Terraform.Schemas;
 using VgpuIac.Terraform.Service;
 
 // Composition root: the engine's catalog and its SSH node configuration plugged into the Terraform door.
+StartupTrace.Begin();
 SystemTrustStore.Detach();
-var catalog = new TerraformCatalog(EngineCatalog.Provider, EngineCatalog.Resources, EngineCatalog.DataSources);
+static TerraformCatalog Catalog() => new(EngineCatalog.Provider, EngineCatalog.Resources, EngineCatalog.DataSources);
 if (args is ["docs", ..])
 {
-    return await DocsCommand.RunAsync(catalog, args[1..], Console.Out, Console.Error);
+    return await DocsCommand.RunAsync(Catalog(), args[1..], Console.Out, Console.Error);
 }
 
 var configurator = new ProviderConfigurator
@@ -23,4 +24,6 @@ var configurator = new ProviderConfigurator
         return new NodeConnection(settings is null ? null : new SshNodeResolver(settings, log), diagnostics);
     },
 };
-return await PluginHost.RunAsync(catalog, configurator, debug: args is ["-debug" or "--debug", ..]);
+
+// The catalog is built on the host's thread, beside the certificates and the handshake line (PluginHost).
+return await PluginHost.RunAsync(Catalog, configurator, debug: args is ["-debug" or "--debug", ..]);

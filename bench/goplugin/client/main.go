@@ -7,6 +7,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"io/ioutil"
 	"os"
 	"os/exec"
@@ -36,8 +37,13 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
+	trace := os.Getenv("GOPLUGIN_CLIENT_TRACE") == "1"
 	for i := 0; i < runs; i++ {
 		cmd := exec.Command(os.Args[2], os.Args[3:]...)
+		var stderr io.Writer = ioutil.Discard
+		if trace {
+			stderr = os.Stderr
+		}
 		client := plugin.NewClient(&plugin.ClientConfig{
 			HandshakeConfig: plugin.HandshakeConfig{
 				ProtocolVersion:  6,
@@ -50,21 +56,33 @@ func main() {
 			AutoMTLS:         true,
 			Managed:          false,
 			Logger:           hclog.New(&hclog.LoggerOptions{Output: ioutil.Discard, Level: hclog.Error}),
-			Stderr:           ioutil.Discard,
+			Stderr:           stderr,
 		})
 		t0 := time.Now()
+		if trace {
+			fmt.Fprintf(os.Stderr, "client-trace exec wall=%d\n", t0.UnixMicro())
+		}
 		if _, err := client.Start(); err != nil {
 			fmt.Fprintln(os.Stderr, "start:", err)
 			client.Kill()
 			os.Exit(1)
 		}
 		t1 := time.Now()
-		if _, err := client.Client(); err != nil {
+		protocol, err := client.Client()
+		if err != nil {
 			fmt.Fprintln(os.Stderr, "connect:", err)
 			client.Kill()
 			os.Exit(1)
 		}
+		if err := protocol.Ping(); err != nil {
+			fmt.Fprintln(os.Stderr, "first rpc:", err)
+			client.Kill()
+			os.Exit(1)
+		}
 		t2 := time.Now()
+		if trace {
+			fmt.Fprintf(os.Stderr, "client-trace handshake +%.2f rpc +%.2f\n", float64(t1.Sub(t0).Microseconds())/1000, float64(t2.Sub(t0).Microseconds())/1000)
+		}
 		client.Kill()
 		t3 := time.Now()
 		graceful := 1

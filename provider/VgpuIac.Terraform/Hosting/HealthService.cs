@@ -7,8 +7,11 @@ namespace VgpuIac.Terraform.Hosting;
 /// <summary>The gRPC health service go-plugin expects: "plugin" (and the server as a whole) are SERVING.</summary>
 public sealed class HealthService(IHostApplicationLifetime lifetime) : Health.HealthBase
 {
-    public override Task<HealthCheckResponse> Check(HealthCheckRequest request, ServerCallContext context) =>
-        Task.FromResult(new HealthCheckResponse { Status = StatusOf(request.Service) });
+    public override Task<HealthCheckResponse> Check(HealthCheckRequest request, ServerCallContext context)
+    {
+        StartupTrace.Mark("health check");
+        return Task.FromResult(new HealthCheckResponse { Status = StatusOf(request.Service) });
+    }
 
     public override async Task Watch(HealthCheckRequest request, IServerStreamWriter<HealthCheckResponse> responseStream, ServerCallContext context)
     {

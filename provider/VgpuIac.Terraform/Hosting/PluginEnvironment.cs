@@ -1,5 +1,3 @@
-using System.Security.Cryptography.X509Certificates;
-
 namespace VgpuIac.Terraform.Hosting;
 
 /// <summary>What go-plugin tells the plugin through environment variables.</summary>
@@ -11,20 +9,24 @@ public sealed record PluginEnvironment
 
     public bool HasMagicCookie { get; init; }
 
-    /// <summary>Terraform's client certificate (AutoMTLS); null means serve plaintext h2c.</summary>
-    public X509Certificate2? ClientCertificate { get; init; }
+    /// <summary>
+    /// Terraform's client certificate (AutoMTLS) as PEM, parsed by <see cref="TransportCertificates.Create"/> (which loads
+    /// OpenSSL, so not here); null means serve plaintext h2c.
+    /// </summary>
+    public string? ClientCertificatePem { get; init; }
 
     /// <summary>False when the client lists protocol versions and 6 is not among them.</summary>
     public bool SupportsProtocol6 { get; init; } = true;
 
     public static PluginEnvironment Read(Func<string, string?> getVariable)
     {
+        ArgumentNullException.ThrowIfNull(getVariable);
         var versions = getVariable("PLUGIN_PROTOCOL_VERSIONS");
         var pem = getVariable("PLUGIN_CLIENT_CERT");
         return new PluginEnvironment
         {
             HasMagicCookie = getVariable(MagicCookieKey) == MagicCookieValue,
-            ClientCertificate = string.IsNullOrWhiteSpace(pem) ? null : X509Certificate2.CreateFromPem(pem),
+            ClientCertificatePem = string.IsNullOrWhiteSpace(pem) ? null : pem,
             SupportsProtocol6 = string.IsNullOrWhiteSpace(versions)
                 || versions.Split(',', StringSplitOptions.TrimEntries).Contains(ProtocolVersion.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         };

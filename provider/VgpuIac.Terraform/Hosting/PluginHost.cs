@@ -1,15 +1,12 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Net;
+using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Grpc.AspNetCore.Server.Model;
-using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -25,6 +22,12 @@ namespace VgpuIac.Terraform.Hosting;
 /// client certificate pinned, or h2c when Terraform disabled TLS), prints the handshake line and then keeps
 /// stdout silent. Also the <c>-debug</c> mode that prints TF_REATTACH_PROVIDERS.
 /// </summary>
+/// <remarks>
+/// Start-up is two threads: this one binds the listening socket, makes the certificates (OpenSSL's load, ECDSA key, the
+/// self-signed certificate) and prints the handshake line as soon as the port and the certificate are known; another builds
+/// the catalog and the host (DI, Kestrel, gRPC endpoints). Kestrel then serves the socket that was already listening, so a
+/// client that connects right after the handshake waits in the kernel's accept queue until Kestrel accepts; nothing is lost.
+/// </remarks>
 public static class PluginHost
 {
     public const string NotAPluginMessage =
@@ -33,86 +36,137 @@ public static class PluginHost
         "plugins automatically. To debug the provider, run it with -debug.\n";
 
     private const int MaxMessageSize = 256 * 1024 * 1024;
+    private const int ListenBacklog = 512;
 
-    public static async Task<int> RunAsync(TerraformCatalog catalog, ProviderConfigurator configurator, bool debug, CancellationToken cancellationToken = default)
+    public static async Task<int> RunAsync(Func<TerraformCatalog> catalog, ProviderConfigurator configurator, bool debug, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(catalog);
         var stdout = Console.Out;
         var stderr = Console.Error;
-        var environment = PluginEnvironment.Read(Environment.GetEnvironmentVariable);
-        if (!debug && !environment.HasMagicCookie)
+        var variables = PluginEnvironment.Read(Environment.GetEnvironmentVariable);
+        if (!debug && !variables.HasMagicCookie)
         {
             await stderr.WriteAsync(NotAPluginMessage).ConfigureAwait(false);
             return 1;
         }
 
-        if (!environment.SupportsProtocol6)
+        if (!variables.SupportsProtocol6)
         {
             await stderr.WriteAsync("terraform-provider-vgpu speaks plugin protocol 6 only; this Terraform does not offer it. Use Terraform 1.0 or later.\n").ConfigureAwait(false);
             return 1;
         }
 
         var log = new HclogLog(stderr, debug ? LogLevel.Debug : HclogLevel.FromEnvironment(Environment.GetEnvironmentVariable));
-        var clientCertificate = debug ? null : environment.ClientCertificate;
-        using var serverCertificate = clientCertificate is null ? null : ServerCertificate.Create(TimeProvider.System);
+        using var listener = Listen();
+        var endpoint = (IPEndPoint)listener.LocalEndPoint!;
+        StartupTrace.Mark("listening");
         await using var session = new ProviderSession();
-        var app = Build(catalog, configurator, session, log, clientCertificate, serverCertificate);
-        await using (app.ConfigureAwait(false))
+        var certificates = new TaskCompletionSource<TransportCertificates>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var building = Task.Factory.StartNew(
+            () => Build(catalog(), configurator, session, log, listener, certificates.Task),
+            cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+        TransportCertificates transport;
+        try
         {
-            using var ignoreInterrupt = debug ? null : PosixSignalRegistration.Create(PosixSignal.SIGINT, static c => c.Cancel = true);
-            await app.StartAsync(cancellationToken).ConfigureAwait(false);
-            var endpoint = BoundEndpoint(app);
-            if (debug)
+            transport = TransportCertificates.Create(debug ? null : variables.ClientCertificatePem);
+            certificates.SetResult(transport);
+        }
+        catch (Exception e)
+        {
+            certificates.SetException(e);
+            throw;
+        }
+
+        using (transport)
+        {
+            StartupTrace.Mark("certificates");
+            if (!debug)
             {
-                await stdout.WriteAsync(ReattachConfig.Instructions(endpoint, Environment.ProcessId)).ConfigureAwait(false);
-                await stdout.FlushAsync(cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                await stdout.WriteAsync(HandshakeLine.Format(endpoint, serverCertificate is null ? null : ServerCertificate.ToHandshakeField(serverCertificate)) + "\n").ConfigureAwait(false);
+                await stdout.WriteAsync(HandshakeLine.Format(endpoint, transport.Server is null ? null : ServerCertificate.ToHandshakeField(transport.Server)) + "\n").ConfigureAwait(false);
                 await stdout.FlushAsync(cancellationToken).ConfigureAwait(false);
                 Console.SetOut(stderr);
+                StartupTrace.Mark("handshake");
             }
 
-            if (serverCertificate is null)
+            var app = await building.ConfigureAwait(false);
+            await using (app.ConfigureAwait(false))
             {
-                log.Write(LogLevel.Warn, PlaintextWarning(debug), [KeyValuePair.Create<string, object?>("address", endpoint.ToString())]);
-            }
+                using var ignoreInterrupt = debug ? null : PosixSignalRegistration.Create(PosixSignal.SIGINT, static c => c.Cancel = true);
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+                StartupTrace.Mark("started");
+                if (debug)
+                {
+                    await stdout.WriteAsync(ReattachConfig.Instructions(endpoint, Environment.ProcessId)).ConfigureAwait(false);
+                    await stdout.FlushAsync(cancellationToken).ConfigureAwait(false);
+                }
 
-            log.Write(LogLevel.Debug, "plugin server started", [
-                KeyValuePair.Create<string, object?>("address", endpoint.ToString()),
-                KeyValuePair.Create<string, object?>("tls", serverCertificate is not null),
-                KeyValuePair.Create<string, object?>("tf_proto_version", "6")]);
-            await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
-            log.Write(LogLevel.Debug, "plugin server stopping");
-            using var stopBudget = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-            await app.StopAsync(stopBudget.Token).ConfigureAwait(false);
+                if (transport.Server is null)
+                {
+                    log.Write(LogLevel.Warn, PlaintextWarning(debug), [KeyValuePair.Create<string, object?>("address", endpoint.ToString())]);
+                }
+
+                log.Write(LogLevel.Debug, "plugin server started", [
+                    KeyValuePair.Create<string, object?>("address", endpoint.ToString()),
+                    KeyValuePair.Create<string, object?>("tls", transport.Server is not null),
+                    KeyValuePair.Create<string, object?>("tf_proto_version", "6")]);
+                await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+                log.Write(LogLevel.Debug, "plugin server stopping");
+                using var stopBudget = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+                await app.StopAsync(stopBudget.Token).ConfigureAwait(false);
+            }
         }
 
         return 0;
     }
 
+    /// <summary>A TCP socket listening on 127.0.0.1 at a free port; Kestrel serves it (<c>ListenHandle</c>) once the host is built.</summary>
+    private static Socket Listen()
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            socket.Listen(ListenBacklog);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
     private static WebApplication Build(
         TerraformCatalog catalog, ProviderConfigurator configurator, ProviderSession session, HclogLog log,
-        X509Certificate2? clientCertificate, X509Certificate2? serverCertificate)
+        Socket listener, Task<TransportCertificates> certificates)
     {
+        StartupTrace.Mark("catalog");
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "terraform-provider-vgpu" });
+        StartupTrace.Mark("builder");
         builder.WebHost.UseKestrelCore();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = null;
-            kestrel.Listen(IPAddress.Loopback, 0, listen =>
+            kestrel.ListenHandle((ulong)listener.Handle, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;
-                if (serverCertificate is not null && clientCertificate is not null)
+
+                // Kestrel reads its options when it starts, after the handshake line: the certificates are made by then.
+                var transport = certificates.GetAwaiter().GetResult();
+                if (transport is { Server: { } serverCertificate, Pinned: { } pinned })
                 {
-                    var pinned = new PinnedClientCertificate(clientCertificate);
                     listen.UseHttps(new HttpsConnectionAdapterOptions
                     {
                         ServerCertificate = serverCertificate,
                         ClientCertificateMode = ClientCertificateMode.RequireCertificate,
                         CheckCertificateRevocation = false,
-                        ClientCertificateValidation = (presented, _, _) => pinned.Accepts(presented),
+                        ClientCertificateValidation = (presented, _, _) =>
+                        {
+                            StartupTrace.Mark("client certificate");
+                            return pinned.Accepts(presented);
+                        },
                     });
                 }
             });
@@ -131,37 +185,25 @@ public static class PluginHost
         builder.Services.AddSingleton(log);
         builder.Services.AddSingleton(TimeProvider.System);
 
-        // The services are singletons bound by their generated BindService, not found and bound by reflection.
+        // One service type for all four gRPC services, its methods added with their concrete types (see PluginServices).
         builder.Services.RemoveAll(typeof(IServiceMethodProvider<>));
-        Bind<ProviderService>(builder.Services, Protocol.Provider.BindService);
-        Bind<ControllerService>(builder.Services, Protocol.GoPlugin.GRPCController.BindService);
-        Bind<StdioService>(builder.Services, Protocol.GoPlugin.GRPCStdio.BindService);
-        Bind<HealthService>(builder.Services, Protocol.Health.Health.BindService);
+        builder.Services.AddSingleton<ProviderService>();
+        builder.Services.AddSingleton<ControllerService>();
+        builder.Services.AddSingleton<StdioService>();
+        builder.Services.AddSingleton<HealthService>();
+        builder.Services.AddSingleton<PluginServices>();
+        builder.Services.AddSingleton<IServiceMethodProvider<PluginServices>, PluginMethods>();
+        StartupTrace.Mark("services");
 
         var app = builder.Build();
-        app.MapGrpcService<ProviderService>();
-        app.MapGrpcService<ControllerService>();
-        app.MapGrpcService<StdioService>();
-        app.MapGrpcService<HealthService>();
+        StartupTrace.Mark("built");
+        app.MapGrpcService<PluginServices>();
+        StartupTrace.Mark("mapped");
         return app;
-    }
-
-    private static void Bind<[DynamicallyAccessedMembers(DirectServiceMethods<object>.Annotation)] TService>(IServiceCollection services, Action<ServiceBinderBase, TService> bindService)
-        where TService : class
-    {
-        services.AddSingleton<TService>();
-        services.AddSingleton<IServiceMethodProvider<TService>>(p => new DirectServiceMethods<TService>(p.GetRequiredService<TService>(), bindService));
     }
 
     /// <summary>The warning printed when the transport is not encrypted (debug mode, or Terraform sent no client certificate).</summary>
     public static string PlaintextWarning(bool debug) => debug
         ? "serving plaintext gRPC (debug mode): any local process that connects to this port can drive the provider while it runs"
         : "serving plaintext gRPC: Terraform passed no client certificate (PLUGIN_CLIENT_CERT), so TLS is off and any local process that connects to this port can drive the provider; Terraform turns AutoMTLS off only when asked to (TF_DISABLE_PLUGIN_TLS)";
-
-    private static IPEndPoint BoundEndpoint(WebApplication app)
-    {
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var uri = new Uri(address);
-        return new IPEndPoint(IPAddress.Loopback, uri.Port);
-    }
 }

@@ -52,11 +52,18 @@ first_line_us() { # env-assignments... -- command... : microseconds from fork to
   kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
 }
 TF_ENV=(TF_PLUGIN_MAGIC_COOKIE=d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2 "PLUGIN_CLIENT_CERT=$(cat "$WORK/client.crt")" PLUGIN_PROTOCOL_VERSIONS=6)
-provider_us=(); floor_us=(); pulumi_us=()
+# the Pulumi plugin prints its port once its socket listens and builds its host after: pulumi-client (bench/goplugin) also
+# times exec to the first RPC answered (GetPluginInfo)
+PULUMI_CLIENT=$ROOT/artifacts/bench-go/pulumi-client
+provider_us=(); floor_us=(); pulumi_us=(); pulumi_rpc_us=()
 for _ in $(seq 1 "$RUNS"); do
   provider_us+=("$(first_line_us "${TF_ENV[@]}" "$PROVIDER")")
   floor_us+=("$(first_line_us "${TF_ENV[@]}" "$FLOOR")")
-  [ -x "$PULUMI_PLUGIN" ] && pulumi_us+=("$(first_line_us PULUMI_DEBUG_NONE=1 "$PULUMI_PLUGIN" 127.0.0.1:1)")
+  if [ -x "$PULUMI_PLUGIN" ] && [ -x "$PULUMI_CLIENT" ]; then
+    read -r a b <<< "$(PULUMI_DEBUG_NONE=1 "$PULUMI_CLIENT" 1 "$PULUMI_PLUGIN" 127.0.0.1:1)"; pulumi_us+=("$a"); pulumi_rpc_us+=("$b")
+  elif [ -x "$PULUMI_PLUGIN" ]; then
+    pulumi_us+=("$(first_line_us PULUMI_DEBUG_NONE=1 "$PULUMI_PLUGIN" 127.0.0.1:1)")
+  fi
 done
 # The same launches through HashiCorp's go-plugin client (AutoMTLS, protocol 6, as Terraform starts a provider), VgpuIac
 # and a minimal Go provider built on go-plugin interleaved: exec -> handshake parsed, and Kill (GRPCController.Shutdown,
@@ -78,6 +85,7 @@ fi
   row "terraform-provider-vgpu (Native AOT, mTLS)" "${provider_us[@]}"
   row "minimal .NET program, Native AOT, prints one line (floor)" "${floor_us[@]}"
   [ ${#pulumi_us[@]} -gt 0 ] && row "pulumi-resource-vgpu (Native AOT) to port line" "${pulumi_us[@]}"
+  [ ${#pulumi_rpc_us[@]} -gt 0 ] && row "pulumi-resource-vgpu (Native AOT) to first RPC answered (GetPluginInfo)" "${pulumi_rpc_us[@]}"
   echo
   echo "Provider / floor: **$(ratio "$(median "${provider_us[@]}")" "$(median "${floor_us[@]}")")x**"
   echo

@@ -15,3 +15,4 @@ out=$(cd "$out" && pwd) # absolute: go refuses a relative GOCACHE
 export GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= GOCACHE=${GOCACHE:-$out/.gocache} CGO_ENABLED=0
 (cd "$here/provider" && go build -trimpath -o "$out/terraform-provider-gobaseline" .)
 (cd "$here/client" && go build -trimpath -o "$out/goplugin-client" .)
+(cd "$here/pulumiclient" && go build -trimpath -o "$out/pulumi-client" .)

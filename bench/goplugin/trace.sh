@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Where a provider's start-up goes: launches BINARY RUNS times through the go-plugin client (as Terraform does) with
 # VGPUIAC_STARTUP_TRACE=1 and prints, per start-up mark the provider writes (Hosting/StartupTrace.cs), the median
-# milliseconds from exec, then the client's own exec -> handshake parsed and exec -> first RPC answered.
+# milliseconds from exec, then the client's own exec -> handshake parsed, exec -> first RPC answered, Kill (Shutdown) and
+# the process's exit as the client saw it.
 # usage: trace.sh RUNS BINARY [CLIENT]   (CLIENT defaults to artifacts/bench-go/goplugin-client)
 set -euo pipefail
 runs=${1:?usage: trace.sh RUNS BINARY [CLIENT]}; binary=${2:?usage: trace.sh RUNS BINARY [CLIENT]}
@@ -11,6 +12,7 @@ for _ in $(seq 1 "$runs"); do
 done | awk '
   /client-trace exec wall=/ { sub(/.*wall=/, ""); t0 = $1; run++; next }
   /client-trace handshake/ { add("= handshake parsed (client)", substr($3, 2) + 0); add("= first RPC answered (client)", substr($5, 2) + 0); next }
+  /client-trace kill/ { add("= Kill: Shutdown sent (client)", substr($3, 2) + 0); add("= process exited (client)", substr($5, 2) + 0); next }
   /startup-trace / { for (i = 1; i <= NF; i++) if ($i ~ /^wall=/) { w = substr($i, 6) } ; name = $0; sub(/.*startup-trace /, "", name); sub(/ \+[0-9.]+ wall=.*/, "", name);
                      if (!(name SUBSEP run in seen)) { seen[name, run] = 1; add(name, (w - t0) / 1000) } }
   function add(k, v) { if (!(k in n)) order[++keys] = k; vals[k, ++n[k]] = v }

@@ -26,4 +26,6 @@ var configurator = new ProviderConfigurator
 };
 
 // The catalog is built on the host's thread, beside the certificates and the handshake line (PluginHost).
-return await PluginHost.RunAsync(Catalog, configurator, debug: args is ["-debug" or "--debug", ..]);
+var exitCode = await PluginHost.RunAsync(Catalog, configurator, debug: args is ["-debug" or "--debug", ..]);
+StartupTrace.Mark("exit");
+return exitCode;

@@ -85,6 +85,9 @@ func main() {
 		}
 		client.Kill()
 		t3 := time.Now()
+		if trace {
+			fmt.Fprintf(os.Stderr, "client-trace kill +%.2f exited +%.2f\n", float64(t2.Sub(t0).Microseconds())/1000, float64(t3.Sub(t0).Microseconds())/1000)
+		}
 		graceful := 1
 		if cmd.ProcessState == nil || !cmd.ProcessState.Exited() {
 			graceful = 0

@@ -11,6 +11,7 @@ public sealed class ControllerService(IHostApplicationLifetime lifetime) : GRPCC
     public override Task<Empty> Shutdown(Empty request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        StartupTrace.Mark("shutdown");
         if (context.GetHttpContext() is { } http)
         {
             http.Response.OnCompleted(() =>

@@ -111,10 +111,14 @@ public static class PluginHost
                     KeyValuePair.Create<string, object?>("tls", transport.Server is not null),
                     KeyValuePair.Create<string, object?>("tf_proto_version", "6")]);
                 await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+                StartupTrace.Mark("stopping");
                 log.Write(LogLevel.Debug, "plugin server stopping");
                 using var stopBudget = new CancellationTokenSource(TimeSpan.FromSeconds(1));
                 await app.StopAsync(stopBudget.Token).ConfigureAwait(false);
+                StartupTrace.Mark("stopped");
             }
+
+            StartupTrace.Mark("host disposed");
         }
 
         return 0;

@@ -10,7 +10,7 @@ if ! command -v go >/dev/null || [ ! -d /usr/share/gocode/src/github.com/hashico
   echo "bench/goplugin: Go baseline not built (apt-get install golang-go golang-github-hashicorp-go-plugin-dev golang-google-grpc-dev)" >&2
   exit 0
 fi
-mkdir -p "$out"
+mkdir -p "$out"; out=$(cd "$out" && pwd)
 export GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= GOCACHE=${GOCACHE:-$out/.gocache} CGO_ENABLED=0
 (cd "$here/provider" && go build -trimpath -o "$out/terraform-provider-gobaseline" .)
 (cd "$here/client" && go build -trimpath -o "$out/goplugin-client" .)

@@ -11,7 +11,7 @@ namespace VgpuIac.Engine.Host;
 public static class NodeFactsProbe
 {
     /// <summary>Bumped when the script's output changes shape.</summary>
-    public const int ScriptVersion = 2;
+    public const int ScriptVersion = 3;
 
     /// <summary>Where VgpuIac marks that a change waits for a reboot. In /run, so the reboot itself clears it.</summary>
     public const string RebootMarkerPath = "/run/vgpu-iac/reboot-required";
@@ -80,6 +80,8 @@ public static class NodeFactsProbe
         dmesg_iommu() { dmesg 2>/dev/null | grep -E 'DMAR|IOMMU|AMD-Vi' | head -n 20; }
         lib_sha() { [ -r /opt/vgpu_unlock-rs/target/release/libvgpu_unlock_rs.so ] && sha256sum /opt/vgpu_unlock-rs/target/release/libvgpu_unlock_rs.so; }
         unit() { systemctl show -p LoadState -p ActiveState -p SubState -p UnitFileState -p Environment -p DropInPaths "$1"; }
+        """ + "\n" + VmSnapshotProbe.Function + """
+
         echo "### probe rc=0"
         echo "version=1"
         sec hostname hostname
@@ -112,7 +114,8 @@ public static class NodeFactsProbe
         sec unit-vgpu-mgr unit nvidia-vgpu-mgr.service
         sec2 mdev-types mdevctl types --dumpjson
         sec mdev-devices mdev_devices
-        sec qm-list qm list
+        qmlist=$(qm list 2>/dev/null); qmrc=$?
+        printf '### qm-list rc=%d\n' "$qmrc"; [ -n "$qmlist" ] && printf '%s\n' "$qmlist"
         sec vm-hostpci vm_hostpci
         sec reboot-markers reboot_markers
         fileb64 dropin-vgpud /etc/systemd/system/nvidia-vgpud.service.d/vgpu_unlock.conf
@@ -120,6 +123,8 @@ public static class NodeFactsProbe
         fileb64 unlock-config /etc/vgpu_unlock/config.toml
         sec unlock-library lib_sha
         fileb64 profile-override /etc/vgpu_unlock/profile_override.toml
+        echo "### vm-snapshot rc=0"
+        vm_snapshot "$qmrc" "$qmlist"
         echo "### end rc=0"
         """;
 
@@ -127,7 +132,14 @@ public static class NodeFactsProbe
     public static RemoteCommand Command { get; } = RemoteCommand.Script(Script).WithTimeout(TimeSpan.FromSeconds(60));
 
     /// <summary>Runs the probe on <paramref name="shell"/> (one round trip) and parses the output.</summary>
-    public static async Task<NodeFacts> RunAsync(IRemoteShell shell, CancellationToken cancellationToken)
+    public static async Task<NodeFacts> RunAsync(IRemoteShell shell, CancellationToken cancellationToken) =>
+        (await RunWithSnapshotAsync(shell, cancellationToken).ConfigureAwait(false)).Facts;
+
+    /// <summary>
+    /// Runs the probe (one round trip) and parses both what it says about the node and its VM snapshot section
+    /// (<see cref="VmSnapshotProbe.Function"/>); the snapshot is null when that section is missing or was cut.
+    /// </summary>
+    public static async Task<(NodeFacts Facts, VmSnapshot? Snapshot)> RunWithSnapshotAsync(IRemoteShell shell, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(shell);
         var result = await shell.RunAsync(Command, cancellationToken).ConfigureAwait(false);
@@ -137,7 +149,24 @@ public static class NodeFactsProbe
             facts = facts with { ProbeWarnings = facts.ProbeWarnings.Add($"probe exited with {result.ExitCode}: {Tail(result.StandardError)}") };
         }
 
-        return facts;
+        return (facts, result.Succeeded ? Snapshot(shell.NodeName, result.StandardOutput) : null);
+    }
+
+    /// <summary>The VM snapshot in the probe's output: the lines between <c>### vm-snapshot</c> and the next section; null unless complete.</summary>
+    public static VmSnapshot? Snapshot(string nodeName, string output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        const string Start = "\n### vm-snapshot rc=0\n";
+        var from = output.IndexOf(Start, StringComparison.Ordinal);
+        if (from < 0)
+        {
+            return null;
+        }
+
+        from += Start.Length;
+        var to = output.IndexOf("\n###", from - 1, StringComparison.Ordinal);
+        var snapshot = VmSnapshotProbe.Parse(nodeName, to < 0 ? output[from..] : output[from..(to + 1)]);
+        return snapshot.Complete ? snapshot : null;
     }
 
     private static string Tail(string text) => text.Length <= 400 ? text.Trim() : text[^400..].Trim();

@@ -82,13 +82,18 @@ public static class NodeFactsProbe
         unit() { systemctl show -p LoadState -p ActiveState -p SubState -p UnitFileState -p Environment -p DropInPaths "$1"; }
         """ + "\n" + VmSnapshotProbe.Function + """
 
+        # The slow tools (a Perl qm, nvidia-smi waiting on the driver, dpkg's database) run at once from the start;
+        # their sections are printed in place, when the probe reaches them.
+        exec 3< <(o=$(qm list 2>/dev/null); r=$?; printf '%s\n' "$r"; [ -n "$o" ] && printf '%s\n' "$o")
+        exec 4< <(sec2 nvidia-smi nvidia-smi --query-gpu=driver_version --format=csv,noheader; sec nvidia-smi-vgpu nvidia-smi vgpu -q)
+        exec 5< <(sec packages dpkg-query -W -f '${db:Status-Abbrev}\t${Package}\t${Version}\n' 'proxmox-kernel-*' 'pve-kernel-*' 'proxmox-headers-*' 'pve-headers-*' build-essential dkms mdevctl pve-nvidia-vgpu-helper)
         echo "### probe rc=0"
         echo "version=1"
         sec hostname hostname
         sec pveversion pveversion
         sec uname uname -r
         sec kernel-list proxmox-boot-tool kernel list
-        sec packages dpkg-query -W -f '${db:Status-Abbrev}\t${Package}\t${Version}\n' 'proxmox-kernel-*' 'pve-kernel-*' 'proxmox-headers-*' 'pve-headers-*' build-essential dkms mdevctl pve-nvidia-vgpu-helper
+        cat <&5
         sec proc-cmdline cat /proc/cmdline
         fileb64 etc-kernel-cmdline /etc/kernel/cmdline
         sec grub grep -E '^GRUB_CMDLINE_LINUX(_DEFAULT)?=' /etc/default/grub
@@ -103,8 +108,7 @@ public static class NodeFactsProbe
         sec sriov-types sriov_types
         sec nouveau-blacklist blacklist
         sec lsmod lsmod
-        sec2 nvidia-smi nvidia-smi --query-gpu=driver_version --format=csv,noheader
-        sec nvidia-smi-vgpu nvidia-smi vgpu -q
+        cat <&4
         sec module-version cat /sys/module/nvidia/version
         sec dkms dkms status
         sec driver-files driver_files
@@ -114,7 +118,7 @@ public static class NodeFactsProbe
         sec unit-vgpu-mgr unit nvidia-vgpu-mgr.service
         sec2 mdev-types mdevctl types --dumpjson
         sec mdev-devices mdev_devices
-        qmlist=$(qm list 2>/dev/null); qmrc=$?
+        { read -r qmrc; qmlist=$(cat); } <&3
         printf '### qm-list rc=%d\n' "$qmrc"; [ -n "$qmlist" ] && printf '%s\n' "$qmlist"
         sec vm-hostpci vm_hostpci
         sec reboot-markers reboot_markers

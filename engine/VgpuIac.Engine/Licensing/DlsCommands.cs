@@ -86,7 +86,8 @@ public static class DlsCommands
         umask 077
         rm -rf /run/vgpuiac-dls-staging-"$vmid".*
         staging=$(mktemp -d /run/vgpuiac-dls-staging-"$vmid".XXXXXX) || exit 20
-        trap 'rm -rf "$tmp" "$staging"' EXIT
+        # a Docker host's half-placed file (.NAME.vgpuiac-new in the cert folder) goes with the staging folder, whatever the exit
+        trap 'rm -rf "$tmp" "$staging"; [ "$mode" = lxc ] || rm -f "$certdir"/.*.vgpuiac-new' EXIT
         trap 'exit 129' HUP INT TERM
         tar -x -C "$staging" --no-same-owner -f - || { echo "unable to unpack the key files"; exit 20; }
         if [ "$mode" = lxc ]; then

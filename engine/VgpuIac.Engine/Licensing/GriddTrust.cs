@@ -50,7 +50,7 @@ internal static partial class GriddTrust
         """;
 
     /// <summary>True for a guest driver of vGPU 18.x or newer (570.x and later: Linux 570.x, Windows 572.x).</summary>
-    public static bool NeedsPatchedGridd(string? linuxDriverVersion) => Major(linuxDriverVersion) >= FirstPatchedMajor;
+    public static bool NeedsPatchedGridd(string? driverVersion) => Major(driverVersion) >= FirstPatchedMajor;
 
     /// <summary>The vGPU release a guest driver major version belongs to, for messages (Linux 570 / Windows 572 → 18.x; 580 → 19.x).</summary>
     public static string Release(string driverVersion) => Major(driverVersion) switch
@@ -262,8 +262,8 @@ internal static partial class GriddTrust
             "https://<dls_url>:<dls_port>/-/config/root-certificate) saved as root.pem:\n" +
             $"  1. copy {path} out of the guest to the Linux machine (keep the original as a backup)\n" +
             "  2. gridd-unlock-patcher -g nvxdapix.dll -c root.pem\n" +
-            "  3. in the guest, as an administrator, put the patched nvxdapix.dll in place with the patcher's windows-replace-nvxdapix.ps1 " +
-            "(it stops the NVIDIA Display Container LS service, replaces the DLL and starts the service again)\n" +
+            "  3. copy the patched nvxdapix.dll into the guest and, as an administrator, run the patcher's windows-replace-nvxdapix.ps1, which " +
+            "finds nvxdapix.dll in the DriverStore and replaces it (restart the guest if the NVIDIA Display Container LS service held the old one)\n" +
             "then apply again. Patch again after every guest driver update and after key_generation changes the server's root certificate; " +
             "some Windows driver builds cannot be patched (the patcher says \"Failed to find the hardcoded NLS certificates!\").";
     }

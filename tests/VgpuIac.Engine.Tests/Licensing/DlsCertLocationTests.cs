@@ -107,6 +107,30 @@ public sealed class DlsCertLocationTests
         Assert.Equal(before, await DlsNodeFiles.FingerprintAsync(ctx.Node, layer));
     }
 
+    [NodeFact]
+    public async Task On_a_docker_host_a_hand_made_server_in_its_own_folder_is_imported_and_destroy_leaves_that_folder_without_keys()
+    {
+        await using var ctx = await NodeContext.StartAsync();
+        var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
+        var port = LocalPorts.Free();
+        await ctx.Node.ExecCheckedAsync(
+            $"mkdir -p {SrvCert} && echo mine > /srv/dls/notes.txt && openssl req -x509 -nodes -days 3650 -newkey rsa:2048 -keyout {SrvCert}/webserver.key " +
+            $"-out {SrvCert}/webserver.crt -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null && " +
+            $"docker run --restart always -d --name fastapi-dls -e DLS_URL=127.0.0.1 -e DLS_PORT={port} -p {port}:443 -v {SrvCert}:/app/cert collinwebdesigns/fastapi-dls:2.0.3 >/dev/null && " +
+            $"end=$(( $(date +%s) + 90 )); until curl -sk --max-time 3 -o /dev/null https://127.0.0.1:{port}/-/health; do [ \"$(date +%s)\" -ge \"$end\" ] && exit 1; sleep 0.5; done");
+
+        var imported = (await dls.ImportAsync($"{NodeContext.NodeName}/docker")).State!;
+        Assert.Equal(DlsKeyMaterial.CertificateSha256(await ctx.Node.ExecCheckedAsync($"cat {SrvCert}/webserver.crt")), imported["certificate_sha256"].AsString());
+        Assert.StartsWith("key file modes: ", imported["status"].AsString(), StringComparison.Ordinal);
+        Assert.Equal(DlsNodeFiles.SigningKeyOfToken(imported["client_token"].AsString()), imported["signing_key_sha256"].AsString());
+
+        // destroy removes the container and the key files, not the user's folder and what else it holds
+        Assert.Empty((await dls.DeleteAsync(imported)).Diagnostics.Where(d => d.IsError));
+        Assert.Equal("mine", (await ctx.Node.ExecCheckedAsync("cat /srv/dls/notes.txt")).Trim());
+        Assert.Equal(string.Empty, (await ctx.Node.ExecCheckedAsync($"ls -A {SrvCert}")).Trim());
+        Assert.False((await ctx.Node.ExecAsync("docker inspect fastapi-dls")).Succeeded);
+    }
+
     [Fact]
     public void The_cert_volume_is_the_mount_at_the_containers_cert_path()
     {

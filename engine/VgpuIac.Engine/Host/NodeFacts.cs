@@ -67,7 +67,7 @@ public sealed record NodeFacts
     /// <summary>Why a reboot is pending (markers and derived facts); empty when none.</summary>
     public ImmutableArray<string> RebootReasons { get; init; } = [];
 
-    public UnlockFacts Unlock { get; init; } = new();
+    internal UnlockFacts Unlock { get; init; } = new();
 
     /// <summary>Probe sections that were missing or unreadable (the probe was cut short, a tool misbehaved).</summary>
     public ImmutableArray<string> ProbeWarnings { get; init; } = [];

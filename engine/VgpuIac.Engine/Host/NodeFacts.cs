@@ -7,7 +7,7 @@ namespace VgpuIac.Engine.Host;
 /// (read-only). Immutable; get it through <see cref="NodeFactsCache"/> so one operation probes once, and invalidate the
 /// cache after changing the node.
 /// </summary>
-public sealed record NodeFacts
+internal sealed record NodeFacts
 {
     /// <summary>The node's name in the provider configuration.</summary>
     public required string NodeName { get; init; }

@@ -11,7 +11,7 @@ namespace VgpuIac.Engine.Host;
 /// description can fake a line), one <c>qm list</c> (the only node tool it starts: one per node, whatever the number of
 /// VMs) and the live mdevs from sysfs; and a pure parser (<see cref="Parse"/>) into a <see cref="VmSnapshot"/>.
 /// </summary>
-public static class VmSnapshotProbe
+internal static class VmSnapshotProbe
 {
     /// <summary>The script (no arguments; read-only). Lines: <c>conf VMID BASE64</c>, <c>list RC BASE64</c>, <c>mdev UUID PARENT TYPE</c>.</summary>
     public const string Script = """

@@ -10,7 +10,7 @@ namespace VgpuIac.Engine.Licensing;
 /// ($1, $2, ...; never spliced into the text), secrets only on standard input. <c>run_in</c> runs a command in the LXC
 /// (<c>pct exec</c>) or on the Docker host. Mutating commands are marked so.
 /// </summary>
-public static class DlsCommands
+internal static class DlsCommands
 {
     public static readonly TimeSpan HealthWait = TimeSpan.FromSeconds(90);
 

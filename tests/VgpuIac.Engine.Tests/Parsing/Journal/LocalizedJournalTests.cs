@@ -73,6 +73,7 @@ public sealed class LocalizedJournalTests
         Assert.Equal(2, entries.Count);
         Assert.All(entries, e => Assert.StartsWith(Abmon["fr_FR"][month - 1] + " ", e.Timestamp, StringComparison.Ordinal));
         Assert.All(entries, e => Assert.Equal(month, e.Month));
+        Assert.All(entries, e => Assert.Equal("pve-sim", e.Host));
         Assert.Contains(VgpuManagerReasons.From(result.StandardOutput, null), r => r.Contains("not supported by vGPU", StringComparison.Ordinal));
 
         // the same journal read without the locale (a session that sends LANG=C) prints C months

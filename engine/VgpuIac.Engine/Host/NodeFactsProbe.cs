@@ -8,7 +8,7 @@ namespace VgpuIac.Engine.Host;
 /// pure parser (<see cref="NodeFactsParser"/>) that turns the text into <see cref="NodeFacts"/>.
 /// Missing tools yield rc=127 and empty sections, never a failure of the whole probe.
 /// </summary>
-public static class NodeFactsProbe
+internal static class NodeFactsProbe
 {
     /// <summary>Bumped when the script's output changes shape.</summary>
     public const int ScriptVersion = 3;

@@ -13,7 +13,7 @@ namespace VgpuIac.Engine.Host;
 /// read finishes for the others). A shell that is not an <see cref="ObservedRemoteShell"/> is read on every call.
 /// </summary>
 /// <typeparam name="T">The answer (one type per kind of read: the shell keeps one cached answer per type).</typeparam>
-public abstract class NodeReadCache<T>
+internal abstract class NodeReadCache<T>
     where T : class
 {
     protected NodeReadCache(TimeSpan ttl) => Ttl = ttl;

@@ -9,7 +9,7 @@ namespace VgpuIac.Engine.Host;
 /// (<see cref="ObservedRemoteShell.WhenQuietAsync"/>), then runs under no caller's token (a caller that gives up stops waiting; the
 /// others still get the answer). Failed reads and reads that overlapped a change are not kept.
 /// </summary>
-public sealed class NodeScopedRead<T>
+internal sealed class NodeScopedRead<T>
 {
     /// <summary>How long a read waits for changes in flight through the shell to end before it reads anyway.</summary>
     public static readonly TimeSpan QuietWait = TimeSpan.FromSeconds(2);

@@ -11,7 +11,7 @@ namespace VgpuIac.Engine.Host;
 /// description can fake a line), one <c>qm list</c> (the only node tool it starts: one per node, whatever the number of
 /// VMs) and the live mdevs from sysfs; and a pure parser (<see cref="Parse"/>) into a <see cref="VmSnapshot"/>.
 /// </summary>
-public static class VmSnapshotProbe
+internal static class VmSnapshotProbe
 {
     /// <summary>
     /// The bash function <c>vm_snapshot RC LISTING</c> that prints the snapshot's lines from a <c>qm list</c> already run

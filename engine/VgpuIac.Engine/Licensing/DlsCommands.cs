@@ -12,7 +12,7 @@ namespace VgpuIac.Engine.Licensing;
 /// <see cref="DlsLicenseServerSpec.CertDir"/>: VgpuIac's own folder, or the host folder a hand-made container mounts at its
 /// cert path (found by <see cref="DlsNodeState.CertSource"/>); it is the fourth argument of every script.
 /// </summary>
-public static class DlsCommands
+internal static class DlsCommands
 {
     public static readonly TimeSpan HealthWait = TimeSpan.FromSeconds(90);
 

@@ -5,7 +5,7 @@ using VgpuIac.Engine.Values;
 namespace VgpuIac.Engine.Licensing;
 
 /// <summary>Schema of <c>vgpu_dls_license_server</c>: a FastAPI-DLS licence server in Docker, in a new LXC or on an existing Docker host.</summary>
-public static class DlsLicenseServerDefinition
+internal static class DlsLicenseServerDefinition
 {
     /// <summary>The image VgpuIac documents and defaults to: FastAPI-DLS 2.0.3 pinned by digest (see <see cref="DlsImage.Default"/>).</summary>
     public const string DefaultImage = DlsImage.Default;

@@ -12,7 +12,7 @@ namespace VgpuIac.Engine.Licensing;
 /// <c>vgpu_dls_license_server</c>: plan, apply, read, import and delete a FastAPI-DLS instance. Decisions live in
 /// <see cref="DlsPlanner"/>, commands in <see cref="DlsCommands"/>, the mapping to state in <see cref="DlsStateMapping"/>.
 /// </summary>
-public sealed class DlsLicenseServerResource : IResource
+internal sealed class DlsLicenseServerResource : IResource
 {
     public ResourceDefinition Definition => DlsLicenseServerDefinition.Definition;
 

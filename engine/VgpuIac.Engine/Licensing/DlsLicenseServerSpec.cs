@@ -4,7 +4,7 @@ using VgpuIac.Engine.Values;
 namespace VgpuIac.Engine.Licensing;
 
 /// <summary>What the user asked for (known values only; planning handles unknowns before this is built).</summary>
-public sealed record DlsLicenseServerSpec
+internal sealed record DlsLicenseServerSpec
 {
     public const string ContainerName = "fastapi-dls";
     /// <summary>The cert volume VgpuIac makes (mounted at the container's <c>/app/cert</c>).</summary>

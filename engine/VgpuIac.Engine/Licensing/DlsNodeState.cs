@@ -9,7 +9,7 @@ namespace VgpuIac.Engine.Licensing;
 /// environment, restart policy, our label) and the public files of its cert volume (certificates, public keys, our
 /// key marker). Private keys are never read back.
 /// </summary>
-public sealed record DlsNodeState
+internal sealed record DlsNodeState
 {
     /// <summary>False when the LXC (or, on a Docker host, the Docker container) does not exist.</summary>
     public bool Exists { get; init; }

@@ -9,7 +9,7 @@ namespace VgpuIac.Engine.ProfileOverride;
 /// <see cref="Ttl"/> measured with the caller's <see cref="TimeProvider"/>. Apply and delete never use it: they read the
 /// file under the node lock, and forget the node's entry after writing.
 /// </summary>
-public sealed class ProfileOverrideFileCache
+internal sealed class ProfileOverrideFileCache
 {
     private readonly ConditionalWeakTable<IRemoteShell, Entry> _entries = [];
     private readonly Lock _lock = new();

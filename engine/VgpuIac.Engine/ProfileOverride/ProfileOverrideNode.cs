@@ -9,7 +9,7 @@ namespace VgpuIac.Engine.ProfileOverride;
 /// The node side of <c>vgpu_profile_override</c>: reading and atomically writing the file, resolving type names and finding
 /// VMs that must restart. Every command is a fixed script; names and ids reach it only as arguments.
 /// </summary>
-public static class ProfileOverrideNode
+internal static class ProfileOverrideNode
 {
     /// <summary>Prints <c>type-id TAB name</c> for every vGPU type of every GPU (mdev sysfs, and SR-IOV VFs' creatable types).</summary>
     public const string TypesScript = """

@@ -13,7 +13,7 @@ namespace VgpuIac.Engine.ProfileOverride;
 /// <c>vgpu_profile_override</c>: one section of <c>/etc/vgpu_unlock/profile_override.toml</c>. Every write is a
 /// read-modify-write inside the node-wide lock, touches only this section, and is followed by a read-back.
 /// </summary>
-public sealed class ProfileOverrideResource : IResource
+internal sealed class ProfileOverrideResource : IResource
 {
     private const string Thing = "vGPU profile override";
 

@@ -9,7 +9,7 @@ namespace VgpuIac.Engine.Unlock;
 /// instead of running it again. An entry lives for <see cref="Ttl"/> measured with the caller's <see cref="TimeProvider"/>;
 /// apply and destroy never use it (they probe fresh) and forget the node's entries after changing it.
 /// </summary>
-public sealed class UnlockFactsCache
+internal sealed class UnlockFactsCache
 {
     private readonly ConditionalWeakTable<IRemoteShell, Dictionary<string, Entry>> _entries = [];
     private readonly Lock _lock = new();

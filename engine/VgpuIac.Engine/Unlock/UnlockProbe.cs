@@ -8,7 +8,7 @@ namespace VgpuIac.Engine.Unlock;
 /// One read-only round trip that gathers what <c>vgpu_unlock</c> needs: library checksum, services and their loaded
 /// environment, drop-ins, config.toml, owner and mode of those files, NVIDIA GPUs (from sysfs) and missing folders. The library path is its only argument.
 /// </summary>
-public static class UnlockProbe
+internal static class UnlockProbe
 {
     public const string Script = $$"""
         set -u

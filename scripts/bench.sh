@@ -5,6 +5,8 @@
 # Sizes: BENCH_RUNS launches, BENCH_PLANS plans, BENCH_GUESTS x BENCH_NODES (1 node skips the multi-node case),
 # BENCH_HOST_RUNS no-op applies; BENCH_MICRO=0 skips the BenchmarkDotNet section; BENCH_SECTIONS="2" runs only the listed
 # sections (1 start-up, 2 no-op plans, 3 host configuration); BENCH_OUT=file writes the results there instead of bench/results.
+# BENCH_TRACE=1 adds one no-op apply of section 3 under TF_LOG=trace and keeps its log and the node's command log of it
+# (in BENCH_TRACE_DIR, default /tmp/vgpuiac-bench-trace).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD

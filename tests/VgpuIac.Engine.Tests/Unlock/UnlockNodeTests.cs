@@ -225,7 +225,11 @@ public sealed class UnlockNodeTests
         var probes = await ctx.Node.CommandLogMarkAsync();
         var read = await driver.ReadAsync(state!);
         await driver.PlanAsync(config, read.NewState);
-        Assert.Equal(1, (await ctx.Node.ReadCommandLogAsync(probes)).Count(e => e.Kind == CommandLogKind.Exec && e.Text.TrimEnd().EndsWith("bash -s -- " + Lib, StringComparison.Ordinal))); // UnlockProbe's only argument
+        var refresh = await ctx.Node.ReadCommandLogAsync(probes);
+        Assert.Equal(1, refresh.Count(e => e.Kind == CommandLogKind.Exec && e.Text.TrimEnd().EndsWith("bash -s -- " + Lib, StringComparison.Ordinal))); // UnlockProbe's only argument
+        // ... in one SSH command, which asks systemd about both services at once
+        Assert.Equal(1, refresh.Count(e => e.Kind == CommandLogKind.Exec));
+        Assert.Equal(["systemctl show -p Id -p LoadState -p Environment nvidia-vgpud.service nvidia-vgpu-mgr.service"], refresh.Where(e => e.Kind.StartsWith("shim-", StringComparison.Ordinal) && e.Text.StartsWith("systemctl", StringComparison.Ordinal)).Select(e => e.Text));
 
         // a change that restarts nvidia-vgpu-mgr under VM 104 is refused at plan and nothing changes
         var migration = config.With("unlock_migration", Value.True);

@@ -6,4 +6,4 @@ namespace VgpuIac.Engine.ProfileOverride;
 /// One read of <c>profile_override.toml</c> (<see cref="ProfileOverrideNode.ReadScript"/>): the file and, when a section was
 /// named, the running VMs that must restart to pick that section up (empty otherwise).
 /// </summary>
-public sealed record ProfileOverrideRead(ProfileOverrideFile File, ImmutableArray<long> RestartRequiredVms);
+internal sealed record ProfileOverrideRead(ProfileOverrideFile File, ImmutableArray<long> RestartRequiredVms);

@@ -5,6 +5,8 @@
 # Sizes: BENCH_RUNS launches, BENCH_PLANS plans, BENCH_GUESTS x BENCH_NODES (1 node skips the multi-node case),
 # BENCH_HOST_RUNS no-op applies; BENCH_MICRO=0 skips the BenchmarkDotNet section; BENCH_SECTIONS="2" runs only the listed
 # sections (1 start-up, 2 no-op plans, 3 host configuration); BENCH_OUT=file writes the results there instead of bench/results.
+# BENCH_TRACE=1 adds one no-op apply of section 3 under TF_LOG=trace and keeps its log and the node's command log of it
+# (in BENCH_TRACE_DIR, default /tmp/vgpuiac-bench-trace).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -304,10 +306,25 @@ v_first=$(timed bash -c "cd '$V/tf' && '$TF' apply -auto-approve -no-color")
 echo "[127.0.0.1]:$(jget "$V" port) $(sed -n 's/.*"host_public_key": *"\([^ ]* [^ ]*\).*/\1/p' "$V/node.json" | sed 's/\\u002B/+/g; s/\\u002F/\//g')" > "$WORK/known_hosts_floor"
 FLOOR_CHECK=("$ROOT/bench/peers/bash/host-config-check.sh" 127.0.0.1 "$(jget "$V" port)" "$(jget "$V" private_key_path)" "$WORK/known_hosts_floor" "$WORK/files/libvgpu_unlock_rs.so")
 v_again=(); f_again=()
+# SSH connections and commands per re-apply, from the node's sshd and command logs (counts do not depend on load)
+v_cmds=0; v_conns=0; f_cmds=0; f_conns=0
 for _ in $(seq 1 "$HOST_RUNS"); do
+  c0=$(commands_on "$V"); k0=$(connections_on "$V")
   v_again+=("$(timed bash -c "cd '$V/tf' && '$TF' apply -auto-approve -no-color")")
+  v_cmds=$(( v_cmds + $(commands_on "$V") - c0 )); v_conns=$(( v_conns + $(connections_on "$V") - k0 ))
+  c0=$(commands_on "$V"); k0=$(connections_on "$V")
   f_again+=("$(timed "${FLOOR_CHECK[@]}")")
+  f_cmds=$(( f_cmds + $(commands_on "$V") - c0 )); f_conns=$(( f_conns + $(connections_on "$V") - k0 ))
 done
+per_run() { awk -v c="$1" -v r="$2" 'BEGIN { printf "%.1f", c / r }'; }
+if [ "${BENCH_TRACE:-0}" = 1 ]; then
+  # one more no-op apply under TF_LOG=trace; its log and the node's command log of that apply are kept
+  TRACE_DIR=${BENCH_TRACE_DIR:-/tmp/vgpuiac-bench-trace}; mkdir -p "$TRACE_DIR"
+  cmdlog="$(jget "$V" upper_dir)/var/lib/nodesim/commands.log"; lines=$(wc -l < "$cmdlog")
+  (cd "$V/tf" && TF_LOG=trace TF_LOG_PATH="$TRACE_DIR/host-noop-apply.trace.log" "$TF" apply -auto-approve -no-color > "$TRACE_DIR/host-noop-apply.log" 2>&1) || true
+  tail -n +"$(( lines + 1 ))" "$cmdlog" > "$TRACE_DIR/host-noop-apply.commands.log"
+  log "3. trace of one no-op apply: $TRACE_DIR/host-noop-apply.trace.log (node commands: $TRACE_DIR/host-noop-apply.commands.log)"
+fi
 grep -qx "no changes" "$WORK/last.log" || { echo "the bash floor found differences on a converged node:" >&2; cat "$WORK/last.log" >&2; exit 1; }
 edit_toml "$V"; v_drift=0; (cd "$V/tf" && "$TF" plan -no-color -detailed-exitcode > drift.log 2>&1) || v_drift=$?
 f_drift=0; "${FLOOR_CHECK[@]}" > "$WORK/floor-drift.log" 2>&1 || f_drift=$?
@@ -322,10 +339,12 @@ ansible_cold() { local cp; cp=$(mktemp -d "$WORK/cp.XXXXXX"); ANSIBLE_SSH_CONTRO
 a_again=()
 if command -v ansible-playbook >/dev/null; then
   a_first=$(ansible_cold)
+  c0=$(commands_on "$A"); k0=$(connections_on "$A")
   for _ in $(seq 1 $(( HOST_RUNS < 3 ? HOST_RUNS : 3 ))); do a_again+=("$(ansible_cold)"); done
+  a_cmds=$(( $(commands_on "$A") - c0 )); a_conns=$(( $(connections_on "$A") - k0 ))
   edit_toml "$A"; ANSIBLE_SSH_CONTROL_PATH_DIR=$(mktemp -d "$WORK/cp.XXXXXX") "${ANS[@]}" > "$WORK/ansible-drift.log" 2>&1 || true
   a_drift=$(grep -o 'changed=[0-9]*' "$WORK/ansible-drift.log" | tail -1)
-else a_first=0; a_again=(0); a_drift="ansible not installed"; fi
+else a_first=0; a_again=(0); a_drift="ansible not installed"; a_cmds=0; a_conns=0; fi
 # terraform_data + remote-exec
 R=$WORK/nodes/host-remote; prepare_host "$R"; mkdir -p "$R/tf"; cp "$ROOT/bench/peers/remote-exec/main.tf" "$R/tf/"
 cat > "$R/tf/terraform.tfvars" <<VARS
@@ -337,7 +356,9 @@ unlock_library_file = "$WORK/files/libvgpu_unlock_rs.so"
 VARS
 (cd "$R/tf" && TF_CLI_CONFIG_FILE=/dev/null "$TF" init -no-color > init.log 2>&1) || true
 r_first=$(timed bash -c "cd '$R/tf' && TF_CLI_CONFIG_FILE=/dev/null '$TF' apply -auto-approve -no-color")
+c0=$(commands_on "$R"); k0=$(connections_on "$R")
 r_again=$(timed bash -c "cd '$R/tf' && TF_CLI_CONFIG_FILE=/dev/null '$TF' apply -auto-approve -no-color")
+r_cmds=$(( $(commands_on "$R") - c0 )); r_conns=$(( $(connections_on "$R") - k0 ))
 edit_toml "$R"; r_drift=0; (cd "$R/tf" && TF_CLI_CONFIG_FILE=/dev/null "$TF" plan -no-color -detailed-exitcode > drift.log 2>&1) || r_drift=$?
 v_med=$(median "${v_again[@]}"); f_med=$(median "${f_again[@]}"); a_med=$(median "${a_again[@]}")
 {
@@ -345,17 +366,19 @@ v_med=$(median "${v_again[@]}"); f_med=$(median "${f_again[@]}"); a_med=$(median
   echo
   echo "Re-apply with nothing to do: median of $HOST_RUNS runs for VgpuIac and the bash floor (interleaved), of ${#a_again[@]} for Ansible."
   echo
-  echo "| tool | first apply ms | re-apply with nothing to do ms | min | max | VgpuIac re-apply / peer | notices a hand edit of profile_override.toml |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "| tool | first apply ms | re-apply with nothing to do ms | min | max | VgpuIac re-apply / peer | SSH connections per re-apply | SSH commands per re-apply | notices a hand edit of profile_override.toml |"
+  echo "|---|---|---|---|---|---|---|---|---|"
   read -r mn _ mx <<< "$(stats "${v_again[@]}")"
-  echo "| VgpuIac (terraform apply) | $(ms "$v_first") | $(ms "$v_med") | $(ms "$mn") | $(ms "$mx") | 1.00 | $([ "$v_drift" = 2 ] && echo "yes: plan shows the change" || echo "no (exit $v_drift)") |"
+  echo "| VgpuIac (terraform apply) | $(ms "$v_first") | $(ms "$v_med") | $(ms "$mn") | $(ms "$mx") | 1.00 | $(per_run "$v_conns" "${#v_again[@]}") | $(per_run "$v_cmds" "${#v_again[@]}") | $([ "$v_drift" = 2 ] && echo "yes: plan shows the change" || echo "no (exit $v_drift)") |"
   read -r mn _ mx <<< "$(stats "${f_again[@]}")"
-  echo "| bash floor: one SSH connection, the same checks, changes nothing | n/a | $(ms "$f_med") | $(ms "$mn") | $(ms "$mx") | $(ratio "$v_med" "$f_med") | $([ "$f_drift" = 2 ] && echo "yes: reports it" || echo "no (exit $f_drift)") |"
+  echo "| bash floor: one SSH connection, the same checks, changes nothing | n/a | $(ms "$f_med") | $(ms "$mn") | $(ms "$mx") | $(ratio "$v_med" "$f_med") | $(per_run "$f_conns" "${#f_again[@]}") | $(per_run "$f_cmds" "${#f_again[@]}") | $([ "$f_drift" = 2 ] && echo "yes: reports it" || echo "no (exit $f_drift)") |"
   read -r mn _ mx <<< "$(stats "${a_again[@]}")"
-  echo "| Ansible playbook, cold connection | $(ms "$a_first") | $(ms "$a_med") | $(ms "$mn") | $(ms "$mx") | $(ratio "$v_med" "$a_med") | $([ "${a_drift#changed=}" != 0 ] && echo "yes: rewrites it ($a_drift)" || echo "no ($a_drift)") |"
-  echo "| terraform_data + remote-exec | $(ms "$r_first") | $(ms "$r_again") | $(ms "$r_again") | $(ms "$r_again") | $(ratio "$v_med" "$r_again") | $([ "$r_drift" = 2 ] && echo "yes" || echo "no: plan says no changes") |"
+  echo "| Ansible playbook, cold connection | $(ms "$a_first") | $(ms "$a_med") | $(ms "$mn") | $(ms "$mx") | $(ratio "$v_med" "$a_med") | $(per_run "$a_conns" "${#a_again[@]}") | $(per_run "$a_cmds" "${#a_again[@]}") | $([ "${a_drift#changed=}" != 0 ] && echo "yes: rewrites it ($a_drift)" || echo "no ($a_drift)") |"
+  echo "| terraform_data + remote-exec | $(ms "$r_first") | $(ms "$r_again") | $(ms "$r_again") | $(ms "$r_again") | $(ratio "$v_med" "$r_again") | $r_conns | $r_cmds | $([ "$r_drift" = 2 ] && echo "yes" || echo "no: plan says no changes") |"
   echo
   echo "No-op apply vs the bash floor: **$(ratio "$v_med" "$f_med")x** (goal <= 1.5x). Ansible (cold) / VgpuIac: **$(ratio "$a_med" "$v_med")x** (goal >= 10x)."
+  echo
+  echo "SSH connections and commands are counted from the node's sshd log and command log (exec requests); they do not depend on load."
   echo
 } >> "$OUT"
 fi

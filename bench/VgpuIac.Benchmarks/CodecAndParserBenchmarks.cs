@@ -10,7 +10,7 @@ namespace VgpuIac.Benchmarks;
 
 /// <summary>
 /// The per-call costs a refresh pays: decoding and encoding a guest's state (msgpack, as Terraform sends it on every
-/// plan) and parsing what the node prints (qm config, mdevctl types). Inputs are real samples from the fixtures.
+/// plan) and parsing what the node prints (qm config, mdevctl types --dumpjson). Inputs are real samples from the fixtures.
 /// </summary>
 [MemoryDiagnoser]
 public class CodecAndParserBenchmarks
@@ -54,7 +54,7 @@ public class CodecAndParserBenchmarks
         _guestMsgpack = CtyMsgpack.Encode(_guest, _guestType);
         var dir = Path.Combine(AppContext.BaseDirectory, "samples");
         _qmConfig = Body(File.ReadAllText(Path.Combine(dir, "qm-config.txt")));
-        _mdevTypes = Body(File.ReadAllText(Path.Combine(dir, "mdevctl-types.txt")));
+        _mdevTypes = Body(File.ReadAllText(Path.Combine(dir, "mdevctl-types.json.txt")));
     }
 
     private static string Body(string fixture) => fixture[(fixture.IndexOf("# ---\n", StringComparison.Ordinal) + 6)..];
@@ -69,5 +69,5 @@ public class CodecAndParserBenchmarks
     public object ParseQmConfig() => QmConfigParser.Parse(_qmConfig).Value.HostPci;
 
     [Benchmark]
-    public object ParseMdevctlTypes() => MdevctlTypesParser.ParseText(_mdevTypes).Value;
+    public object ParseMdevctlTypes() => MdevctlTypesParser.ParseJson(_mdevTypes).Value;
 }

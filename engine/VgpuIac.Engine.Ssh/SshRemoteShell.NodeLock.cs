@@ -14,7 +14,19 @@ public sealed partial class SshRemoteShell
 {
     private const string LockScript = "mkdir -p /run/lock && exec flock -x -E 75 -w \"$2\" \"$1\" sh -c 'echo locked; read -r _ || true'";
 
+    /// <summary>Lock channels a connection that carries only locks may hold (sshd's and SSH.NET's 10, one spare).</summary>
+    private const int LockOnlyChannels = 9;
+
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
+    private readonly Lock _overflowGate = new();
+    private SshRemoteShell? _lockOverflow;
+
+    /// <summary>
+    /// Takes the node lock <paramref name="name"/> (waits while another process or caller holds it, up to
+    /// <see cref="SshTransportOptions.NodeLockTimeout"/>). A held lock keeps a channel open: the first
+    /// <see cref="SshTransportOptions.MaxLockChannels"/> on this connection, the others on a second connection of the node that
+    /// carries only locks, so that commands always find a channel.
+    /// </summary>
 
     public async Task<IAsyncDisposable> LockAsync(string name, CancellationToken cancellationToken)
     {
@@ -25,8 +37,29 @@ public sealed partial class SshRemoteShell
 
         var gate = _locks.GetOrAdd(name, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (!_lockOnly && !_lockChannels.Wait(0))
+        {
+            try
+            {
+                var held = await LockOverflow().LockAsync(name, cancellationToken).ConfigureAwait(false);
+                return new OverflowLock(held, gate);
+            }
+            catch
+            {
+                gate.Release();
+                throw;
+            }
+        }
+
+        var channelTaken = !_lockOnly;
         try
         {
+            if (!channelTaken)
+            {
+                await _lockChannels.WaitAsync(cancellationToken).ConfigureAwait(false);
+                channelTaken = true;
+            }
+
             var lockPath = $"/run/lock/vgpuiac-{name}.lock";
             var lockTimeout = _options.NodeLockTimeout;
             var command = RemoteCommand.Of("sh", "-c", LockScript, "vgpuiac-lock", lockPath, Math.Max(1, (long)lockTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture));
@@ -71,8 +104,23 @@ public sealed partial class SshRemoteShell
         }
         catch
         {
+            if (channelTaken)
+            {
+                _lockChannels.Release();
+            }
+
             gate.Release();
             throw;
+        }
+    }
+
+    /// <summary>The second connection of this node, for locks only (opened on first use, closed with this shell).</summary>
+    private SshRemoteShell LockOverflow()
+    {
+        lock (_overflowGate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _lockOverflow ??= new SshRemoteShell(_node, _log, _options with { MaxConcurrentChannels = 1, MaxLockChannels = LockOnlyChannels }, _time, lockOnly: true);
         }
     }
 
@@ -150,6 +198,30 @@ public sealed partial class SshRemoteShell
             finally
             {
                 command.Dispose();
+                shell._lockChannels.Release();
+                gate.Release();
+            }
+        }
+    }
+
+    /// <summary>A lock held on the lock-only connection; releasing it also frees this shell's in-process gate of the name.</summary>
+    private sealed class OverflowLock(IAsyncDisposable held, SemaphoreSlim gate) : IAsyncDisposable
+    {
+        private int _released;
+
+        public async ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _released, 1) != 0)
+            {
+                return;
+            }
+
+            try
+            {
+                await held.DisposeAsync().ConfigureAwait(false);
+            }
+            finally
+            {
                 gate.Release();
             }
         }

@@ -34,11 +34,18 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
     private readonly SemaphoreSlim _connectGate = new(1, 1);
 
     private readonly SemaphoreSlim _channels;
+    private readonly SemaphoreSlim _lockChannels;
+    private readonly bool _lockOnly;
     private SshConnection? _connection;
     private int _connectionsOpened;
     private bool _disposed;
 
     public SshRemoteShell(NodeSettings node, IEngineLog log, SshTransportOptions? options = null, TimeProvider? time = null)
+        : this(node, log, options, time, lockOnly: false)
+    {
+    }
+
+    private SshRemoteShell(NodeSettings node, IEngineLog log, SshTransportOptions? options, TimeProvider? time, bool lockOnly)
     {
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(log);
@@ -47,6 +54,8 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
         _options = options ?? SshTransportOptions.Default;
         _time = time ?? TimeProvider.System;
         _channels = new SemaphoreSlim(Math.Max(1, _options.MaxConcurrentChannels));
+        _lockChannels = new SemaphoreSlim(Math.Max(1, _options.MaxLockChannels));
+        _lockOnly = lockOnly;
     }
 
     public string NodeName => _node.Name;
@@ -78,6 +87,17 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
         }
 
         _disposed = true;
+        SshRemoteShell? overflow;
+        lock (_overflowGate)
+        {
+            overflow = _lockOverflow;
+        }
+
+        if (overflow is not null)
+        {
+            await overflow.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _connectGate.WaitAsync().ConfigureAwait(false);
         try
         {

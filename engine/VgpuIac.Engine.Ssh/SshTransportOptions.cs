@@ -26,10 +26,18 @@ public sealed record SshTransportOptions
     public TimeSpan RebootPollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// Commands running at once on the shared connection (sshd's MaxSessions defaults to 10; held node locks use
-    /// channels outside this limit). Further commands wait for a free channel.
+    /// Commands running at once on the shared connection. A connection carries at most 10 channels (sshd's MaxSessions
+    /// default, and SSH.NET's own limit, which blocks the 11th channel until one closes): commands, the held node locks
+    /// (<see cref="MaxLockChannels"/>) and one spare for stopping a command stay within it. Further commands wait.
     /// </summary>
     public int MaxConcurrentChannels { get; init; } = 6;
+
+    /// <summary>
+    /// Node locks held at once on the shared connection (each holds a channel while held). Locks beyond these go to a
+    /// second connection of the same node that carries only locks (up to 9), so held locks never starve the commands
+    /// their holders run (ten guests created at once each hold their vmid's lock).
+    /// </summary>
+    public int MaxLockChannels { get; init; } = 3;
 
     /// <summary>
     /// How long to wait for a node lock held by another process (another apply, or an operation it left running) before

@@ -8,7 +8,9 @@ namespace VgpuIac.NodeSim;
 /// Like the real package run as <c>setup.exe</c>, it honours <c>-s</c> (silent), <c>-noreboot</c>/<c>-n</c> and
 /// <c>-clean</c>; without <c>-s</c> it refuses (no desktop session through the guest agent). It needs a vGPU in the VM,
 /// installs <c>C:\Windows\System32\nvidia-smi.exe</c>, the <c>NVDisplay.ContainerLocalSystem</c> service (automatic
-/// start; its licensing part asks the licence server named in the client configuration token) and the token folder.
+/// start; its licensing part asks the licence server named in the client configuration token), the token folder and the
+/// display driver's DriverStore folder <c>nvgridsw.inf_amd64_*</c> with the licensing library <c>nvxdapix.dll</c> (which,
+/// from vGPU 18.x on, trusts only the NLS roots built into it: a test "patches" it by appending a server's root PEM).
 /// The driver is active from the next boot; without <c>-noreboot</c> the guest restarts at once.
 /// </summary>
 public static class FakeWindowsGuestDriver
@@ -71,6 +73,11 @@ public static class FakeWindowsGuestDriver
         cp /usr/lib/nodesim/guest/windows/nvidia-smi.exe /c/Windows/System32/nvidia-smi.exe
         cp /usr/lib/nodesim/guest/windows/NVDisplay.Container.exe "$nv/Display.NvContainer/NVDisplay.Container.exe"
         printf "SVC_DISPLAY='NVIDIA Display Container LS'\nSTART=auto\nBINARY='%s'\n" "$nv/Display.NvContainer/NVDisplay.Container.exe" > "$WIN_SVC/NVDisplay.ContainerLocalSystem.env"
+        # the display driver's DriverStore folder, with the licensing library nvxdapix.dll (NVIDIA's NLS roots built in)
+        store="C:\\Windows\\System32\\DriverStore\\FileRepository\\nvgridsw.inf_amd64_$(printf %s "$VER" | sha256sum | cut -c1-16)"
+        mkdir -p "$(win_path 'C:\Windows\System32\DriverStore\FileRepository')"; d=$(win_path "$store"); mkdir -p "$d"
+        { printf 'MZ\220\0 nvxdapix.dll %s (simulated)\n-----BEGIN CERTIFICATE-----\n' "$VER"; printf 'NVIDIA NLS root %s' "$VER" | sha256sum | cut -c1-64; printf '%s\n' '-----END CERTIFICATE-----'; } > "$d/nvxdapix.dll"
+        printf '%s\n' "$store" > /var/lib/nodesim/guest/display_driver_dir
         echo "$VER" > /var/lib/nodesim/guest/driver_version
         rm -f /run/nodesim/modules/nvidia; touch /var/lib/nodesim/guest/reboot_pending
         if [ $noreboot = 0 ]; then /opt/guestsim/bin/windows-halt; /opt/guestsim/bin/windows-boot; fi

@@ -19,6 +19,10 @@ public sealed record NodeOptions
 
     public bool IommuEnabled { get; init; } = true;
 
+    /// <summary>The node's locale (<c>LANG</c> in <c>/etc/default/locale</c>), e.g. <c>de_DE.UTF-8</c>; null for none (C).
+    /// Tools that print dates in the reader's locale (journalctl's month names) follow it in SSH sessions.</summary>
+    public string? Locale { get; init; }
+
     public bool SecureBoot { get; init; }
 
     /// <summary>Booted in UEFI mode (<c>/sys/firmware/efi</c> present). Secure Boot implies UEFI.</summary>

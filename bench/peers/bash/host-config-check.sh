@@ -13,8 +13,18 @@ lib=$1
 printf 'lib %s\n' "$(sha256sum -- "$lib" 2>/dev/null | cut -d' ' -f1)"
 for u in nvidia-vgpud nvidia-vgpu-mgr; do
   printf 'dropin %s %s\n' "$u" "$(base64 -w0 < "/etc/systemd/system/$u.service.d/vgpu_unlock.conf" 2>/dev/null)"
-  printf 'env %s %s\n' "$u" "$(systemctl show -p Environment --value "$u.service" 2>/dev/null)"
 done
+# both services' loaded environment in one systemctl call, as VgpuIac's probe does
+{ systemctl show -p Id -p Environment nvidia-vgpud.service nvidia-vgpu-mgr.service 2>/dev/null; echo; } | {
+  u='' e=''
+  while IFS= read -r line; do
+    case $line in
+      Id=*) u=${line#Id=}; u=${u%.service};;
+      Environment=*) e=${line#Environment=};;
+      '') [ -n "$u" ] && printf 'env %s %s\n' "$u" "$e"; u='' e='';;
+    esac
+  done
+}
 printf 'config %s\n' "$(base64 -w0 < /etc/vgpu_unlock/config.toml 2>/dev/null)"
 printf 'override %s\n' "$(base64 -w0 < /etc/vgpu_unlock/profile_override.toml 2>/dev/null)"
 for d in /sys/bus/pci/devices/*/mdev_supported_types/nvidia-46; do [ -e "$d" ] && echo "type nvidia-46" && break; done

@@ -14,10 +14,13 @@ public sealed record Diagnostic(Severity Severity, string Summary, string Detail
     /// </summary>
     public ImportHint? Import { get; init; }
 
+    /// <summary>An error: the operation stops and the user must act.</summary>
     public static Diagnostic Error(string summary, string detail, AttributePath? path = null) => new(Severity.Error, summary, detail, path);
 
+    /// <summary>A warning: the operation goes on, but the user should know.</summary>
     public static Diagnostic Warning(string summary, string detail, AttributePath? path = null) => new(Severity.Warning, summary, detail, path);
 
+    /// <summary>True for an error, false for a warning.</summary>
     public bool IsError => Severity == Severity.Error;
 }
 

@@ -8,7 +8,7 @@ namespace VgpuIac.Engine.Guests;
 /// major version (R535 → 535.x), a Windows guest driver a major version of the branch's Windows numbering
 /// (R535 → 536–539, R550 → 551–553, R570 → 572–573, R580 → 580–581) and two parts (537.70).
 /// </summary>
-public static class DriverPairing
+internal static class DriverPairing
 {
     /// <summary>vGPU release, host (vgpu-kvm) driver, Linux guest (grid) driver, Windows guest driver, from the community catalogues.</summary>
     private static readonly (string Release, string Host, string Guest, string WindowsGuest)[] Known =

@@ -1,7 +1,7 @@
 namespace VgpuIac.Engine.Guests;
 
 /// <summary>What a create finds at its vmid.</summary>
-public enum ExistingVm
+internal enum ExistingVm
 {
     /// <summary>No VM there: create it.</summary>
     None,

@@ -6,7 +6,7 @@ namespace VgpuIac.Engine.Guests;
 /// A GPU's PCI address as <c>gpu</c> and <c>hostpci0</c> write it: <c>0000:01:00.0</c> and <c>01:00.0</c> (domain 0) are
 /// the same device. Equal addresses are never a change: no plan diff, no <c>qm set</c>.
 /// </summary>
-public static class GpuAddress
+internal static class GpuAddress
 {
     /// <summary>The canonical form (<c>0000:01:00.0</c>, lower-case hex); the text itself when it is not a PCI address.</summary>
     public static string Normalize(string address) => PciAddress.TryParse(address)?.ToString() ?? address.Trim().ToLowerInvariant();

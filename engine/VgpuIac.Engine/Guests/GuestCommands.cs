@@ -7,7 +7,7 @@ namespace VgpuIac.Engine.Guests;
 /// Every <c>qm</c> command <c>vgpu_guest</c> runs on the node: argument lists (never shell text), mutating ones marked.
 /// <c>qm set</c> is built only from a <see cref="GuestVmChanges"/> (what differs), never from the whole spec.
 /// </summary>
-public static class GuestCommands
+internal static class GuestCommands
 {
     public static readonly TimeSpan ReadTimeout = TimeSpan.FromMinutes(2);
 

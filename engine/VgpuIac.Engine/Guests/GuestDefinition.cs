@@ -5,7 +5,7 @@ using VgpuIac.Engine.Values;
 namespace VgpuIac.Engine.Guests;
 
 /// <summary>Schema of <c>vgpu_guest</c>: a Proxmox VM with a vGPU slice, its guest driver and its licence.</summary>
-public static class GuestDefinition
+internal static class GuestDefinition
 {
     public const string Id = "id";
     public const string Node = "node";

@@ -4,7 +4,7 @@ namespace VgpuIac.Engine.Guests;
 /// <c>net0</c> of a VM: <c>MODEL=MAC,bridge=BR[,firewall=1,...]</c> as PVE stores it (PVE generates the MAC when the
 /// input has only the model). A value sent to PVE always carries the MAC the NIC has, so PVE never generates a new one.
 /// </summary>
-public static class GuestNic
+internal static class GuestNic
 {
     /// <summary>NIC models PVE accepts as the key of the MAC address.</summary>
     public static readonly IReadOnlyList<string> Models = ["virtio", "e1000", "e1000e", "rtl8139", "vmxnet3", "i82551", "i82557b", "i82559er", "ne2k_isa", "ne2k_pci", "pcnet"];

@@ -6,7 +6,7 @@ using VgpuIac.Engine.Parsing.Pve;
 namespace VgpuIac.Engine.Guests;
 
 /// <summary>What the node and the guest agent say about a VM.</summary>
-public sealed record GuestNodeState
+internal sealed record GuestNodeState
 {
     private const string SmiMarker = "--- nvidia-smi -q\n";
 

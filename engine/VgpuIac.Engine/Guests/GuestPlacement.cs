@@ -11,7 +11,7 @@ namespace VgpuIac.Engine.Guests;
 /// Create-only: the plan reports these as warnings (the node may change before apply, and a destroy must never be
 /// blocked by them); the apply reports them as errors before it creates anything.
 /// </summary>
-public static class GuestPlacement
+internal static class GuestPlacement
 {
     /// <summary>
     /// The GPU and type for <paramref name="spec"/>; null and a diagnostic of <paramref name="severity"/> when there is none.

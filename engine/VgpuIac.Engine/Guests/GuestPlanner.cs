@@ -11,7 +11,7 @@ namespace VgpuIac.Engine.Guests;
 /// Pure planning of <c>vgpu_guest</c> (no node access): which <c>qm set</c> options a VM needs, whether its vGPU
 /// changes, what a create finds at its vmid, and the computed values of a plan.
 /// </summary>
-public static class GuestPlanner
+internal static class GuestPlanner
 {
     /// <summary>PVE's values for options a config does not have.</summary>
     public const string PveDefaultMachine = "pc";

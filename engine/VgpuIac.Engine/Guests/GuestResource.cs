@@ -15,7 +15,7 @@ namespace VgpuIac.Engine.Guests;
 /// <see cref="GuestPlanner"/> and <see cref="GuestPlacement"/> (pure), the commands built by <see cref="GuestCommands"/>,
 /// the state mapped by <see cref="GuestState"/>; this class reads the node and runs the steps.
 /// </summary>
-public sealed class GuestResource : IResource
+internal sealed class GuestResource : IResource
 {
     public ResourceDefinition Definition => D.Definition;
 

@@ -5,7 +5,7 @@ using D = VgpuIac.Engine.Guests.GuestDefinition;
 namespace VgpuIac.Engine.Guests;
 
 /// <summary>What the user asked for, with defaults filled in (built from a wholly known planned value).</summary>
-public sealed record GuestSpec
+internal sealed record GuestSpec
 {
     public const string TokenPath = "/etc/nvidia/ClientConfigToken/client_configuration_token_vgpuiac.tok";
 

@@ -8,7 +8,7 @@ namespace VgpuIac.Engine.Guests;
 /// SSH straight into the guest (<c>guest_ssh_*</c> of vgpu_guest): the same setup commands run there instead of through
 /// the QEMU guest agent. The host key is pinned (<see cref="HostKeySha256"/>, normalised): never trusted on first use.
 /// </summary>
-public sealed record GuestSshTarget
+internal sealed record GuestSshTarget
 {
     public const int DefaultPort = 22;
 

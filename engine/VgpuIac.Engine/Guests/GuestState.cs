@@ -10,7 +10,7 @@ namespace VgpuIac.Engine.Guests;
 /// source, token, timeouts, SSH settings) come from <c>basis</c>, the state or plan that was applied. A value the node
 /// writes another way than the basis (a GPU address without its domain, a MAC in other case) keeps the basis's form.
 /// </summary>
-public static class GuestState
+internal static class GuestState
 {
     public static Value ToValue(GuestNodeState node, Value basis)
     {

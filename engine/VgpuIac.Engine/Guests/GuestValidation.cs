@@ -8,7 +8,7 @@ using D = VgpuIac.Engine.Guests.GuestDefinition;
 namespace VgpuIac.Engine.Guests;
 
 /// <summary>Static checks of a <c>vgpu_guest</c> configuration (no node access; unknown values are skipped).</summary>
-public static class GuestValidation
+internal static class GuestValidation
 {
     public static IEnumerable<Diagnostic> Run(Value config)
     {

@@ -7,7 +7,7 @@ namespace VgpuIac.Engine.Guests;
 /// whole value it must have, e.g. net0 with its MAC), the options to delete, and whether the vGPU (hostpci0) changes,
 /// which needs the VM stopped.
 /// </summary>
-public sealed record GuestVmChanges
+internal sealed record GuestVmChanges
 {
     public static GuestVmChanges None { get; } = new();
 

@@ -7,7 +7,7 @@ namespace VgpuIac.Engine.Guests;
 /// comma-separated parts in their order, each <c>key=value</c> or a bare value (the default key, stored with key "").
 /// Editing one part keeps every other part as it was.
 /// </summary>
-public sealed record PveProperty(ImmutableArray<KeyValuePair<string, string>> Parts)
+internal sealed record PveProperty(ImmutableArray<KeyValuePair<string, string>> Parts)
 {
     public static PveProperty Parse(string? text) =>
         new([.. (text ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

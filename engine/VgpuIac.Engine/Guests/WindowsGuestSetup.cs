@@ -15,7 +15,8 @@ namespace VgpuIac.Engine.Guests;
 /// (<c>-s -noreboot -clean</c>), deleted, and the guest restarted. Licence: the token is written next to its final name,
 /// restricted to SYSTEM and Administrators with <c>icacls</c>, moved into place, the licensing service
 /// (<c>NVDisplay.ContainerLocalSystem</c>) restarted with <c>net stop</c>/<c>net start</c>, and <c>nvidia-smi.exe -q</c>
-/// polled until it says Licensed.
+/// polled until it says Licensed. A vGPU 18.x+ driver (572.x and later) gets a token only when its nvxdapix.dll trusts the
+/// FastAPI-DLS server the token names (<see cref="Licensing.GriddTrust.CheckWindowsAsync"/>, read-only, checked first).
 /// </summary>
 internal static class WindowsGuestSetup
 {
@@ -55,9 +56,15 @@ internal static class WindowsGuestSetup
 
         var tokenSha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(spec.LicenseToken)));
         var licensed = G("license_status").StartsWith("Licensed", StringComparison.Ordinal);
-        if ((G("token_sha256") != tokenSha || !licensed || driverMissing) && !await InstallTokenAsync(context, shell, spec, diagnostics, ct).ConfigureAwait(false))
+        if (G("token_sha256") != tokenSha || !licensed || driverMissing)
         {
-            return false;
+            // vGPU 18.x+ with FastAPI-DLS: a token goes in only when the driver's nvxdapix.dll trusts the server (read-only check first)
+            var driverNow = !driverMissing ? G("driver_version") : wantedVersion ?? (await GuestResource.ReadNodeAsync(shell, spec, ct).ConfigureAwait(false)).GuestValue("driver_version");
+            if (!await Licensing.GriddTrust.CheckWindowsAsync(new AgentGuestChannel(shell, spec), spec, shell.NodeName, driverNow, spec.LicenseToken, diagnostics, ct).ConfigureAwait(false)
+                || !await InstallTokenAsync(context, shell, spec, diagnostics, ct).ConfigureAwait(false))
+            {
+                return false;
+            }
         }
 
         return await GuestResource.WaitForLicenceAsync(context, new AgentGuestChannel(shell, spec), spec, diagnostics, $"The licensing log ({GuestScripts.WindowsLicensingLog}) says:", async () =>

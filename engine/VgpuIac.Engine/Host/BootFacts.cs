@@ -1,7 +1,7 @@
 namespace VgpuIac.Engine.Host;
 
 /// <summary>The kernel command lines: what the running kernel got and what the next boot will get.</summary>
-public sealed record BootFacts
+internal sealed record BootFacts
 {
     /// <summary><c>/proc/cmdline</c>.</summary>
     public string ProcCmdline { get; init; } = string.Empty;

@@ -1,7 +1,7 @@
 namespace VgpuIac.Engine.Host;
 
 /// <summary>Where the kernel command line lives (vgpu-domain.md §3.6).</summary>
-public enum BootLoader
+internal enum BootLoader
 {
     /// <summary><c>/etc/default/grub</c> + <c>update-grub</c>.</summary>
     Grub,

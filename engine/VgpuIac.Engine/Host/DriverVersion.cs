@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace VgpuIac.Engine.Host;
 
 /// <summary>An NVIDIA driver version such as <c>535.129.03</c>; compares by numbers.</summary>
-public sealed partial record DriverVersion(int Major, int Minor, int Patch, string Text) : IComparable<DriverVersion>
+internal sealed partial record DriverVersion(int Major, int Minor, int Patch, string Text) : IComparable<DriverVersion>
 {
     /// <summary>The branch name, e.g. <c>R535</c>.</summary>
     public string Branch => string.Create(CultureInfo.InvariantCulture, $"R{Major}");

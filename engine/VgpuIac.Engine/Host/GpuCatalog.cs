@@ -8,7 +8,7 @@ namespace VgpuIac.Engine.Host;
 /// PolloLoco guide and vgpu_unlock's supported list). The one place this knowledge lives; add rows here.
 /// Devices missing from the table are classified from the chip code name lspci prints (GP104GL, TU102, GA102...).
 /// </summary>
-public static partial class GpuCatalog
+internal static partial class GpuCatalog
 {
     private const VgpuPath N = VgpuPath.Native;
     private const VgpuPath U = VgpuPath.Unlockable;

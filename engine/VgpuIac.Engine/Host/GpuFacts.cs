@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 namespace VgpuIac.Engine.Host;
 
 /// <summary>One NVIDIA display/3D controller (PCI class 03xx) on the node, a physical function unless <see cref="PhysicalFunction"/> is set.</summary>
-public sealed record GpuFacts
+internal sealed record GpuFacts
 {
     /// <summary>Full PCI address, e.g. <c>0000:01:00.0</c>.</summary>
     public required string PciAddress { get; init; }

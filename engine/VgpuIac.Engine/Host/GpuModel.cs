@@ -5,4 +5,4 @@ namespace VgpuIac.Engine.Host;
 /// <param name="Name">Marketing name, e.g. <c>Tesla P40</c>.</param>
 /// <param name="Architecture">Lower-case architecture: maxwell, pascal, volta, turing, ampere, ada, hopper, blackwell.</param>
 /// <param name="Path">How vGPU works on it.</param>
-public sealed record GpuModel(string DeviceId, string Name, string Architecture, VgpuPath Path);
+internal sealed record GpuModel(string DeviceId, string Name, string Architecture, VgpuPath Path);

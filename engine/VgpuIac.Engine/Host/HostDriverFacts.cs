@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 namespace VgpuIac.Engine.Host;
 
 /// <summary>Every sign of an installed NVIDIA host driver (vgpu-domain.md §2.5).</summary>
-public sealed record HostDriverFacts
+internal sealed record HostDriverFacts
 {
     /// <summary><c>nvidia-smi --query-gpu=driver_version</c> (first GPU); null when nvidia-smi failed or is absent.</summary>
     public string? SmiVersion { get; init; }

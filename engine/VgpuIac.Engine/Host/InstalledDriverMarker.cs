@@ -4,7 +4,7 @@ namespace VgpuIac.Engine.Host;
 /// What VgpuIac records on the node after a host driver install (<see cref="FilePath"/>, <c>key=value</c> lines):
 /// versions alone cannot tell a patched installer from a stock one (vgpu-domain.md §2.5).
 /// </summary>
-public sealed record InstalledDriverMarker(string Version, string? Sha256, string? FileName, bool Dkms)
+internal sealed record InstalledDriverMarker(string Version, string? Sha256, string? FileName, bool Dkms)
 {
     public const string FilePath = "/var/lib/vgpu-iac/host-driver.env";
 

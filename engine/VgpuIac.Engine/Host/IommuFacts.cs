@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 namespace VgpuIac.Engine.Host;
 
 /// <summary>IOMMU state: <c>/sys/class/iommu</c> non-empty is exactly PVE's own check (vgpu-domain.md §3.6).</summary>
-public sealed record IommuFacts
+internal sealed record IommuFacts
 {
     /// <summary>Entries of <c>/sys/class/iommu</c> (e.g. <c>dmar0</c>, <c>ivhd0</c>).</summary>
     public ImmutableArray<string> Units { get; init; } = [];

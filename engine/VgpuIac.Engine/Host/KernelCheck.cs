@@ -8,7 +8,7 @@ namespace VgpuIac.Engine.Host;
 /// <param name="Window">The deciding table row; null when the driver branch is not in the table.</param>
 /// <param name="IncompatibleKernels">Running/default kernels outside the window (empty = compatible).</param>
 /// <param name="KernelToPin">Newest installed kernel inside the window, to pass to <c>proxmox-boot-tool kernel pin</c>; null when none is installed.</param>
-public sealed record KernelCheck(
+internal sealed record KernelCheck(
     DriverVersion Driver,
     DriverFlavour Flavour,
     KernelWindow? Window,

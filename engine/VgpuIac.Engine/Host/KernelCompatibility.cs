@@ -7,7 +7,7 @@ namespace VgpuIac.Engine.Host;
 /// which is why the policy can be relaxed to <c>warn</c> or <c>off</c>). Rows are tried in order; the first that
 /// covers the driver version and flavour decides.
 /// </summary>
-public static class KernelCompatibility
+internal static class KernelCompatibility
 {
     private const DriverFlavour Unlock = DriverFlavour.Unlock;
 

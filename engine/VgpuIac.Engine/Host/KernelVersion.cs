@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace VgpuIac.Engine.Host;
 
 /// <summary>A Linux kernel release as Proxmox names it, e.g. <c>6.8.12-4-pve</c>; compares by numbers.</summary>
-public sealed partial record KernelVersion(int Major, int Minor, int Patch, int Abi, string Text) : IComparable<KernelVersion>
+internal sealed partial record KernelVersion(int Major, int Minor, int Patch, int Abi, string Text) : IComparable<KernelVersion>
 {
     /// <summary>The series, e.g. <c>6.8</c> (what <c>proxmox-kernel-6.8</c> tracks).</summary>
     public string Series => string.Create(CultureInfo.InvariantCulture, $"{Major}.{Minor}");

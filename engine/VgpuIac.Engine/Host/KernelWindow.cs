@@ -4,7 +4,7 @@ namespace VgpuIac.Engine.Host;
 /// One row of the kernel compatibility table: driver versions <see cref="FirstDriver"/>..<see cref="LastDriver"/>
 /// (inclusive) of one flavour (null = both) build on kernel series <see cref="MinSeries"/>..<see cref="MaxSeries"/> (inclusive; null = open).
 /// </summary>
-public sealed record KernelWindow(
+internal sealed record KernelWindow(
     string Release,
     string FirstDriver,
     string LastDriver,

@@ -7,7 +7,7 @@ namespace VgpuIac.Engine.Host;
 /// (read-only). Immutable; get it through <see cref="NodeFactsCache"/> so one operation probes once, and invalidate the
 /// cache after changing the node.
 /// </summary>
-public sealed record NodeFacts
+internal sealed record NodeFacts
 {
     /// <summary>The node's name in the provider configuration.</summary>
     public required string NodeName { get; init; }
@@ -67,7 +67,7 @@ public sealed record NodeFacts
     /// <summary>Why a reboot is pending (markers and derived facts); empty when none.</summary>
     public ImmutableArray<string> RebootReasons { get; init; } = [];
 
-    public UnlockFacts Unlock { get; init; } = new();
+    internal UnlockFacts Unlock { get; init; } = new();
 
     /// <summary>Probe sections that were missing or unreadable (the probe was cut short, a tool misbehaved).</summary>
     public ImmutableArray<string> ProbeWarnings { get; init; } = [];

@@ -14,7 +14,7 @@ namespace VgpuIac.Engine.Host;
 /// Pure parser of <see cref="NodeFactsProbe.Script"/> output into <see cref="NodeFacts"/>. Never throws on odd tool
 /// output: what it cannot read becomes a <see cref="NodeFacts.ProbeWarnings"/> entry.
 /// </summary>
-public static partial class NodeFactsParser
+internal static partial class NodeFactsParser
 {
     private static readonly string[] ExpectedSections = ["uname", "lspci", "pci-sysfs", "lsmod", "unit-vgpu-mgr", "end"];
 

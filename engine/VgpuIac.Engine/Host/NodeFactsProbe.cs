@@ -8,10 +8,10 @@ namespace VgpuIac.Engine.Host;
 /// pure parser (<see cref="NodeFactsParser"/>) that turns the text into <see cref="NodeFacts"/>.
 /// Missing tools yield rc=127 and empty sections, never a failure of the whole probe.
 /// </summary>
-public static class NodeFactsProbe
+internal static class NodeFactsProbe
 {
     /// <summary>Bumped when the script's output changes shape.</summary>
-    public const int ScriptVersion = 2;
+    public const int ScriptVersion = 3;
 
     /// <summary>Where VgpuIac marks that a change waits for a reboot. In /run, so the reboot itself clears it.</summary>
     public const string RebootMarkerPath = "/run/vgpu-iac/reboot-required";
@@ -80,13 +80,20 @@ public static class NodeFactsProbe
         dmesg_iommu() { dmesg 2>/dev/null | grep -E 'DMAR|IOMMU|AMD-Vi' | head -n 20; }
         lib_sha() { [ -r /opt/vgpu_unlock-rs/target/release/libvgpu_unlock_rs.so ] && sha256sum /opt/vgpu_unlock-rs/target/release/libvgpu_unlock_rs.so; }
         unit() { systemctl show -p LoadState -p ActiveState -p SubState -p UnitFileState -p Environment -p DropInPaths "$1"; }
+        """ + "\n" + VmSnapshotProbe.Function + """
+
+        # The slow tools (a Perl qm, nvidia-smi waiting on the driver, dpkg's database) run at once from the start;
+        # their sections are printed in place, when the probe reaches them.
+        exec 3< <(o=$(qm list 2>/dev/null); r=$?; printf '%s\n' "$r"; [ -n "$o" ] && printf '%s\n' "$o")
+        exec 4< <(sec2 nvidia-smi nvidia-smi --query-gpu=driver_version --format=csv,noheader; sec nvidia-smi-vgpu nvidia-smi vgpu -q)
+        exec 5< <(sec packages dpkg-query -W -f '${db:Status-Abbrev}\t${Package}\t${Version}\n' 'proxmox-kernel-*' 'pve-kernel-*' 'proxmox-headers-*' 'pve-headers-*' build-essential dkms mdevctl pve-nvidia-vgpu-helper)
         echo "### probe rc=0"
         echo "version=1"
         sec hostname hostname
         sec pveversion pveversion
         sec uname uname -r
         sec kernel-list proxmox-boot-tool kernel list
-        sec packages dpkg-query -W -f '${db:Status-Abbrev}\t${Package}\t${Version}\n' 'proxmox-kernel-*' 'pve-kernel-*' 'proxmox-headers-*' 'pve-headers-*' build-essential dkms mdevctl pve-nvidia-vgpu-helper
+        cat <&5
         sec proc-cmdline cat /proc/cmdline
         fileb64 etc-kernel-cmdline /etc/kernel/cmdline
         sec grub grep -E '^GRUB_CMDLINE_LINUX(_DEFAULT)?=' /etc/default/grub
@@ -101,8 +108,7 @@ public static class NodeFactsProbe
         sec sriov-types sriov_types
         sec nouveau-blacklist blacklist
         sec lsmod lsmod
-        sec2 nvidia-smi nvidia-smi --query-gpu=driver_version --format=csv,noheader
-        sec nvidia-smi-vgpu nvidia-smi vgpu -q
+        cat <&4
         sec module-version cat /sys/module/nvidia/version
         sec dkms dkms status
         sec driver-files driver_files
@@ -112,7 +118,8 @@ public static class NodeFactsProbe
         sec unit-vgpu-mgr unit nvidia-vgpu-mgr.service
         sec2 mdev-types mdevctl types --dumpjson
         sec mdev-devices mdev_devices
-        sec qm-list qm list
+        { read -r qmrc; qmlist=$(cat); } <&3
+        printf '### qm-list rc=%d\n' "$qmrc"; [ -n "$qmlist" ] && printf '%s\n' "$qmlist"
         sec vm-hostpci vm_hostpci
         sec reboot-markers reboot_markers
         fileb64 dropin-vgpud /etc/systemd/system/nvidia-vgpud.service.d/vgpu_unlock.conf
@@ -120,6 +127,8 @@ public static class NodeFactsProbe
         fileb64 unlock-config /etc/vgpu_unlock/config.toml
         sec unlock-library lib_sha
         fileb64 profile-override /etc/vgpu_unlock/profile_override.toml
+        echo "### vm-snapshot rc=0"
+        vm_snapshot "$qmrc" "$qmlist"
         echo "### end rc=0"
         """;
 
@@ -127,7 +136,14 @@ public static class NodeFactsProbe
     public static RemoteCommand Command { get; } = RemoteCommand.Script(Script).WithTimeout(TimeSpan.FromSeconds(60));
 
     /// <summary>Runs the probe on <paramref name="shell"/> (one round trip) and parses the output.</summary>
-    public static async Task<NodeFacts> RunAsync(IRemoteShell shell, CancellationToken cancellationToken)
+    public static async Task<NodeFacts> RunAsync(IRemoteShell shell, CancellationToken cancellationToken) =>
+        (await RunWithSnapshotAsync(shell, cancellationToken).ConfigureAwait(false)).Facts;
+
+    /// <summary>
+    /// Runs the probe (one round trip) and parses both what it says about the node and its VM snapshot section
+    /// (<see cref="VmSnapshotProbe.Function"/>); the snapshot is null when that section is missing or was cut.
+    /// </summary>
+    public static async Task<(NodeFacts Facts, VmSnapshot? Snapshot)> RunWithSnapshotAsync(IRemoteShell shell, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(shell);
         var result = await shell.RunAsync(Command, cancellationToken).ConfigureAwait(false);
@@ -137,7 +153,24 @@ public static class NodeFactsProbe
             facts = facts with { ProbeWarnings = facts.ProbeWarnings.Add($"probe exited with {result.ExitCode}: {Tail(result.StandardError)}") };
         }
 
-        return facts;
+        return (facts, result.Succeeded ? Snapshot(shell.NodeName, result.StandardOutput) : null);
+    }
+
+    /// <summary>The VM snapshot in the probe's output: the lines between <c>### vm-snapshot</c> and the next section; null unless complete.</summary>
+    public static VmSnapshot? Snapshot(string nodeName, string output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        const string Start = "\n### vm-snapshot rc=0\n";
+        var from = output.IndexOf(Start, StringComparison.Ordinal);
+        if (from < 0)
+        {
+            return null;
+        }
+
+        from += Start.Length;
+        var to = output.IndexOf("\n###", from - 1, StringComparison.Ordinal);
+        var snapshot = VmSnapshotProbe.Parse(nodeName, to < 0 ? output[from..] : output[from..(to + 1)]);
+        return snapshot.Complete ? snapshot : null;
     }
 
     private static string Tail(string text) => text.Length <= 400 ? text.Trim() : text[^400..].Trim();

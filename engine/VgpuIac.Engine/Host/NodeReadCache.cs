@@ -13,7 +13,7 @@ namespace VgpuIac.Engine.Host;
 /// read finishes for the others). A shell that is not an <see cref="ObservedRemoteShell"/> is read on every call.
 /// </summary>
 /// <typeparam name="T">The answer (one type per kind of read: the shell keeps one cached answer per type).</typeparam>
-public abstract class NodeReadCache<T>
+internal abstract class NodeReadCache<T>
     where T : class
 {
     protected NodeReadCache(TimeSpan ttl) => Ttl = ttl;
@@ -27,7 +27,7 @@ public abstract class NodeReadCache<T>
         ArgumentNullException.ThrowIfNull(shell);
         ArgumentNullException.ThrowIfNull(time);
         return shell is ObservedRemoteShell observed
-            ? Scope(observed).GetAsync(observed, ReadAsync, Ttl, time, cancellationToken)
+            ? Scope(observed).GetAsync(observed, (s, ct) => ReadAsync(s, time, ct), Ttl, time, cancellationToken)
             : ReadAsync(shell, cancellationToken);
     }
 
@@ -51,8 +51,26 @@ public abstract class NodeReadCache<T>
     /// <summary>How many reads of this kind were started through <paramref name="shell"/> (tests and the bench count them).</summary>
     public int ReadsStartedOn(IRemoteShell shell) => shell is ObservedRemoteShell observed ? Scope(observed).ReadsStarted : 0;
 
+    /// <summary>
+    /// Keeps <paramref name="answer"/>, read by another probe that started at the shell's <paramref name="generation"/>, as this
+    /// cache's answer when nothing changed through the shell since and no read of this kind is cached or in flight.
+    /// </summary>
+    public void Offer(IRemoteShell shell, T answer, long generation, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(shell);
+        ArgumentNullException.ThrowIfNull(answer);
+        ArgumentNullException.ThrowIfNull(time);
+        if (shell is ObservedRemoteShell observed)
+        {
+            Scope(observed).Offer(observed, answer, generation, Ttl, time);
+        }
+    }
+
     /// <summary>The read itself: one round trip, read-only.</summary>
     protected abstract Task<T> ReadAsync(IRemoteShell shell, CancellationToken cancellationToken);
+
+    /// <summary>The read, with the clock of the call that started it (for reads that offer answers to other caches).</summary>
+    protected virtual Task<T> ReadAsync(IRemoteShell shell, TimeProvider time, CancellationToken cancellationToken) => ReadAsync(shell, cancellationToken);
 
     private static NodeScopedRead<T> Scope(ObservedRemoteShell shell) => shell.Scoped(static () => new NodeScopedRead<T>());
 }

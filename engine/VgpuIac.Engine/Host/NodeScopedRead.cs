@@ -9,7 +9,7 @@ namespace VgpuIac.Engine.Host;
 /// (<see cref="ObservedRemoteShell.WhenQuietAsync"/>), then runs under no caller's token (a caller that gives up stops waiting; the
 /// others still get the answer). Failed reads and reads that overlapped a change are not kept.
 /// </summary>
-public sealed class NodeScopedRead<T>
+internal sealed class NodeScopedRead<T>
 {
     /// <summary>How long a read waits for changes in flight through the shell to end before it reads anyway.</summary>
     public static readonly TimeSpan QuietWait = TimeSpan.FromSeconds(2);
@@ -49,6 +49,28 @@ public sealed class NodeScopedRead<T>
         }
 
         return entry.Answer.Task.IsCompleted ? entry.Answer.Task : entry.Answer.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Keeps an answer read by another probe that started at <paramref name="generation"/>: only when the shell is still at that
+    /// generation (nothing changed since the read started) and no usable answer is cached or in flight.
+    /// </summary>
+    public void Offer(ObservedRemoteShell shell, T answer, long generation, TimeSpan ttl, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(shell);
+        ArgumentNullException.ThrowIfNull(time);
+        lock (_lock)
+        {
+            if (shell.Generation != generation || (_entry is { } current && IsUsable(current, generation, ttl, time)))
+            {
+                return;
+            }
+
+            var entry = new Entry(generation) { Started = true };
+            entry.ArrivedAt = time.GetTimestamp();
+            entry.Answer.TrySetResult(answer);
+            _entry = entry;
+        }
     }
 
     /// <summary>Forgets the cached answer (an in-flight read still answers its callers but is not kept).</summary>

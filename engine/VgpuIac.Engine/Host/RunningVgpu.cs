@@ -5,7 +5,7 @@ namespace VgpuIac.Engine.Host;
 /// mdev UUID PVE generates (<c>%08d-0000-0000-0000-%012d</c> of hostpci index and VMID) or, when the driver prints no
 /// <c>MDEV UUID</c> (580 branch, SR-IOV), from a unique VM name in <c>qm list</c>; null when neither tells.
 /// </summary>
-public sealed record RunningVgpu
+internal sealed record RunningVgpu
 {
     /// <summary>nvidia-smi's vGPU ID (a number, e.g. <c>3251634248</c>).</summary>
     public required string VgpuId { get; init; }

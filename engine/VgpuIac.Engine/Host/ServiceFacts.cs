@@ -1,7 +1,7 @@
 namespace VgpuIac.Engine.Host;
 
 /// <summary>A systemd unit as <c>systemctl show</c> reports it.</summary>
-public sealed record ServiceFacts
+internal sealed record ServiceFacts
 {
     public required string Unit { get; init; }
 

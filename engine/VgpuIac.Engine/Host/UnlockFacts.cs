@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 namespace VgpuIac.Engine.Host;
 
 /// <summary>vgpu_unlock-rs files on the node (vgpu-domain.md §1); contents are exact bytes decoded as UTF-8.</summary>
-public sealed record UnlockFacts
+internal sealed record UnlockFacts
 {
     public const string LibraryPath = "/opt/vgpu_unlock-rs/target/release/libvgpu_unlock_rs.so";
     public const string ConfigPath = "/etc/vgpu_unlock/config.toml";

@@ -1,7 +1,7 @@
 namespace VgpuIac.Engine.Host;
 
 /// <summary>The lower-case names of <see cref="VgpuPath"/> used in schemas and messages.</summary>
-public static class VgpuPathNames
+internal static class VgpuPathNames
 {
     public static string ToName(this VgpuPath path) => path switch
     {

@@ -8,7 +8,7 @@ namespace VgpuIac.Engine.Host;
 /// <param name="MaxInstances">From <c>max_instance=</c> in the description; null when absent.</param>
 /// <param name="FramebufferMib">From <c>framebuffer=1024M</c> in the description; null when absent.</param>
 /// <param name="DeviceApi">The mdev device API, <c>vfio-pci</c> for NVIDIA vGPUs.</param>
-public sealed record VgpuType(
+internal sealed record VgpuType(
     string Id,
     string Name,
     string Description,

@@ -7,7 +7,7 @@ namespace VgpuIac.Engine.Host;
 /// A QEMU VM on the node (from <c>qm list</c> and its config's <c>hostpciN</c> lines). From a <see cref="VmSnapshot"/> it
 /// also carries the whole current config and the VM's live mediated devices.
 /// </summary>
-public sealed record VmFacts
+internal sealed record VmFacts
 {
     public required int VmId { get; init; }
 

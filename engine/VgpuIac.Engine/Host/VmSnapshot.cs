@@ -6,7 +6,7 @@ namespace VgpuIac.Engine.Host;
 /// Everything a node itself knows about its QEMU VMs, read in one round trip (<see cref="VmSnapshotProbe"/>): every config
 /// under <c>/etc/pve/qemu-server/</c>, one <c>qm list</c>, the live mdevs. What only a guest knows (agent answers) is not here.
 /// </summary>
-public sealed record VmSnapshot
+internal sealed record VmSnapshot
 {
     public required string NodeName { get; init; }
 

@@ -8,7 +8,7 @@ namespace VgpuIac.Engine.Host;
 /// Like <see cref="NodeFactsCache"/> it is kept in the node's shell and dropped by any change through it (a mutating command
 /// such as <c>qm set</c>/<c>qm start</c>, a write, an upload, a reboot); see <see cref="NodeReadCache{T}"/>.
 /// </summary>
-public sealed class VmSnapshotCache(TimeSpan ttl) : NodeReadCache<VmSnapshot>(ttl)
+internal sealed class VmSnapshotCache(TimeSpan ttl) : NodeReadCache<VmSnapshot>(ttl)
 {
     /// <summary>The lifetime both doors use (the snapshot itself is per node shell).</summary>
     public static VmSnapshotCache Shared { get; } = new(TimeSpan.FromSeconds(30));

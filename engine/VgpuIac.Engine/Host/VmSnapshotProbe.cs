@@ -11,25 +11,37 @@ namespace VgpuIac.Engine.Host;
 /// description can fake a line), one <c>qm list</c> (the only node tool it starts: one per node, whatever the number of
 /// VMs) and the live mdevs from sysfs; and a pure parser (<see cref="Parse"/>) into a <see cref="VmSnapshot"/>.
 /// </summary>
-public static class VmSnapshotProbe
+internal static class VmSnapshotProbe
 {
-    /// <summary>The script (no arguments; read-only). Lines: <c>conf VMID BASE64</c>, <c>list RC BASE64</c>, <c>mdev UUID PARENT TYPE</c>.</summary>
-    public const string Script = """
-        export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-        for f in /etc/pve/qemu-server/*.conf; do
-          [ -f "$f" ] || continue
-          id=${f##*/}; id=${id%.conf}
-          case $id in ''|*[!0-9]*) continue;; esac
-          printf 'conf\t%s\t%s\n' "$id" "$(base64 -w0 < "$f")"
-        done
+    /// <summary>
+    /// The bash function <c>vm_snapshot RC LISTING</c> that prints the snapshot's lines from a <c>qm list</c> already run
+    /// (its exit code and standard output). Lines: <c>conf VMID BASE64</c>, <c>list RC BASE64</c>, <c>mdev UUID PARENT TYPE</c>,
+    /// then <c>end</c>. The node facts probe calls it with its own <c>qm list</c>, so one probe per node answers both reads.
+    /// </summary>
+    public const string Function = """
+        vm_snapshot() {
+          local f id d p t
+          for f in /etc/pve/qemu-server/*.conf; do
+            [ -f "$f" ] || continue
+            id=${f##*/}; id=${id%.conf}
+            case $id in ''|*[!0-9]*) continue;; esac
+            printf 'conf\t%s\t%s\n' "$id" "$(base64 -w0 < "$f")"
+          done
+          printf 'list\t%d\t%s\n' "$1" "$(printf '%s' "$2" | base64 -w0)"
+          for d in /sys/bus/mdev/devices/*; do
+            [ -e "$d" ] || continue
+            p=$(cd -P "$d/.." 2>/dev/null && pwd); t=$(cd -P "$d/mdev_type" 2>/dev/null && pwd)
+            printf 'mdev\t%s\t%s\t%s\n' "${d##*/}" "${p##*/}" "${t##*/}"
+          done
+          echo end
+        }
+        """;
+
+    /// <summary>The script (no arguments; read-only): <see cref="Function"/> after one <c>qm list</c>.</summary>
+    public const string Script = "export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n" + Function + """
+
         list=$(qm list 2>&1); rc=$?
-        printf 'list\t%d\t%s\n' "$rc" "$(printf '%s' "$list" | base64 -w0)"
-        for d in /sys/bus/mdev/devices/*; do
-          [ -e "$d" ] || continue
-          p=$(cd -P "$d/.." 2>/dev/null && pwd); t=$(cd -P "$d/mdev_type" 2>/dev/null && pwd)
-          printf 'mdev\t%s\t%s\t%s\n' "${d##*/}" "${p##*/}" "${t##*/}"
-        done
-        echo end
+        vm_snapshot "$rc" "$list"
         exit 0
         """;
 

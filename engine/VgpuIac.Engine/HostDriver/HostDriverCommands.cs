@@ -8,7 +8,7 @@ namespace VgpuIac.Engine.HostDriver;
 /// Every command <c>vgpu_host_driver</c> runs on a node: argument lists and fixed scripts whose inputs arrive as
 /// arguments (never spliced into shell text). Mutating commands are marked so.
 /// </summary>
-public static class HostDriverCommands
+internal static class HostDriverCommands
 {
     public const string NouveauBlacklistPath = "/etc/modprobe.d/blacklist-nouveau.conf";
     public const string InstallerLogPath = "/var/log/nvidia-installer.log";

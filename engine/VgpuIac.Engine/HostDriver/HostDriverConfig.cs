@@ -4,7 +4,7 @@ using VgpuIac.Engine.Values;
 namespace VgpuIac.Engine.HostDriver;
 
 /// <summary>The typed view of a <c>vgpu_host_driver</c> configuration or state (unknown values read as null).</summary>
-public sealed record HostDriverConfig
+internal sealed record HostDriverConfig
 {
     public string? Node { get; init; }
 

@@ -6,7 +6,7 @@ namespace VgpuIac.Engine.HostDriver;
 /// Health of the host driver from the node's facts (vgpu-domain.md §7.6): <c>ok</c> needs nvidia-vgpu-mgr active and vGPU
 /// types offered by at least one GPU; nvidia-vgpud is optional (absent, or one-shot <c>inactive (dead)</c>, is fine).
 /// </summary>
-public static class HostDriverHealth
+internal static class HostDriverHealth
 {
     public const string Ok = "ok";
 

@@ -5,7 +5,7 @@ using VgpuIac.Engine.Host;
 namespace VgpuIac.Engine.HostDriver;
 
 /// <summary>What an apply of <c>vgpu_host_driver</c> has to do on a node, decided from the configuration and the node's facts.</summary>
-public sealed record HostDriverPlan
+internal sealed record HostDriverPlan
 {
     public string? Version { get; init; }
 

@@ -11,7 +11,7 @@ namespace VgpuIac.Engine.HostDriver;
 /// Plan and apply use the same function (apply re-runs it on fresh facts after every reboot), so every step is done only
 /// when the node shows it is not done yet.
 /// </summary>
-public static partial class HostDriverPlanner
+internal static partial class HostDriverPlanner
 {
     public const string InstallerDirectory = "/var/lib/vgpu-iac/installers";
 

@@ -16,7 +16,7 @@ namespace VgpuIac.Engine.HostDriver;
 /// apply re-plans on fresh facts before every phase (prerequisites → reboot if needed → stage, uninstall old, install →
 /// reboot if needed → services → verify), so an interrupted apply converges when run again.
 /// </summary>
-public sealed class HostDriverResource : IResource
+internal sealed class HostDriverResource : IResource
 {
     public ResourceDefinition Definition => HostDriverSchema.Definition;
 

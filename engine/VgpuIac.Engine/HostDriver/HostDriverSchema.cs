@@ -5,7 +5,7 @@ using VgpuIac.Engine.Values;
 namespace VgpuIac.Engine.HostDriver;
 
 /// <summary>The schema of <c>vgpu_host_driver</c>: the NVIDIA vGPU host driver on one PVE node (tutorial steps 1, 2, 4, 5).</summary>
-public static class HostDriverSchema
+internal static class HostDriverSchema
 {
     public const string VersionPattern = @"^[0-9]{3}\.[0-9]{1,3}(\.[0-9]{1,3})?$";
 

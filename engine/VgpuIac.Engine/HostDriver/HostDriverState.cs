@@ -4,7 +4,7 @@ using VgpuIac.Engine.Values;
 namespace VgpuIac.Engine.HostDriver;
 
 /// <summary>Model conversion for <c>vgpu_host_driver</c> state values.</summary>
-public static class HostDriverState
+internal static class HostDriverState
 {
     /// <summary>
     /// The state after looking at the node: the user's attributes from <paramref name="basis"/> (config or prior state) with

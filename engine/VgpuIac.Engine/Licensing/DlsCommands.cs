@@ -8,16 +8,17 @@ namespace VgpuIac.Engine.Licensing;
 /// <summary>
 /// Every command <c>vgpu_dls_license_server</c> runs on a node: fixed scripts whose inputs arrive as positional arguments
 /// ($1, $2, ...; never spliced into the text), secrets only on standard input. <c>run_in</c> runs a command in the LXC
-/// (<c>pct exec</c>) or on the Docker host. Mutating commands are marked so.
+/// (<c>pct exec</c>) or on the Docker host. Mutating commands are marked so. The cert volume is
+/// <see cref="DlsLicenseServerSpec.CertDir"/>: VgpuIac's own folder, or the host folder a hand-made container mounts at its
+/// cert path (found by <see cref="DlsNodeState.CertSource"/>); it is the fourth argument of every script.
 /// </summary>
-public static class DlsCommands
+internal static class DlsCommands
 {
     public static readonly TimeSpan HealthWait = TimeSpan.FromSeconds(90);
 
     private const string Prelude = """
         set -u
-        mode=$1; vmid=$2; name=$3
-        certdir=/opt/fastapi-dls/cert
+        mode=$1; vmid=$2; name=$3; certdir=$4; set -- "$1" "$2" "$3" "${@:5}"
         run_in() { if [ "$mode" = lxc ]; then pct exec "$vmid" -- "$@"; else "$@"; fi; }
         get_file() { # name dest: a file of the cert volume -> a local file on the node
           if [ "$mode" = lxc ]; then pct pull "$vmid" "$certdir/$1" "$2" 2>/dev/null; else cp "$certdir/$1" "$2" 2>/dev/null; fi
@@ -33,7 +34,7 @@ public static class DlsCommands
         DlsKeyMaterial.InstancePublicKeyFile, DlsKeyMarker.FileName,
     ];
 
-    /// <summary>Read-only: args mode vmid name files... Prints ### sections for <see cref="DlsNodeState.Parse"/>.</summary>
+    /// <summary>Read-only: args mode vmid name certdir files... Prints ### sections for <see cref="DlsNodeState.Parse"/>.</summary>
     private const string ReadScript = Prelude + """
         shift 3
         echo "### ct"
@@ -85,7 +86,8 @@ public static class DlsCommands
         umask 077
         rm -rf /run/vgpuiac-dls-staging-"$vmid".*
         staging=$(mktemp -d /run/vgpuiac-dls-staging-"$vmid".XXXXXX) || exit 20
-        trap 'rm -rf "$tmp" "$staging"' EXIT
+        # a Docker host's half-placed file (.NAME.vgpuiac-new in the cert folder) goes with the staging folder, whatever the exit
+        trap 'rm -rf "$tmp" "$staging"; [ "$mode" = lxc ] || rm -f "$certdir"/.*.vgpuiac-new' EXIT
         trap 'exit 129' HUP INT TERM
         tar -x -C "$staging" --no-same-owner -f - || { echo "unable to unpack the key files"; exit 20; }
         if [ "$mode" = lxc ]; then
@@ -157,7 +159,8 @@ public static class DlsCommands
           pct destroy "$vmid" --purge || exit 61
         else
           docker rm -f "$name" >/dev/null 2>&1
-          rm -rf "$certdir"
+          # VgpuIac's own folder goes; a folder the user made (a hand-made server's) keeps all but the key files
+          if [ "$certdir" = /opt/fastapi-dls/cert ]; then rm -rf "$certdir"; else shift 3; for f in "$@"; do rm -f "$certdir/$f"; done; fi
         fi
         """;
 
@@ -218,8 +221,10 @@ public static class DlsCommands
     public static RemoteCommand FetchToken(DlsLicenseServerSpec spec, string certificatePem) =>
         RemoteCommand.Script(FetchTokenScript, [.. Target(spec), spec.DlsUrl, spec.DlsPort.ToString(CultureInfo.InvariantCulture), certificatePem]);
 
-    public static RemoteCommand Destroy(DlsLicenseServerSpec spec) => RemoteCommand.Script(DestroyScript, Target(spec)).AsMutating();
+    public static RemoteCommand Destroy(DlsLicenseServerSpec spec) =>
+        RemoteCommand.Script(DestroyScript,
+            [.. Target(spec), .. DlsKeyFileModes.PrivateKeyFiles.Union(DlsKeyFileModes.PublicFiles).Order(StringComparer.Ordinal), DlsKeyMarker.FileName]).AsMutating();
 
     private static string[] Target(DlsLicenseServerSpec spec) =>
-        [spec.Hosting, (spec.Vmid ?? 0).ToString(CultureInfo.InvariantCulture), DlsLicenseServerSpec.ContainerName];
+        [spec.Hosting, (spec.Vmid ?? 0).ToString(CultureInfo.InvariantCulture), DlsLicenseServerSpec.ContainerName, spec.CertDir];
 }

@@ -7,7 +7,7 @@ namespace VgpuIac.Engine.Licensing;
 /// A FastAPI-DLS image reference and what VgpuIac derives from it: the major version (which configuration the server
 /// reads) and whether it is pinned by digest.
 /// </summary>
-public static partial class DlsImage
+internal static partial class DlsImage
 {
     /// <summary>
     /// <c>collinwebdesigns/fastapi-dls:2.0.3</c>, pinned by the digest of its multi-arch manifest list. The digest is the one

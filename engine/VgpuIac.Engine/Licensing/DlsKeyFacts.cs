@@ -4,7 +4,7 @@ namespace VgpuIac.Engine.Licensing;
 /// The key material of a licence server as the planner compares it: read from the node (apply) or from the state the
 /// last read left (plan). Null members are missing.
 /// </summary>
-public sealed record DlsKeyFacts
+internal sealed record DlsKeyFacts
 {
     public string? CertificatePem { get; init; }
 

@@ -1,7 +1,7 @@
 namespace VgpuIac.Engine.Licensing;
 
 /// <summary>One file of a licence server's key material, as it is placed in the cert volume (owner root).</summary>
-public sealed record DlsKeyFile(string Name, string Content, bool Secret)
+internal sealed record DlsKeyFile(string Name, string Content, bool Secret)
 {
     /// <summary>0600 for private keys, 0644 for certificates and public keys.</summary>
     public int Mode => Secret ? Convert.ToInt32("600", 8) : Convert.ToInt32("644", 8);

@@ -4,7 +4,7 @@ using System.Globalization;
 namespace VgpuIac.Engine.Licensing;
 
 /// <summary>Owner and mode of one file of the cert volume, as <c>stat -c "%n %a %u %g"</c> prints them.</summary>
-public sealed record DlsFileMode(string Name, int Mode, long Uid, long Gid)
+internal sealed record DlsFileMode(string Name, int Mode, long Uid, long Gid)
 {
     public bool RootOwned => Uid == 0 && Gid == 0;
 
@@ -12,7 +12,7 @@ public sealed record DlsFileMode(string Name, int Mode, long Uid, long Gid)
 }
 
 /// <summary>One repair of the cert volume: a file whose owner or mode is not VgpuIac's (changed in place, content untouched), or a file to remove.</summary>
-public sealed record DlsKeyFileRepair(string Name, DlsFileMode? Now, string? WantedMode)
+internal sealed record DlsKeyFileRepair(string Name, DlsFileMode? Now, string? WantedMode)
 {
     public bool Remove => WantedMode is null;
 
@@ -47,7 +47,7 @@ public sealed record DlsKeyFileRepair(string Name, DlsFileMode? Now, string? Wan
 /// writable by others, 0644 when repaired), and the files of the other FastAPI-DLS major version that must go. FastAPI-DLS
 /// 2.x creates its chain files with mode 0644 when they are missing, so a server made by hand has world-readable keys.
 /// </summary>
-public static class DlsKeyFileModes
+internal static class DlsKeyFileModes
 {
     /// <summary>Status prefix of a cert volume whose owners or modes need repair.</summary>
     public const string ModesStatus = "key file modes";

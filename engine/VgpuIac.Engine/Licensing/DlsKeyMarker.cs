@@ -6,7 +6,7 @@ namespace VgpuIac.Engine.Licensing;
 /// VgpuIac's marker in the cert volume, written after every key file is in place, so that a key installation that
 /// stopped half-way is seen by the next plan (the marker still names the old generation) and done again.
 /// </summary>
-public sealed record DlsKeyMarker(long? KeyGeneration, int Major)
+internal sealed record DlsKeyMarker(long? KeyGeneration, int Major)
 {
     public const string FileName = "vgpuiac-keys";
 

@@ -11,7 +11,7 @@ namespace VgpuIac.Engine.Licensing;
 /// version: 2.x signs with the service-instance key of a root → intermediate CA → service instance chain it reads from
 /// its cert directory; 1.x signs with the instance key pair named by INSTANCE_KEY_RSA / INSTANCE_KEY_PUB.
 /// </summary>
-public static class DlsKeyMaterial
+internal static class DlsKeyMaterial
 {
     public const string WebCertificateFile = "webserver.crt";
     public const string WebKeyFile = "webserver.key";

@@ -5,7 +5,7 @@ using VgpuIac.Engine.Values;
 namespace VgpuIac.Engine.Licensing;
 
 /// <summary>Schema of <c>vgpu_dls_license_server</c>: a FastAPI-DLS licence server in Docker, in a new LXC or on an existing Docker host.</summary>
-public static class DlsLicenseServerDefinition
+internal static class DlsLicenseServerDefinition
 {
     /// <summary>The image VgpuIac documents and defaults to: FastAPI-DLS 2.0.3 pinned by digest (see <see cref="DlsImage.Default"/>).</summary>
     public const string DefaultImage = DlsImage.Default;
@@ -32,16 +32,28 @@ public static class DlsLicenseServerDefinition
             "1.x is supported when the image names its 1.x tag (e.g. `collinwebdesigns/fastapi-dls:1.5.4`, or `:1.5.4@sha256:…`): VgpuIac then " +
             "generates the instance key pair that 1.x reads through `INSTANCE_KEY_RSA` / `INSTANCE_KEY_PUB`. An image referenced by digest alone is " +
             "treated as 2.x. Other major versions are refused.\n\n" +
-            "**Guest driver branches.** Guests up to vGPU 17.x (R550 and older) license with the client token alone, from 1.x or 2.x. " +
-            "Guests with 18.x and newer drivers (R570+) need FastAPI-DLS 2.x **and** a `nvidia-gridd` (Linux) / `nvxdapix.dll` (Windows) patched " +
-            "with gridd-unlock-patcher to trust this server's root certificate (`root_certificate_pem`, also served at `/-/config/root-certificate`). " +
-            "From 18.x on the daemon trusts only the root certificates built into it and reads no certificate file, so there is no path to install " +
-            "the certificate at: the patcher writes it into the binary (`gridd-unlock-patcher -g $(command -v nvidia-gridd) -c root.pem`, then " +
-            "restart `nvidia-gridd`). VgpuIac does not patch NVIDIA binaries. Before `vgpu_guest` installs a token into an 18.x+ Linux guest, it " +
-            "checks inside the guest which server the token names and whether `nvidia-gridd` holds that server's root certificate; when it does " +
-            "not (or the server is 1.x) the apply stops before the token is installed, naming the guest, its driver branch, the server's version " +
-            "and the command to run, and the plan says that this check will run. Patch again after every guest driver update and after " +
-            "`key_generation` (a new root). Windows guests are not checked: patch `nvxdapix.dll` as the gridd-unlock-patcher README says.\n\n" +
+            "**Guest driver branches.** Guests up to vGPU 17.x license with the client token alone, from 1.x or 2.x: Linux R550 and older " +
+            "(550.x, 535.x), Windows 553.x and older (17.x: 551.x–553.x; 16.x: 536.x–539.x). " +
+            "Guests with 18.x and newer drivers need FastAPI-DLS 2.x **and** a licensing client patched with gridd-unlock-patcher to trust this " +
+            "server's root certificate (`root_certificate_pem`, also served at `/-/config/root-certificate`): on Linux `nvidia-gridd` of R570+ " +
+            "(570.x = 18.x, 580.x = 19.x, 595.x = 20.x), on Windows `nvxdapix.dll` in the display driver's DriverStore folder " +
+            "(`C:\\Windows\\System32\\DriverStore\\FileRepository\\nvgridsw.inf_amd64_*`) of drivers 572.x and later " +
+            "(572.x/573.x = 18.x, 580.x/581.x = 19.x, 596.x = 20.x). FastAPI-DLS 1.x licenses none of them. " +
+            "From 18.x on the licensing client trusts only the root certificates built into it and reads no certificate file (on Windows not the " +
+            "certificate store either), so there is no path or registry value to install the certificate at: the patcher, which runs on Linux only, " +
+            "writes it into the binary (Linux: `gridd-unlock-patcher -g $(command -v nvidia-gridd) -c root.pem`, then restart `nvidia-gridd`; " +
+            "Windows: copy `nvxdapix.dll` out, `gridd-unlock-patcher -g nvxdapix.dll -c root.pem`, put it back as an administrator with the " +
+            "patcher's `windows-replace-nvxdapix.ps1`). VgpuIac does not patch NVIDIA binaries. Before `vgpu_guest` installs a token into an " +
+            "18.x+ guest, Linux or Windows, it checks read-only inside the guest which server the token names and whether the licensing client " +
+            "holds that server's root certificate; when it does not (or the server is 1.x) the apply stops before the token is installed, naming " +
+            "the guest, its node, its driver branch, the server's version and what to do, and the plan says that this check will run. Patch again " +
+            "after every guest driver update and after `key_generation` (a new root). Some Windows driver builds cannot be patched (the patcher " +
+            "says `Failed to find the hardcoded NLS certificates!`); use a 17.x driver there.\n\n" +
+            "**Importing a hand-made server.** Import reads the server's certificates and keys where its container really has them: the host folder " +
+            "mounted at its cert path (`/app/cert`, or `CERT_PATH` of its environment), read from `docker inspect`, e.g. `/srv/dls/cert`; `status`, " +
+            "repairs and `key_generation` act on that folder, and a re-created container mounts it again at `/app/cert`. A container that keeps " +
+            "its keys only in its own writable layer (no folder mounted there) is not imported: copy the keys out (`docker cp`), re-create the " +
+            "container with that folder mounted, and import again.\n\n" +
             "**Key files.** Every key file is owned by root; private keys are 0600. A server VgpuIac did not create (imported) may have " +
             "others: FastAPI-DLS 2.x creates missing chain files with mode 0644. Wrong owners or modes show in `status` " +
             "(`key file modes: si_private_key.pem 0644 -> 0600, …`) and in the plan, and the next apply changes them in place: no key or " +

@@ -12,7 +12,7 @@ namespace VgpuIac.Engine.Licensing;
 /// <c>vgpu_dls_license_server</c>: plan, apply, read, import and delete a FastAPI-DLS instance. Decisions live in
 /// <see cref="DlsPlanner"/>, commands in <see cref="DlsCommands"/>, the mapping to state in <see cref="DlsStateMapping"/>.
 /// </summary>
-public sealed class DlsLicenseServerResource : IResource
+internal sealed class DlsLicenseServerResource : IResource
 {
     public ResourceDefinition Definition => DlsLicenseServerDefinition.Definition;
 
@@ -142,7 +142,9 @@ public sealed class DlsLicenseServerResource : IResource
             var priorSpec = DlsLicenseServerSpec.From(prior);
             await NodeCall.RunAsync(request.Context, prior, "delete the licence server", diagnostics, async shell =>
             {
-                var r = await shell.RunAsync(DlsCommands.Destroy(priorSpec), cancellationToken).ConfigureAwait(false);
+                // on a Docker host the cert volume is the folder the container mounts (a hand-made server's may be elsewhere)
+            var target = priorSpec.IsLxc ? priorSpec : priorSpec.At(await ReadNodeAsync(shell, priorSpec, cancellationToken).ConfigureAwait(false));
+            var r = await shell.RunAsync(DlsCommands.Destroy(target), cancellationToken).ConfigureAwait(false);
                 if (!r.Succeeded)
                 {
                     diagnostics.Error("Unable to delete the licence server",
@@ -183,6 +185,7 @@ public sealed class DlsLicenseServerResource : IResource
     {
         const string Progress = "vgpu_dls_license_server";
         var node = await ReadNodeAsync(shell, spec, ct).ConfigureAwait(false);
+        spec = spec.At(node);
         if (prior is null && node.Exists && (!node.Marked(spec.IsLxc) || claim is { Abandoned: false }))
         {
             // Checked at plan time too; the node may have changed since (another apply may have created it meanwhile).
@@ -225,6 +228,7 @@ public sealed class DlsLicenseServerResource : IResource
                 }
 
                 node = await ReadNodeAsync(shell, spec, ct).ConfigureAwait(false);
+                spec = spec.At(node);
             }
         }
 
@@ -252,6 +256,7 @@ public sealed class DlsLicenseServerResource : IResource
             }
 
             node = await ReadNodeAsync(shell, spec, ct).ConfigureAwait(false);
+            spec = spec.At(node);
         }
 
         // The cert volume: key files owned by root with our modes (a hand-made server's are 0644), and no signing files of
@@ -272,7 +277,7 @@ public sealed class DlsLicenseServerResource : IResource
 
         if (certificatePem is null)
         {
-            diagnostics.Error("Unable to install the licence server's key material", $"Node \"{shell.NodeName}\": the web server certificate is missing from {DlsLicenseServerSpec.CertDir} after installing it.");
+            diagnostics.Error("Unable to install the licence server's key material", $"Node \"{shell.NodeName}\": the web server certificate is missing from {spec.CertDir} after installing it.");
             return await ReadStateAsync(shell, spec, prior, planned, null, ct).ConfigureAwait(false);
         }
 
@@ -371,9 +376,22 @@ public sealed class DlsLicenseServerResource : IResource
                 return null;
             }
 
+            if (node.CertInWritableLayer)
+            {
+                var where = spec.IsLxc ? $"container {spec.Vmid}" : "the Docker host";
+                var run = spec.IsLxc ? $"pct exec {spec.Vmid} -- " : string.Empty;
+                diagnostics.Error("Unable to import the licence server",
+                    $"The Docker container \"{DlsLicenseServerSpec.ContainerName}\" in {where} on node \"{shell.NodeName}\" keeps its certificates and keys in its own " +
+                    $"writable layer: no host folder is mounted at its cert path {node.ContainerCertPath}. VgpuIac keeps a licence server's keys in a host folder " +
+                    "(they must outlive the container, which an apply may re-create), so it cannot take this one over as it is; nothing was changed. " +
+                    $"Copy the keys out and run the container with that folder mounted, e.g. `{run}docker cp {DlsLicenseServerSpec.ContainerName}:{node.ContainerCertPath} {DlsLicenseServerSpec.DefaultCertDir}`, " +
+                    $"then re-create the container with `-v {DlsLicenseServerSpec.DefaultCertDir}:{node.ContainerCertPath}` (the rest of its settings as they are), and import again.");
+                return null;
+            }
+
             var url = node.EnvValue("DLS_URL") ?? string.Empty;
             var port = node.EnvNumber("DLS_PORT") ?? 443;
-            var full = DlsLicenseServerSpec.From(seed.With("dls_url", Value.String(url)).With("dls_port", Value.Number(port)).With("image", Value.FromString(node.Image)));
+            var full = DlsLicenseServerSpec.From(seed.With("dls_url", Value.String(url)).With("dls_port", Value.Number(port)).With("image", Value.FromString(node.Image))).At(node);
             string? token = null;
             if (node.KeyFacts()?.CertificatePem is { } pem)
             {
@@ -387,10 +405,21 @@ public sealed class DlsLicenseServerResource : IResource
         return new ImportResult { State = state, Diagnostics = diagnostics.ToImmutable() };
     }
 
+    /// <summary>
+    /// Reads the node. When the container mounts another folder at its cert path than the one read (a hand-made server's,
+    /// e.g. <c>-v /srv/dls/cert:/app/cert</c>), that folder is read instead: one more round trip, only then.
+    /// </summary>
     private static async Task<DlsNodeState> ReadNodeAsync(IRemoteShell shell, DlsLicenseServerSpec spec, CancellationToken ct)
     {
         var r = await shell.RunAsync(DlsCommands.Read(spec), ct).ConfigureAwait(false);
-        return DlsNodeState.Parse(r.StandardOutput);
+        var node = DlsNodeState.Parse(r.StandardOutput);
+        if (spec.At(node) is { } at && at.CertDir != spec.CertDir)
+        {
+            r = await shell.RunAsync(DlsCommands.Read(at), ct).ConfigureAwait(false);
+            node = DlsNodeState.Parse(r.StandardOutput);
+        }
+
+        return node;
     }
 
     private async Task<Value> ReadStateAsync(IRemoteShell shell, DlsLicenseServerSpec spec, Value? prior, Value planned, string? token, CancellationToken ct)

@@ -4,10 +4,14 @@ using VgpuIac.Engine.Values;
 namespace VgpuIac.Engine.Licensing;
 
 /// <summary>What the user asked for (known values only; planning handles unknowns before this is built).</summary>
-public sealed record DlsLicenseServerSpec
+internal sealed record DlsLicenseServerSpec
 {
     public const string ContainerName = "fastapi-dls";
-    public const string CertDir = "/opt/fastapi-dls/cert";
+    /// <summary>The cert volume VgpuIac makes (mounted at the container's <c>/app/cert</c>).</summary>
+    public const string DefaultCertDir = "/opt/fastapi-dls/cert";
+
+    /// <summary>The path FastAPI-DLS reads its certificates from inside its container unless <c>CERT_PATH</c> says otherwise.</summary>
+    public const string ContainerCertPath = "/app/cert";
     public const string DatabaseDir = "/opt/fastapi-dls/database";
 
     /// <summary>The PVE tag VgpuIac puts on the LXC it creates (its ownership mark).</summary>
@@ -52,6 +56,19 @@ public sealed record DlsLicenseServerSpec
     public required string TimeZone { get; init; }
 
     public long? KeyGeneration { get; init; }
+
+    /// <summary>
+    /// The cert volume on the Docker host (inside the LXC, or on the Docker host itself): <see cref="DefaultCertDir"/>, or the
+    /// folder a hand-made container mounts at its cert path (<see cref="DlsNodeState.CertSource"/>; see <see cref="At"/>).
+    /// </summary>
+    public string CertDir { get; init; } = DefaultCertDir;
+
+    /// <summary>This spec with the cert volume the node's container really uses (a hand-made server's may be elsewhere).</summary>
+    public DlsLicenseServerSpec At(DlsNodeState node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        return node.CertSource is { } source && source != CertDir ? this with { CertDir = source } : this;
+    }
 
     public bool IsLxc => Hosting == "lxc";
 

@@ -9,7 +9,7 @@ namespace VgpuIac.Engine.Licensing;
 /// environment, restart policy, our label) and the public files of its cert volume (certificates, public keys, our
 /// key marker). Private keys are never read back.
 /// </summary>
-public sealed record DlsNodeState
+internal sealed record DlsNodeState
 {
     /// <summary>False when the LXC (or, on a Docker host, the Docker container) does not exist.</summary>
     public bool Exists { get; init; }
@@ -36,6 +36,19 @@ public sealed record DlsNodeState
 
     /// <summary>Owner and mode of every file in the cert volume (private keys included; their content is never read).</summary>
     public ImmutableArray<DlsFileMode> FileModes { get; init; } = [];
+
+    /// <summary>
+    /// The host folder (inside the LXC, or on the Docker host) that the container mounts at its cert path: <c>CERT_PATH</c>
+    /// of its environment, else <c>/app/cert</c> (from <c>docker inspect</c>'s <c>Mounts</c>). Null when there is no container,
+    /// or no folder is mounted there (see <see cref="CertInWritableLayer"/>).
+    /// </summary>
+    public string? CertSource { get; init; }
+
+    /// <summary>The path inside the container FastAPI-DLS reads its certificates from (<c>CERT_PATH</c>, else <c>/app/cert</c>).</summary>
+    public string ContainerCertPath => Env.TryGetValue("CERT_PATH", out var p) && p.Length > 0 ? p.TrimEnd('/') : DlsLicenseServerSpec.ContainerCertPath;
+
+    /// <summary>The container keeps its certificates and keys in its own writable layer: no host folder is mounted at its cert path.</summary>
+    public bool CertInWritableLayer => ContainerExists && CertSource is null;
 
     /// <summary>True when the cert volume could be read (the LXC runs, or a Docker host).</summary>
     public bool FilesVisible => Exists && CtRunning;
@@ -178,8 +191,24 @@ public sealed record DlsNodeState
                 }
             }
 
+            var certPath = env.TryGetValue("CERT_PATH", out var cp) && cp.Length > 0 ? cp.TrimEnd('/') : DlsLicenseServerSpec.ContainerCertPath;
+            string? certSource = null;
+            if (c.TryGetProperty("Mounts", out var mounts) && mounts.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var m in mounts.EnumerateArray())
+                {
+                    if (m.ValueKind == JsonValueKind.Object
+                        && m.TryGetProperty("Destination", out var dest) && dest.ValueKind == JsonValueKind.String && dest.GetString()!.TrimEnd('/') == certPath
+                        && m.TryGetProperty("Source", out var src) && src.ValueKind == JsonValueKind.String && src.GetString() is { Length: > 1 } source && source.StartsWith('/'))
+                    {
+                        certSource = source.TrimEnd('/');
+                    }
+                }
+            }
+
             return state with
             {
+                CertSource = certSource,
                 ContainerExists = true,
                 ContainerRunning = c.TryGetProperty("State", out var st) && st.TryGetProperty("Running", out var r) && r.ValueKind == JsonValueKind.True,
                 Image = hasConfig && cfg.TryGetProperty("Image", out var img) ? img.GetString() : null,

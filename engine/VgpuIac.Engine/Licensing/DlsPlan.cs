@@ -4,7 +4,7 @@ using VgpuIac.Engine.Diagnostics;
 namespace VgpuIac.Engine.Licensing;
 
 /// <summary>What an update of <c>vgpu_dls_license_server</c> does to its key material and token, decided from the configuration and the prior state.</summary>
-public sealed record DlsPlan
+internal sealed record DlsPlan
 {
     public required DlsKeyWork Keys { get; init; }
 

@@ -10,7 +10,7 @@ namespace VgpuIac.Engine.Licensing;
 /// the plan compares the configuration with the state the last read left, the apply with what the node holds at that
 /// moment, so a step is done only when the node shows it is not done yet.
 /// </summary>
-public static class DlsPlanner
+internal static class DlsPlanner
 {
     /// <summary>The status of a server that is up: planned for every create and update.</summary>
     public const string Running = "running";
@@ -117,7 +117,7 @@ public static class DlsPlanner
     /// A container with our mark is adopted only when a create left it unfinished (<paramref name="creation"/>, see
     /// <see cref="CreationClaim"/>): one another apply is creating, or made and keeps in its state, is refused.
     /// </remarks>
-    public static ImmutableArray<Diagnostic> CheckCreateTarget(DlsLicenseServerSpec spec, string nodeName, DlsNodeState node, string? replacing, CreationStatus creation = CreationStatus.Abandoned)
+    internal static ImmutableArray<Diagnostic> CheckCreateTarget(DlsLicenseServerSpec spec, string nodeName, DlsNodeState node, string? replacing, CreationStatus creation = CreationStatus.Abandoned)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(node);

@@ -5,7 +5,7 @@ using VgpuIac.Engine.Values;
 namespace VgpuIac.Engine.Licensing;
 
 /// <summary>Between the node's view (<see cref="DlsNodeState"/>) and the resource's state values, and the planned key attributes.</summary>
-public static class DlsStateMapping
+internal static class DlsStateMapping
 {
     /// <summary>
     /// Sets the planned certificate, signing key, root certificate and token: kept from <paramref name="prior"/> unless

@@ -7,7 +7,7 @@ namespace VgpuIac.Engine.NodeInfo;
 public static class NodeFactsValues
 {
     /// <summary>One <c>vgpu_types</c> element.</summary>
-    public static Value VgpuType(VgpuType type) => Value.Object(
+    internal static Value VgpuType(VgpuType type) => Value.Object(
         ("id", Value.String(type.Id)),
         ("name", Value.String(type.Name)),
         ("description", Value.String(type.Description)),
@@ -16,7 +16,7 @@ public static class NodeFactsValues
         ("framebuffer_mib", Value.FromNumber(type.FramebufferMib)));
 
     /// <summary>One <c>active_vgpus</c> element.</summary>
-    public static Value RunningVgpu(RunningVgpu vgpu) => Value.Object(
+    internal static Value RunningVgpu(RunningVgpu vgpu) => Value.Object(
         ("vgpu_id", Value.String(vgpu.VgpuId)),
         ("vm_id", Value.FromNumber(vgpu.VmId)),
         ("vm_name", Value.FromString(vgpu.VmName)),
@@ -29,7 +29,7 @@ public static class NodeFactsValues
         ("licensed", Value.Bool(vgpu.Licensed)));
 
     /// <summary>One <c>gpus</c> element.</summary>
-    public static Value Gpu(GpuFacts gpu) => Value.Object(
+    internal static Value Gpu(GpuFacts gpu) => Value.Object(
         ("pci_address", Value.String(gpu.PciAddress)),
         ("vendor_id", Value.String(gpu.VendorId)),
         ("device_id", Value.String(gpu.DeviceId)),
@@ -41,7 +41,7 @@ public static class NodeFactsValues
         ("active_vgpus", Value.List(gpu.RunningVgpus.Select(RunningVgpu))));
 
     /// <summary>The full data source state for <paramref name="facts"/>.</summary>
-    public static Value State(NodeFacts facts) => Value.Object(
+    internal static Value State(NodeFacts facts) => Value.Object(
         ("node", Value.String(facts.NodeName)),
         ("id", Value.String(facts.NodeName)),
         ("hostname", Value.FromString(facts.Hostname)),

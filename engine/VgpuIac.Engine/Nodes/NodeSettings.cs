@@ -8,19 +8,25 @@ namespace VgpuIac.Engine.Nodes;
 /// </summary>
 public sealed record NodeSettings
 {
+    /// <summary>How long to keep trying to connect when the configuration does not say (30 s).</summary>
     public static TimeSpan DefaultConnectTimeout { get; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The SSH port when neither the node nor the provider sets one.</summary>
     public const int DefaultPort = 22;
 
+    /// <summary>The SSH user when neither the node nor the provider sets one: PVE is administered as root.</summary>
     public const string DefaultUser = "root";
 
     /// <summary>The key of the node block, used by resources in their <c>node</c> attribute.</summary>
     public required string Name { get; init; }
 
+    /// <summary>The node's address: DNS name or IP, without user or port.</summary>
     public required string Host { get; init; }
 
+    /// <summary>The SSH port.</summary>
     public int Port { get; init; } = DefaultPort;
 
+    /// <summary>The SSH user.</summary>
     public string User { get; init; } = DefaultUser;
 
     /// <summary>Inline PEM or OpenSSH private key text (secret).</summary>
@@ -47,6 +53,7 @@ public sealed record NodeSettings
     /// <summary>True when <see cref="KnownHostsFile"/> is <c>~/.ssh/known_hosts</c>, used only because no host key source was configured.</summary>
     public bool KnownHostsFileIsDefault { get; init; }
 
+    /// <summary>How long to keep trying to connect before the node counts as unreachable.</summary>
     public TimeSpan ConnectTimeout { get; init; } = DefaultConnectTimeout;
 
     /// <summary>Accept any host key (a warning was shown at configuration time).</summary>
@@ -58,6 +65,7 @@ public sealed record NodeSettings
     /// <summary>Where the node is, for messages: <c>user@host:port</c>.</summary>
     public string Endpoint => $"{User}@{Host}:{Port}";
 
+    /// <summary>The node's name, endpoint and authentication methods, without any secret.</summary>
     public override string ToString()
     {
         var sb = new StringBuilder();

@@ -10,9 +10,13 @@ namespace VgpuIac.Engine.Nodes;
 /// </summary>
 public static class ProviderSchema
 {
+    /// <summary>Environment variable with the private key text, used when no <c>private_key</c> is configured.</summary>
     public const string PrivateKeyEnv = "VGPU_SSH_PRIVATE_KEY";
+    /// <summary>Environment variable with the private key file's path, used when no <c>private_key_file</c> is configured.</summary>
     public const string PrivateKeyFileEnv = "VGPU_SSH_PRIVATE_KEY_FILE";
+    /// <summary>Environment variable with the SSH password, used when no <c>password</c> is configured.</summary>
     public const string PasswordEnv = "VGPU_SSH_PASSWORD";
+    /// <summary>Environment variable with the known_hosts file's path, used when no <c>known_hosts_file</c> is configured.</summary>
     public const string KnownHostsEnv = "VGPU_SSH_KNOWN_HOSTS_FILE";
 
     private static ImmutableArray<AttributeDefinition> ConnectionAttributes(bool perNode) =>
@@ -29,6 +33,7 @@ public static class ProviderSchema
         Attr.Optional("insecure_ignore_host_key", AttrType.Bool, "DANGEROUS: accept any host key. Only for throw-away lab nodes; a warning is shown on every run."),
     ];
 
+    /// <summary>The provider's configuration schema: the <c>node</c> blocks and the shared connection defaults.</summary>
     public static ResourceDefinition Definition { get; } = new()
     {
         Name = "vgpu",

@@ -7,7 +7,7 @@ namespace VgpuIac.Engine.ProfileOverride;
 /// unit — KB/kB/MB/GB/TB are powers of 1000, KiB/MiB/GiB/TiB powers of 1024 — rounded to whole bytes.
 /// The provider also accepts <c>0x…</c> hexadecimal, which it writes as a TOML integer.
 /// </summary>
-public static class ByteSize
+internal static class ByteSize
 {
     public const ulong MiB = 1024UL * 1024;
     public const ulong GiB = 1024UL * MiB;

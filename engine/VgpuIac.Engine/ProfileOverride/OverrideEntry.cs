@@ -1,7 +1,7 @@
 namespace VgpuIac.Engine.ProfileOverride;
 
 /// <summary>One <c>key = value</c> line of an override section.</summary>
-public sealed record OverrideEntry(string Key, TomlScalar Value)
+internal sealed record OverrideEntry(string Key, TomlScalar Value)
 {
     /// <summary>
     /// True when vgpu_unlock-rs reads both values the same: byte sizes compare in bytes (<c>0x38000000</c> = <c>"896MiB"</c>),

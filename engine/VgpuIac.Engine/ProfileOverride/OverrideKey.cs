@@ -1,7 +1,7 @@
 namespace VgpuIac.Engine.ProfileOverride;
 
 /// <summary>One key vgpu_unlock-rs accepts in an override section, with the TOML shape it expects.</summary>
-public sealed record OverrideKey(string Name, OverrideValueKind Kind, string Description)
+internal sealed record OverrideKey(string Name, OverrideValueKind Kind, string Description)
 {
     /// <summary>Longest accepted text (characters), for <see cref="OverrideValueKind.Text"/> keys with a known limit.</summary>
     public int? MaxLength { get; init; }

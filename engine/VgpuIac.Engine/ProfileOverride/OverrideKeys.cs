@@ -5,7 +5,7 @@ namespace VgpuIac.Engine.ProfileOverride;
 /// <summary>
 /// Every override key vgpu_unlock-rs knows (its <c>VgpuProfileOverride</c> struct), in the order the provider writes them.
 /// </summary>
-public static class OverrideKeys
+internal static class OverrideKeys
 {
     public static OverrideKey NumDisplays { get; } = new("num_displays", OverrideValueKind.Unsigned32, "Number of virtual display heads (`num_heads`). Usually `1` for a remote desktop or game-streaming VM.");
 

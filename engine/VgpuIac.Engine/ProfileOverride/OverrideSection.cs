@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace VgpuIac.Engine.ProfileOverride;
 
 /// <summary>One section of <c>profile_override.toml</c>, e.g. <c>profile.nvidia-46</c>, <c>vm.104</c> or <c>mdev.&lt;uuid&gt;</c>.</summary>
-public sealed partial record OverrideSection(OverrideTargetKind Kind, string Key)
+internal sealed partial record OverrideSection(OverrideTargetKind Kind, string Key)
 {
     public string Table => Kind switch
     {

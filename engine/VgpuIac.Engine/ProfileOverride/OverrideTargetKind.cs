@@ -1,7 +1,7 @@
 namespace VgpuIac.Engine.ProfileOverride;
 
 /// <summary>The three kinds of section vgpu_unlock-rs reads; applied in this order, so later ones win.</summary>
-public enum OverrideTargetKind
+internal enum OverrideTargetKind
 {
     /// <summary><c>[profile.nvidia-N]</c>: every instance of one vGPU type.</summary>
     Profile,

@@ -1,7 +1,7 @@
 namespace VgpuIac.Engine.ProfileOverride;
 
 /// <summary>How vgpu_unlock-rs reads one override key from <c>profile_override.toml</c>.</summary>
-public enum OverrideValueKind
+internal enum OverrideValueKind
 {
     /// <summary>A TOML integer that must fit an unsigned 32-bit field.</summary>
     Unsigned32,

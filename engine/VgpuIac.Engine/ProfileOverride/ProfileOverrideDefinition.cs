@@ -5,7 +5,7 @@ using VgpuIac.Engine.Values;
 namespace VgpuIac.Engine.ProfileOverride;
 
 /// <summary>The schema of <c>vgpu_profile_override</c>: one section of <c>/etc/vgpu_unlock/profile_override.toml</c>.</summary>
-public static class ProfileOverrideDefinition
+internal static class ProfileOverrideDefinition
 {
     public const string FilePath = "/etc/vgpu_unlock/profile_override.toml";
 

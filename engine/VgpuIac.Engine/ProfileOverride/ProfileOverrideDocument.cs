@@ -11,7 +11,7 @@ namespace VgpuIac.Engine.ProfileOverride;
 /// (values replaced in place, lines added or removed), so comments and formatting elsewhere are never re-rendered.
 /// Pure: no I/O.
 /// </summary>
-public sealed class ProfileOverrideDocument
+internal sealed class ProfileOverrideDocument
 {
     private readonly DocumentSyntax _syntax;
 

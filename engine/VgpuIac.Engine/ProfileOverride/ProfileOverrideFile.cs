@@ -3,7 +3,7 @@ using System.Text;
 namespace VgpuIac.Engine.ProfileOverride;
 
 /// <summary>The bytes of <c>profile_override.toml</c> as read from a node, decoded; keeps a byte-order mark if the file had one.</summary>
-public sealed record ProfileOverrideFile
+internal sealed record ProfileOverrideFile
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 

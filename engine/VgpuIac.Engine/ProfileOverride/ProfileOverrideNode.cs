@@ -9,7 +9,7 @@ namespace VgpuIac.Engine.ProfileOverride;
 /// The node side of <c>vgpu_profile_override</c>: reading and atomically writing the file, resolving type names and finding
 /// VMs that must restart. Every command is a fixed script; names and ids reach it only as arguments.
 /// </summary>
-public static class ProfileOverrideNode
+internal static class ProfileOverrideNode
 {
     /// <summary>Prints <c>type-id TAB name</c> for every vGPU type of every GPU (mdev sysfs, and SR-IOV VFs' creatable types).</summary>
     public const string TypesScript = """
@@ -26,14 +26,25 @@ public static class ProfileOverrideNode
         """;
 
     /// <summary>
-    /// Prints the ids of running VMs that use the section's target ($1 kind: profile|vm|mdev, $2 key) and started no later
-    /// than the last change of the file ($3). Reads only: <c>qm list</c>, <c>qm config</c>, <c>stat</c>.
+    /// Read-only, one round trip (<c>bash -s -- PATH [KIND KEY]</c>): the file's owner and mode (a
+    /// <see cref="NodeFileMode.ProbeFunction"/> line), then its bytes in base64 on one line; exit 3 with
+    /// <c>vgpuiac-missing</c> when there is no file. With a section's target (KIND profile|vm|mdev, KEY) it then prints
+    /// <c>vm TAB id</c> for each running VM that uses the target and started no later than the file's last change: the VMs
+    /// that must restart to pick the section up. <c>qm list</c> and <c>qm config</c> (a Perl process each on PVE) run only
+    /// when a VM config under <c>/etc/pve/qemu-server</c> has an mdev at all.
     /// </summary>
-    public const string RestartScript = """
+    public const string ReadScript = """
         set -u
-        kind=$1 key=$2 file=$3
-        changed=$(stat -c %Y -- "$file" 2>/dev/null || echo 0)
+        f=$1
+        [ -e "$f" ] || { echo vgpuiac-missing >&2; exit 3; }
+        printf 'filemode\t%s\t%s\n' "$f" "$(stat -L -c '%a %u %g' -- "$f")" || exit 1
+        base64 -w0 -- "$f" || exit 1
+        echo
+        [ $# -ge 3 ] || exit 0
+        kind=$2 key=$3
         command -v qm >/dev/null 2>&1 || exit 0
+        if [ -d /etc/pve/qemu-server ] && ! grep -qsE '^hostpci[0-9]+:.*mdev=' /etc/pve/qemu-server/*.conf; then exit 0; fi
+        changed=$(stat -c %Y -- "$f" 2>/dev/null || echo 0)
         qm list 2>/dev/null | awk 'NR > 1 && $3 == "running" { print $1 }' | while read -r vmid; do
           if [ "$kind" = vm ] && [ "$vmid" != "$key" ]; then continue; fi
           uses=0
@@ -49,31 +60,28 @@ public static class ProfileOverrideNode
           done < <(qm config "$vmid" 2>/dev/null)
           [ "$uses" = 1 ] || continue
           started=$(stat -c %Y -- "/var/run/qemu-server/$vmid.pid" 2>/dev/null || echo 0)
-          [ "$started" -le "$changed" ] && echo "$vmid"
+          [ "$started" -le "$changed" ] && printf 'vm\t%s\n' "$vmid"
         done
         exit 0
         """;
 
-    /// <summary>
-    /// Read-only (<c>sh -c SCRIPT vgpuiac-read PATH</c>): the file's owner and mode (a <see cref="NodeFileMode.ProbeFunction"/>
-    /// line), then its bytes in base64 on one line; exit 3 with <c>vgpuiac-missing</c> when there is no file.
-    /// </summary>
-    public const string ReadScript = """
-        f=$1
-        [ -e "$f" ] || { echo vgpuiac-missing >&2; exit 3; }
-        printf 'filemode\t%s\t%s\n' "$f" "$(stat -L -c '%a %u %g' -- "$f")" || exit 1
-        base64 -w0 -- "$f" || exit 1
-        echo
-        """;
-
     /// <summary>The file with its owner and mode, in one round trip.</summary>
-    public static async Task<ProfileOverrideFile> ReadAsync(IRemoteShell shell, CancellationToken cancellationToken)
+    public static async Task<ProfileOverrideFile> ReadAsync(IRemoteShell shell, CancellationToken cancellationToken) =>
+        (await ReadAsync(shell, null, cancellationToken).ConfigureAwait(false)).File;
+
+    /// <summary>
+    /// The file with its owner and mode and, for <paramref name="section"/>, the running VMs that must restart to pick it up
+    /// (see <see cref="ReadScript"/>): one round trip.
+    /// </summary>
+    public static async Task<ProfileOverrideRead> ReadAsync(IRemoteShell shell, OverrideSection? section, CancellationToken cancellationToken)
     {
         var path = ProfileOverrideDefinition.FilePath;
-        var result = await shell.RunAsync(RemoteCommand.Of("sh", "-c", ReadScript, "vgpuiac-read", path), cancellationToken).ConfigureAwait(false);
+        var result = await shell.RunAsync(
+            section is null ? RemoteCommand.Script(ReadScript, path) : RemoteCommand.Script(ReadScript, path, section.Table, section.Key),
+            cancellationToken).ConfigureAwait(false);
         if (result.ExitCode == 3 && result.StandardError.Contains("vgpuiac-missing", StringComparison.Ordinal))
         {
-            return ProfileOverrideFile.Missing;
+            return new ProfileOverrideRead(ProfileOverrideFile.Missing, []);
         }
 
         var lines = result.StandardOutput.Split('\n');
@@ -99,7 +107,17 @@ public static class ProfileOverrideNode
             };
         }
 
-        return ProfileOverrideFile.FromBytes(bytes) with { Mode = modes[path] };
+        ImmutableArray<long> vms =
+        [
+            .. lines.Skip(2)
+                .Select(l => l.TrimEnd('\r').Split('\t'))
+                .Where(f => f.Length == 2 && f[0] == "vm")
+                .Select(f => long.TryParse(f[1].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : -1)
+                .Where(id => id > 0)
+                .Distinct()
+                .Order(),
+        ];
+        return new ProfileOverrideRead(ProfileOverrideFile.FromBytes(bytes) with { Mode = modes[path] }, vms);
     }
 
     /// <summary>The mode the file gets: configuration, 0644 root:root.</summary>
@@ -134,22 +152,6 @@ public static class ProfileOverrideNode
                 .Where(parts => parts.Length == 2)
                 .Select(parts => (Id: parts[0].Trim(), Name: parts[1].Trim()))
                 .Distinct(),
-        ];
-    }
-
-    /// <summary>Ids of running VMs that must restart to pick up the section (see <see cref="RestartScript"/>).</summary>
-    public static async Task<ImmutableArray<long>> RestartRequiredVmsAsync(IRemoteShell shell, OverrideSection section, CancellationToken cancellationToken)
-    {
-        var result = await shell.RunAsync(
-            RemoteCommand.Script(RestartScript, section.Table, section.Key, ProfileOverrideDefinition.FilePath),
-            cancellationToken).ConfigureAwait(false);
-        return
-        [
-            .. result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-                .Select(l => long.TryParse(l.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : -1)
-                .Where(id => id > 0)
-                .Distinct()
-                .Order(),
         ];
     }
 }

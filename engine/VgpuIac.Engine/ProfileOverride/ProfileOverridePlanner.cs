@@ -10,7 +10,7 @@ using D = VgpuIac.Engine.ProfileOverride.ProfileOverrideDefinition;
 namespace VgpuIac.Engine.ProfileOverride;
 
 /// <summary>Pure validation and planning of <c>vgpu_profile_override</c> (the node facts it needs are passed in).</summary>
-public static class ProfileOverridePlanner
+internal static class ProfileOverridePlanner
 {
     /// <summary>VRAM below which NVIDIA disables NVENC for a vGPU (framebuffer + reservation).</summary>
     public const ulong NvencMinimum = ByteSize.GiB;

@@ -13,7 +13,7 @@ namespace VgpuIac.Engine.ProfileOverride;
 /// <c>vgpu_profile_override</c>: one section of <c>/etc/vgpu_unlock/profile_override.toml</c>. Every write is a
 /// read-modify-write inside the node-wide lock, touches only this section, and is followed by a read-back.
 /// </summary>
-public sealed class ProfileOverrideResource : IResource
+internal sealed class ProfileOverrideResource : IResource
 {
     private const string Thing = "vGPU profile override";
 
@@ -110,6 +110,7 @@ public sealed class ProfileOverrideResource : IResource
 
             SectionLookup written;
             string? adopted;
+            ImmutableArray<long> vms;
             ProfileOverrideFile afterFile;
             await using (await shell.LockAsync(D.LockName, cancellationToken).ConfigureAwait(false))
             {
@@ -152,7 +153,10 @@ public sealed class ProfileOverrideResource : IResource
                     }
                 }
 
-                afterFile = await ProfileOverrideNode.ReadAsync(shell, cancellationToken).ConfigureAwait(false);
+                // the read-back also finds the running VMs that must restart to pick the section up (one round trip)
+                var readBack = await ProfileOverrideNode.ReadAsync(shell, section, cancellationToken).ConfigureAwait(false);
+                afterFile = readBack.File;
+                vms = readBack.RestartRequiredVms;
                 var after = Parse(afterFile, shell.NodeName, "read back", diagnostics);
                 if (after is null)
                 {
@@ -162,7 +166,6 @@ public sealed class ProfileOverrideResource : IResource
                 written = after.Find(section);
             }
 
-            var vms = await ProfileOverrideNode.RestartRequiredVmsAsync(shell, section, cancellationToken).ConfigureAwait(false);
             return (ProfileOverrideState.FromEntries(shell.NodeName, section, written.Entries, planned, vms) with { AdoptedSection = adopted, FileModes = ProfileOverrideNode.FileModes(afterFile) }).ToValue();
         }).ConfigureAwait(false);
 
@@ -219,7 +222,9 @@ public sealed class ProfileOverrideResource : IResource
     /// </summary>
     private static async Task<SectionRead> ReadSectionAsync(IRemoteShell shell, ResourceContext context, OverrideSection section, Value? prior, string verb, DiagnosticBag diagnostics, CancellationToken cancellationToken)
     {
-        var file = await ProfileOverrideFileCache.Shared.RefreshAsync(shell, context.Time, cancellationToken).ConfigureAwait(false);
+        // one round trip: the file and the VMs that must restart for the section
+        var read = await ProfileOverrideFileCache.Shared.RefreshAsync(shell, section, context.Time, cancellationToken).ConfigureAwait(false);
+        var file = read.File;
         if (!file.Exists)
         {
             return new SectionRead(true, null);
@@ -242,7 +247,7 @@ public sealed class ProfileOverrideResource : IResource
             return new SectionRead(false, prior);
         }
 
-        var vms = await ProfileOverrideNode.RestartRequiredVmsAsync(shell, section, cancellationToken).ConfigureAwait(false);
+        var vms = read.RestartRequiredVms;
         // an import brings the section under management as it is: destroy then removes it (its plan lists every key)
         var adopted = prior?[D.AdoptedSection].StringOrNull;
         return new SectionRead(false, (ProfileOverrideState.FromEntries(shell.NodeName, section, lookup.Entries, prior, vms) with { AdoptedSection = adopted, FileModes = ProfileOverrideNode.FileModes(file) }).ToValue());

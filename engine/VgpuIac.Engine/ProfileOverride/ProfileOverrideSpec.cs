@@ -6,7 +6,7 @@ using D = VgpuIac.Engine.ProfileOverride.ProfileOverrideDefinition;
 namespace VgpuIac.Engine.ProfileOverride;
 
 /// <summary>What the user wants: the target and the override keys (values may be unknown while planning).</summary>
-public sealed record ProfileOverrideSpec
+internal sealed record ProfileOverrideSpec
 {
     public string? Node { get; init; }
 

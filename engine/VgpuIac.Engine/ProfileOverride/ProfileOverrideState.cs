@@ -7,7 +7,7 @@ using D = VgpuIac.Engine.ProfileOverride.ProfileOverrideDefinition;
 namespace VgpuIac.Engine.ProfileOverride;
 
 /// <summary>What the node says about one section: its keys as read back from the file.</summary>
-public sealed record ProfileOverrideState
+internal sealed record ProfileOverrideState
 {
     public required string Node { get; init; }
 

@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 namespace VgpuIac.Engine.ProfileOverride;
 
 /// <summary>What a <c>profile_override.toml</c> holds for one section.</summary>
-public sealed record SectionLookup
+internal sealed record SectionLookup
 {
     public static SectionLookup Missing { get; } = new() { Exists = false };
 

@@ -4,7 +4,7 @@ using System.Text;
 namespace VgpuIac.Engine.ProfileOverride;
 
 /// <summary>A value of one key in <c>profile_override.toml</c>, with the text it has (or will have) in the file.</summary>
-public sealed record TomlScalar
+internal sealed record TomlScalar
 {
     public required TomlScalarKind Kind { get; init; }
 

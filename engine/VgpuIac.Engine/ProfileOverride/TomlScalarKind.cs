@@ -1,6 +1,6 @@
 namespace VgpuIac.Engine.ProfileOverride;
 
-public enum TomlScalarKind
+internal enum TomlScalarKind
 {
     Integer,
     String,

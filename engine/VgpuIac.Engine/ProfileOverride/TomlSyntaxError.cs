@@ -1,7 +1,7 @@
 namespace VgpuIac.Engine.ProfileOverride;
 
 /// <summary>Why a TOML file could not be read: 1-based line and column, and the parser's message.</summary>
-public sealed record TomlSyntaxError(int Line, int Column, string Message)
+internal sealed record TomlSyntaxError(int Line, int Column, string Message)
 {
     public override string ToString() => $"line {Line}, column {Column}: {Message}";
 }

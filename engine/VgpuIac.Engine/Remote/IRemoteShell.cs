@@ -9,6 +9,7 @@ public interface IRemoteShell
     /// <summary>The node's name in the provider configuration.</summary>
     string NodeName { get; }
 
+    /// <summary>Runs a command and returns its exit code and output; a non-zero exit is a result, not an exception.</summary>
     Task<RemoteResult> RunAsync(RemoteCommand command, CancellationToken cancellationToken);
 
     /// <summary>Writes a file atomically with mode and owner; never leaves a half-written file at <see cref="RemoteFile.Path"/>.</summary>

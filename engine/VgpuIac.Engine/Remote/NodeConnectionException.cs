@@ -3,20 +3,24 @@ namespace VgpuIac.Engine.Remote;
 /// <summary>The node could not be reached, refused our credentials or host key, or dropped the connection.</summary>
 public sealed class NodeConnectionException : Exception
 {
+    /// <summary>A connection failure with no message.</summary>
     public NodeConnectionException()
     {
     }
 
+    /// <summary>A connection failure that says what went wrong in <paramref name="message"/>.</summary>
     public NodeConnectionException(string message)
         : base(message)
     {
     }
 
+    /// <summary>A connection failure caused by <paramref name="innerException"/> (the transport's own error).</summary>
     public NodeConnectionException(string message, Exception innerException)
         : base(message, innerException)
     {
     }
 
+    /// <summary>The configured node the failure concerns, when known.</summary>
     public string? NodeName { get; init; }
 
     /// <summary>The host key did not match the pinned fingerprint or known_hosts.</summary>

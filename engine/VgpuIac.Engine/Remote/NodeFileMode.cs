@@ -11,7 +11,7 @@ namespace VgpuIac.Engine.Remote;
 /// <see cref="RemoteFile.SecretMode"/>); another owner, or a permission VgpuIac does not grant (0666 where it sets 0755), is drift
 /// that the plan shows and the apply repairs.
 /// </summary>
-public sealed record NodeFileMode(int Mode, int Uid, int Gid)
+internal sealed record NodeFileMode(int Mode, int Uid, int Gid)
 {
     /// <summary>
     /// Shell function for read-only probes: <c>filemode PATH</c> prints <c>filemode\tPATH\tMODE UID GID</c> when PATH is a

@@ -16,6 +16,7 @@ public sealed class ObservedRemoteShell : IRemoteShell, IAsyncDisposable
     private int _changesInFlight;
     private long _generation;
 
+    /// <summary>Observes changes made through <paramref name="inner"/>.</summary>
     public ObservedRemoteShell(IRemoteShell inner)
     {
         ArgumentNullException.ThrowIfNull(inner);
@@ -25,6 +26,7 @@ public sealed class ObservedRemoteShell : IRemoteShell, IAsyncDisposable
     /// <summary>The shell that does the work.</summary>
     public IRemoteShell Inner { get; }
 
+    /// <inheritdoc/>
     public string NodeName => Inner.NodeName;
 
     /// <summary>
@@ -64,12 +66,14 @@ public sealed class ObservedRemoteShell : IRemoteShell, IAsyncDisposable
         Changed?.Invoke(this, EventArgs.Empty);
     }
 
+    /// <inheritdoc/>
     public Task<RemoteResult> RunAsync(RemoteCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
         return command.Mutating ? ChangeAsync(() => Inner.RunAsync(command, cancellationToken)) : Inner.RunAsync(command, cancellationToken);
     }
 
+    /// <inheritdoc/>
     public Task WriteFileAsync(RemoteFile file, CancellationToken cancellationToken) =>
         ChangeAsync(async () =>
         {
@@ -77,11 +81,14 @@ public sealed class ObservedRemoteShell : IRemoteShell, IAsyncDisposable
             return true;
         });
 
+    /// <inheritdoc/>
     public Task<byte[]?> ReadFileAsync(string path, CancellationToken cancellationToken) => Inner.ReadFileAsync(path, cancellationToken);
 
+    /// <inheritdoc/>
     public Task<bool> UploadAsync(string localPath, string remotePath, string sha256, int mode, IProgress<double>? progress, CancellationToken cancellationToken) =>
         ChangeAsync(() => Inner.UploadAsync(localPath, remotePath, sha256, mode, progress, cancellationToken));
 
+    /// <inheritdoc/>
     public Task RebootAsync(RemoteCommand rebootCommand, TimeSpan timeout, CancellationToken cancellationToken) =>
         ChangeAsync(async () =>
         {
@@ -89,10 +96,13 @@ public sealed class ObservedRemoteShell : IRemoteShell, IAsyncDisposable
             return true;
         });
 
+    /// <inheritdoc/>
     public Task<IAsyncDisposable> LockAsync(string name, CancellationToken cancellationToken) => Inner.LockAsync(name, cancellationToken);
 
+    /// <summary>Disposes the inner shell, closing its connection.</summary>
     public ValueTask DisposeAsync() => Inner is IAsyncDisposable disposable ? disposable.DisposeAsync() : ValueTask.CompletedTask;
 
+    /// <summary>The node's name, marked as observed.</summary>
     public override string ToString() => $"{NodeName} (observed)";
 
     private static TaskCompletionSource NewQuiet(bool completed)

@@ -8,8 +8,10 @@ namespace VgpuIac.Engine.Remote;
 /// </summary>
 public sealed record RemoteCommand
 {
+    /// <summary>The program to run, found on the node's PATH (e.g. <c>qm</c>, <c>mdevctl</c>).</summary>
     public required string Program { get; init; }
 
+    /// <summary>The program's arguments, each passed as one word.</summary>
     public ImmutableArray<string> Arguments { get; init; } = ImmutableArray<string>.Empty;
 
     /// <summary>Indexes into <see cref="Arguments"/> that hold secrets (rendered as *** in logs).</summary>
@@ -18,6 +20,7 @@ public sealed record RemoteCommand
     /// <summary>Bytes fed to standard input (e.g. a probe script for <c>bash -s</c>, or secret file content).</summary>
     public ReadOnlyMemory<byte>? StandardInput { get; init; }
 
+    /// <summary>Standard input is secret: its bytes never reach a log.</summary>
     public bool StandardInputIsSensitive { get; init; }
 
     /// <summary>Per-command timeout; null means the transport default.</summary>
@@ -26,6 +29,7 @@ public sealed record RemoteCommand
     /// <summary>True when the command changes the node (reads are false). The command log and tests use it.</summary>
     public bool Mutating { get; init; }
 
+    /// <summary>Runs <paramref name="program"/> with these arguments; a read until <see cref="AsMutating"/> says otherwise.</summary>
     public static RemoteCommand Of(string program, params string[] arguments) =>
         new() { Program = program, Arguments = [.. arguments] };
 
@@ -38,6 +42,7 @@ public sealed record RemoteCommand
             StandardInput = System.Text.Encoding.UTF8.GetBytes(script),
         };
 
+    /// <summary>This command with one more argument at the end; a sensitive one is rendered as <c>***</c> in logs.</summary>
     public RemoteCommand WithArgument(string argument, bool sensitive = false) =>
         this with
         {
@@ -45,10 +50,13 @@ public sealed record RemoteCommand
             SensitiveArguments = sensitive ? SensitiveArguments.Add(Arguments.Length) : SensitiveArguments,
         };
 
+    /// <summary>This command marked as one that changes the node (or not).</summary>
     public RemoteCommand AsMutating(bool mutating = true) => this with { Mutating = mutating };
 
+    /// <summary>This command with its own timeout instead of the transport default.</summary>
     public RemoteCommand WithTimeout(TimeSpan timeout) => this with { Timeout = timeout };
 
+    /// <summary>This command with these bytes on standard input; sensitive input never reaches a log.</summary>
     public RemoteCommand WithInput(ReadOnlyMemory<byte> input, bool sensitive = false) =>
         this with { StandardInput = input, StandardInputIsSensitive = sensitive };
 
@@ -60,5 +68,6 @@ public sealed record RemoteCommand
         string.Join(' ', new[] { ShellQuote.Quote(Program) }.Concat(
             Arguments.Select((a, i) => SensitiveArguments.Contains(i) ? "***" : ShellQuote.Quote(a))));
 
+    /// <summary>The command as logged: <see cref="RenderForLog"/>.</summary>
     public override string ToString() => RenderForLog();
 }

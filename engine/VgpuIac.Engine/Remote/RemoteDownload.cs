@@ -8,7 +8,7 @@ namespace VgpuIac.Engine.Remote;
 /// When the destination already has the expected SHA-256 nothing is downloaded.
 /// Pure command building: the script is fixed, the URL, path and checksum are its arguments.
 /// </summary>
-public static class RemoteDownload
+internal static class RemoteDownload
 {
     /// <summary>Exit code of the script when the downloaded bytes do not have the expected SHA-256.</summary>
     public const int ChecksumMismatchExitCode = 65;

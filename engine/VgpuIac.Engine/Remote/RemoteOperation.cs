@@ -11,7 +11,7 @@ namespace VgpuIac.Engine.Remote;
 /// a second one, and then reads what it left on the node. Only one operation of a name runs on a node at a time.
 /// Not for secrets: the command's arguments are visible in <c>ps</c> on the node.
 /// </summary>
-public static class RemoteOperation
+internal static class RemoteOperation
 {
     /// <summary>Folder of the operations' status files on the node (persistent: they outlive a reboot).</summary>
     public const string StateDirectory = "/var/lib/vgpu-iac/ops";

@@ -3,7 +3,7 @@ using System.Text;
 namespace VgpuIac.Engine.Remote;
 
 /// <summary>The one function that turns an argument into POSIX shell text. User input only ever reaches a shell through here.</summary>
-public static class ShellQuote
+internal static class ShellQuote
 {
     /// <summary>Quotes <paramref name="argument"/> so that <c>sh</c> reads it back as exactly one word, byte for byte.</summary>
     public static string Quote(string argument)

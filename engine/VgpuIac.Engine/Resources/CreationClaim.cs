@@ -11,7 +11,7 @@ namespace VgpuIac.Engine.Resources;
 /// state (the apply returned it). An object with our mark is therefore:
 /// in progress (the lock is held), abandoned (marker, no lock: adopt and finish it), or another state's (no marker).
 /// </summary>
-public sealed class CreationClaim : IAsyncDisposable
+internal sealed class CreationClaim : IAsyncDisposable
 {
     private const string MarkerDirectory = "/var/lib/vgpu-iac/creating";
 

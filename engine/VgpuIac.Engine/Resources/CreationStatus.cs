@@ -1,7 +1,7 @@
 namespace VgpuIac.Engine.Resources;
 
 /// <summary>What the node says about a VgpuIac create at a vmid (<see cref="CreationClaim"/>).</summary>
-public enum CreationStatus
+internal enum CreationStatus
 {
     /// <summary>No create left its claim there: an object with our mark was handed to a state by the apply that made it.</summary>
     None,

@@ -7,6 +7,7 @@ namespace VgpuIac.Engine.Resources;
 /// <summary>Finds the shell of a configured node by name.</summary>
 public interface INodeResolver
 {
+    /// <summary>The names of the configured nodes, in name order.</summary>
     IReadOnlyList<string> NodeNames { get; }
 
     /// <summary>

@@ -9,7 +9,7 @@ namespace VgpuIac.Engine.Resources;
 /// Runs one resource operation against the node named in the configuration, turning transport failures into
 /// diagnostics that say what to do. Every resource goes through here, so the wording is the same everywhere.
 /// </summary>
-public static class NodeCall
+internal static class NodeCall
 {
     /// <summary>
     /// Resolves the node named by the <c>node</c> attribute of <paramref name="config"/> (or the only node) and runs

@@ -10,7 +10,7 @@ namespace VgpuIac.Engine.Resources;
 /// unknown on create, stable computed values kept from the prior state, and which changed attributes force
 /// replacement. Resources call <see cref="Prepare"/> first, then set what they know better.
 /// </summary>
-public static class PlanDefaults
+internal static class PlanDefaults
 {
     /// <summary>
     /// Builds the starting planned state from the configuration and the prior state:

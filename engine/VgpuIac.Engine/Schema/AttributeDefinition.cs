@@ -9,13 +9,16 @@ public sealed record AttributeDefinition
     /// <summary>snake_case name (Terraform); Pulumi renders it camelCase.</summary>
     public required string Name { get; init; }
 
+    /// <summary>The attribute's type.</summary>
     public required AttrType Type { get; init; }
 
     /// <summary>Markdown.</summary>
     public required string Description { get; init; }
 
+    /// <summary>Who sets it: the user, the engine, or either.</summary>
     public AttributeMode Mode { get; init; } = AttributeMode.Optional;
 
+    /// <summary>A secret: Terraform hides it in plans, Pulumi stores it as a secret, and diagnostics never quote it.</summary>
     public bool Sensitive { get; init; }
 
     /// <summary>Changing it replaces the object (Terraform RequiresReplace, Pulumi replaces).</summary>
@@ -27,15 +30,19 @@ public sealed record AttributeDefinition
     /// <summary>The value used when the user leaves it unset (mode must be OptionalComputed).</summary>
     public Value? Default { get; init; }
 
+    /// <summary>Checks of the attribute's value, run at validation (no node access).</summary>
     public ImmutableArray<IValueValidator> Validators { get; init; } = ImmutableArray<IValueValidator>.Empty;
 
     /// <summary>Set when the attribute is deprecated: what to use instead.</summary>
     public string? Deprecation { get; init; }
 
+    /// <summary>The user must set it.</summary>
     public bool IsRequired => Mode == AttributeMode.Required;
 
+    /// <summary>The user may set it.</summary>
     public bool IsOptional => Mode is AttributeMode.Optional or AttributeMode.OptionalComputed;
 
+    /// <summary>The engine may fill it in.</summary>
     public bool IsComputed => Mode is AttributeMode.Computed or AttributeMode.OptionalComputed;
 
     /// <summary>

@@ -1,5 +1,6 @@
 namespace VgpuIac.Engine.Schema;
 
+/// <summary>Who sets an attribute: the user, the engine, or either.</summary>
 public enum AttributeMode
 {
     /// <summary>The user must set it.</summary>

@@ -20,8 +20,10 @@ public static class AttributeValidation
     /// <summary>Validators quote at most this many characters of a long value (see <see cref="Validators"/>).</summary>
     private const int QuotedPrefix = 77;
 
+    /// <summary>Validates a resource's configuration: attribute validators, then the resource's own checks.</summary>
     public static IEnumerable<Diagnostic> Validate(IResource resource, Value config) => Validate(resource.Definition, config, resource.Validate);
 
+    /// <summary>Validates a data source's configuration: attribute validators, then the data source's own checks.</summary>
     public static IEnumerable<Diagnostic> Validate(IDataSource dataSource, Value config) => Validate(dataSource.Definition, config, dataSource.Validate);
 
     /// <summary>Attribute validators, then <paramref name="checks"/> (the object's own rules); redacted, each once.</summary>

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace VgpuIac.Engine.Schema;
 
 /// <summary>Go-style durations as Terraform users write them: <c>90s</c>, <c>10m</c>, <c>1h30m</c>, <c>500ms</c>.</summary>
-public static partial class DurationText
+internal static partial class DurationText
 {
     public static bool TryParse(string text, out TimeSpan duration)
     {

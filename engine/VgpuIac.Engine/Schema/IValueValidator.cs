@@ -9,5 +9,6 @@ public interface IValueValidator
     /// <summary>Markdown sentence for docs, e.g. "One of `enforce`, `warn`, `off`."</summary>
     string Description { get; }
 
+    /// <summary>Errors for an invalid value, pointing at <paramref name="path"/>; empty when the value is accepted.</summary>
     IEnumerable<Diagnostic> Validate(Value value, AttributePath path);
 }

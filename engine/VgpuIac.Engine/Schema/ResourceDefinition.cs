@@ -14,6 +14,7 @@ public sealed record ResourceDefinition
     /// <summary>PascalCase Pulumi type name, e.g. <c>HostDriver</c> (functions: camelCase <c>getNode</c>).</summary>
     public required string PulumiName { get; init; }
 
+    /// <summary>Provider, resource or data source.</summary>
     public required ObjectKind Kind { get; init; }
 
     /// <summary>Markdown.</summary>
@@ -22,8 +23,10 @@ public sealed record ResourceDefinition
     /// <summary>Schema version; bump it with a state upgrader when stored state changes shape.</summary>
     public long Version { get; init; }
 
+    /// <summary>The top-level attributes.</summary>
     public ImmutableArray<AttributeDefinition> Attributes { get; init; } = ImmutableArray<AttributeDefinition>.Empty;
 
+    /// <summary>The top-level nested blocks.</summary>
     public ImmutableArray<BlockDefinition> Blocks { get; init; } = ImmutableArray<BlockDefinition>.Empty;
 
     /// <summary>Other Terraform type names (without prefix) this resource answers to.</summary>
@@ -39,5 +42,6 @@ public sealed record ResourceDefinition
     /// </summary>
     public bool DeleteBeforeReplace { get; init; }
 
+    /// <summary>The top-level attribute called <paramref name="name"/>, or null.</summary>
     public AttributeDefinition? FindAttribute(string name) => Attributes.FirstOrDefault(a => a.Name == name);
 }

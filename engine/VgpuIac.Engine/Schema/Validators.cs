@@ -8,12 +8,14 @@ namespace VgpuIac.Engine.Schema;
 /// <summary>The attribute validators every resource shares. Each says what is wrong and what is accepted.</summary>
 public static class Validators
 {
+    /// <summary>Accepts only one of these exact strings (case-sensitive).</summary>
     public static IValueValidator OneOf(params string[] allowed) => new Rule(
         $"One of {string.Join(", ", allowed.Select(a => $"`{a}`"))}.",
         (v, p) => v.Kind == ValueKind.String && !allowed.Contains(v.AsString(), StringComparer.Ordinal)
             ? Invalid(p, $"\"{Shorten(v.AsString())}\" is not allowed here. Use one of: {string.Join(", ", allowed)}.")
             : null);
 
+    /// <summary>Accepts only whole numbers from <paramref name="min"/> to <paramref name="max"/>, both included.</summary>
     public static IValueValidator IntRange(long min, long max) => new WholeNumberRule(
         $"A whole number from {min} to {max}.",
         (v, p) => v.Kind == ValueKind.Number && (v.AsNumber() != decimal.Truncate(v.AsNumber()) || v.AsNumber() < min || v.AsNumber() > max)
@@ -23,6 +25,7 @@ public static class Validators
     /// <summary>True for validators that reject every number with a fraction (<see cref="IntRange"/>).</summary>
     public static bool AcceptsOnlyWholeNumbers(IValueValidator validator) => validator is WholeNumberRule;
 
+    /// <summary>Accepts only numbers from <paramref name="min"/> to <paramref name="max"/>, both included.</summary>
     public static IValueValidator NumberRange(decimal min, decimal max) => new Rule(
         $"A number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}.",
         (v, p) => v.Kind == ValueKind.Number && (v.AsNumber() < min || v.AsNumber() > max)

@@ -9,7 +9,7 @@ namespace VgpuIac.Engine.Unlock;
 /// <c>/etc/vgpu_unlock/config.toml</c>: reads and sets the top-level <c>unlock</c> and <c>unlock_migration</c> booleans,
 /// keeping every other byte (e.g. a <c>[pci_info_map]</c> table and comments). Pure.
 /// </summary>
-public static class UnlockConfigToml
+internal static class UnlockConfigToml
 {
     public const string Header = "# vgpu_unlock-rs settings (read when nvidia-vgpud / nvidia-vgpu-mgr start). Managed by VgpuIac (vgpu_unlock).\n";
 

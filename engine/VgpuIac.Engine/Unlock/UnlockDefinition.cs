@@ -5,7 +5,7 @@ using VgpuIac.Engine.Values;
 namespace VgpuIac.Engine.Unlock;
 
 /// <summary>The schema of <c>vgpu_unlock</c>: vgpu_unlock-rs preloaded into the NVIDIA vGPU services of a node.</summary>
-public static class UnlockDefinition
+internal static class UnlockDefinition
 {
     public const string DefaultLibraryPath = "/opt/vgpu_unlock-rs/target/release/libvgpu_unlock_rs.so";
     public const string ConfigPath = "/etc/vgpu_unlock/config.toml";

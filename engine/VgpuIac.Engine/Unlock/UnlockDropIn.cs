@@ -8,7 +8,7 @@ namespace VgpuIac.Engine.Unlock;
 /// same thing. Two drop-ins are the same when systemd reads the same directives from them: comments, blank lines, spaces
 /// around <c>=</c>, quoting of the assignment and the order of lines do not matter. Pure.
 /// </summary>
-public static class UnlockDropIn
+internal static class UnlockDropIn
 {
     /// <summary>The drop-in the provider writes for every service.</summary>
     public static string Content(string libraryPath) =>

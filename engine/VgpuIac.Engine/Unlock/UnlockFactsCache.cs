@@ -6,10 +6,11 @@ namespace VgpuIac.Engine.Unlock;
 /// <summary>
 /// Keeps what <see cref="UnlockProbe"/> found on a node for a moment, so that the PlanResourceChange that follows a
 /// ReadResource of the same <c>vgpu_unlock</c> (one <c>terraform plan</c>, milliseconds apart) reuses the read's probe
-/// instead of running it again. An entry lives for <see cref="Ttl"/> measured with the caller's <see cref="TimeProvider"/>;
-/// apply and destroy never use it (they probe fresh) and forget the node's entries after changing it.
+/// instead of running it again. An entry lives for <see cref="Ttl"/> from the moment the probe's answer arrived (a probe
+/// still in flight is shared), measured with the caller's <see cref="TimeProvider"/>; apply and destroy never use it (they
+/// probe fresh) and forget the node's entries after changing it.
 /// </summary>
-public sealed class UnlockFactsCache
+internal sealed class UnlockFactsCache
 {
     private readonly ConditionalWeakTable<IRemoteShell, Dictionary<string, Entry>> _entries = [];
     private readonly Lock _lock = new();
@@ -21,24 +22,23 @@ public sealed class UnlockFactsCache
 
     public TimeSpan Ttl { get; }
 
-    /// <summary>Facts for <paramref name="libraryPath"/> younger than <see cref="Ttl"/>, else a fresh probe (kept for the next caller).</summary>
+    /// <summary>Facts for <paramref name="libraryPath"/> answered less than <see cref="Ttl"/> ago, else a fresh probe (kept for the next caller).</summary>
     public Task<UnlockNodeFacts> GetAsync(IRemoteShell shell, string libraryPath, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(shell);
         ArgumentNullException.ThrowIfNull(time);
-        var now = time.GetTimestamp();
         lock (_lock)
         {
             var entries = _entries.GetOrCreateValue(shell);
-            if (entries.TryGetValue(libraryPath, out var entry) && !entry.Probe.IsFaulted && !entry.Probe.IsCanceled
-                && time.GetElapsedTime(entry.StartedAt, now) < Ttl)
+            if (entries.TryGetValue(libraryPath, out var entry) && entry.IsFresh(time, Ttl))
             {
                 return entry.Probe;
             }
 
-            var probe = UnlockProbe.RunAsync(shell, libraryPath, cancellationToken);
-            entries[libraryPath] = new Entry(probe, now);
-            return probe;
+            var started = new Entry();
+            started.Probe = ProbeAsync(shell, libraryPath, time, started, cancellationToken);
+            entries[libraryPath] = started;
+            return started.Probe;
         }
     }
 
@@ -59,5 +59,26 @@ public sealed class UnlockFactsCache
         }
     }
 
-    private sealed record Entry(Task<UnlockNodeFacts> Probe, long StartedAt);
+    private static async Task<UnlockNodeFacts> ProbeAsync(IRemoteShell shell, string libraryPath, TimeProvider time, Entry entry, CancellationToken cancellationToken)
+    {
+        var facts = await UnlockProbe.RunAsync(shell, libraryPath, cancellationToken).ConfigureAwait(false);
+        entry.Answered(time.GetTimestamp());
+        return facts;
+    }
+
+    /// <summary>One probe of a node; fresh while in flight and for the cache's lifetime after its answer.</summary>
+    private sealed class Entry
+    {
+        private long _answeredAt = long.MinValue;
+
+        public Task<UnlockNodeFacts> Probe { get; set; } = Task.FromResult(new UnlockNodeFacts());
+
+        public void Answered(long timestamp) => Interlocked.Exchange(ref _answeredAt, timestamp);
+
+        public bool IsFresh(TimeProvider time, TimeSpan ttl)
+        {
+            var at = Interlocked.Read(ref _answeredAt);
+            return !Probe.IsCompleted || (Probe.IsCompletedSuccessfully && (at == long.MinValue || time.GetElapsedTime(at) < ttl));
+        }
+    }
 }

@@ -3,7 +3,7 @@ using VgpuIac.Engine.Host;
 namespace VgpuIac.Engine.Unlock;
 
 /// <summary>An NVIDIA display controller on the node and what the GPU table says about it.</summary>
-public sealed record UnlockGpu(string PciAddress, string DeviceId, GpuModel Model)
+internal sealed record UnlockGpu(string PciAddress, string DeviceId, GpuModel Model)
 {
     public static UnlockGpu Of(string pciAddress, string deviceId)
     {

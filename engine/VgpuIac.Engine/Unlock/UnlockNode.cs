@@ -8,7 +8,7 @@ using D = VgpuIac.Engine.Unlock.UnlockDefinition;
 namespace VgpuIac.Engine.Unlock;
 
 /// <summary>Runs <see cref="UnlockStep"/>s on a node and removes what the resource created. Commands are argument lists or fixed scripts.</summary>
-public static class UnlockNode
+internal static class UnlockNode
 {
     /// <summary>Removes files (<c>f path</c>) and empty folders (<c>d path</c>) given as argument pairs.</summary>
     public const string RemoveScript = """

@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 namespace VgpuIac.Engine.Unlock;
 
 /// <summary>What <see cref="UnlockProbe"/> found on a node (read-only).</summary>
-public sealed record UnlockNodeFacts
+internal sealed record UnlockNodeFacts
 {
     /// <summary>Lower-case SHA-256 of the file at the library path; null when missing.</summary>
     public string? LibrarySha256 { get; init; }

@@ -12,7 +12,7 @@ using D = VgpuIac.Engine.Unlock.UnlockDefinition;
 namespace VgpuIac.Engine.Unlock;
 
 /// <summary>Pure validation and planning of <c>vgpu_unlock</c>: what to change, given what the node has.</summary>
-public static partial class UnlockPlanner
+internal static partial class UnlockPlanner
 {
     /// <summary>The drop-in the provider writes for every service.</summary>
     public static string DropInContent(string libraryPath) => UnlockDropIn.Content(libraryPath);

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text;
+using VgpuIac.Engine.Parsing.Systemd;
 using VgpuIac.Engine.Remote;
 
 namespace VgpuIac.Engine.Unlock;
@@ -8,7 +9,7 @@ namespace VgpuIac.Engine.Unlock;
 /// One read-only round trip that gathers what <c>vgpu_unlock</c> needs: library checksum, services and their loaded
 /// environment, drop-ins, config.toml, owner and mode of those files, NVIDIA GPUs (from sysfs) and missing folders. The library path is its only argument.
 /// </summary>
-public static class UnlockProbe
+internal static class UnlockProbe
 {
     public const string Script = $$"""
         set -u
@@ -17,31 +18,33 @@ public static class UnlockProbe
         if [ -f "$lib" ]; then printf 'lib\t%s\n' "$(sha256sum -- "$lib" | cut -d' ' -f1)"; fi
         filemode "$lib"
         filemode /etc/vgpu_unlock/config.toml
+        # both units' load state and loaded environment in one systemctl call (blocks separated by a blank line)
+        printf 'units\t%s\n' "$(systemctl show -p Id -p LoadState -p Environment nvidia-vgpud.service nvidia-vgpu-mgr.service 2>/dev/null | base64 -w0)"
         for unit in nvidia-vgpud.service nvidia-vgpu-mgr.service; do
-          load='' env=''
-          while IFS= read -r line; do
-            case $line in LoadState=*) load=${line#LoadState=};; Environment=*) env=${line#Environment=};; esac
-          done < <(systemctl show -p LoadState -p Environment "$unit" 2>/dev/null)
-          printf 'unit\t%s\t%s\t%s\n' "$unit" "${load:-unknown}" "$env"
           f=/etc/systemd/system/$unit.d/vgpu_unlock.conf
           if [ -f "$f" ]; then printf 'dropin\t%s\t%s\n' "$unit" "$(base64 -w0 < "$f")"; fi
           filemode "$f"
         done
         if [ -f /etc/vgpu_unlock/config.toml ]; then printf 'config\t%s\n' "$(base64 -w0 < /etc/vgpu_unlock/config.toml)"; fi
+        # sysfs attributes and parent folders with shell built-ins (read, ${d%/*}): no process per device or folder
         for d in /sys/bus/pci/devices/*; do
-          [ "$(cat "$d/vendor" 2>/dev/null)" = 0x10de ] || continue
-          case $(cat "$d/class" 2>/dev/null) in 0x03*) ;; *) continue;; esac
+          vendor='' class='' device=''
+          read -r vendor 2>/dev/null < "$d/vendor"
+          [ "$vendor" = 0x10de ] || continue
+          read -r class 2>/dev/null < "$d/class"
+          case $class in 0x03*) ;; *) continue;; esac
           [ -e "$d/physfn" ] && continue
-          printf 'gpu\t%s\t%s\n' "${d##*/}" "$(cat "$d/device" 2>/dev/null)"
+          read -r device 2>/dev/null < "$d/device"
+          printf 'gpu\t%s\t%s\n' "${d##*/}" "$device"
         done
         missing() {
           local d=$1
           while [ -n "$d" ] && [ "$d" != / ] && [ "$d" != . ]; do
             [ -d "$d" ] || printf 'missing\t%s\n' "$d"
-            d=$(dirname -- "$d")
+            case $d in */*) d=${d%/*};; *) d=.;; esac
           done
         }
-        missing "$(dirname -- "$lib")"
+        case $lib in */*) missing "${lib%/*}";; esac
         missing /etc/vgpu_unlock
         for unit in nvidia-vgpud.service nvidia-vgpu-mgr.service; do missing "/etc/systemd/system/$unit.d"; done
         exit 0
@@ -60,6 +63,7 @@ public static class UnlockProbe
     {
         string? library = null;
         string? config = null;
+        string? shown = null;
         var units = ImmutableArray.CreateBuilder<string>();
         var environments = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
         var dropIns = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
@@ -74,13 +78,8 @@ public static class UnlockProbe
                 case "lib" when f.Length >= 2 && f[1].Length == 64:
                     library = f[1].ToLowerInvariant();
                     break;
-                case "unit" when f.Length >= 3:
-                    if (f[2] == "loaded")
-                    {
-                        units.Add(UnitName(f[1]));
-                    }
-
-                    environments[UnitName(f[1])] = f.Length >= 4 ? string.Join('\t', f[3..]) : string.Empty;
+                case "units" when f.Length >= 2:
+                    shown = Decode(f[1]);
                     break;
                 case "dropin" when f.Length >= 3:
                     dropIns[UnitName(f[1])] = Decode(f[2]);
@@ -107,6 +106,16 @@ public static class UnlockProbe
             }
         }
 
+        foreach (var (unit, loadState, environment) in Units(shown))
+        {
+            if (loadState == "loaded")
+            {
+                units.Add(unit);
+            }
+
+            environments[unit] = environment;
+        }
+
         return new UnlockNodeFacts
         {
             LibrarySha256 = library,
@@ -118,6 +127,23 @@ public static class UnlockProbe
             MissingFolders = [.. missing],
             FileModes = modes.ToImmutable(),
         };
+    }
+
+    /// <summary>
+    /// Each service of <see cref="UnlockDefinition.Units"/> with its <c>LoadState</c> and loaded <c>Environment=</c> value, from
+    /// <c>systemctl show -p Id -p LoadState -p Environment</c> of both (one block per unit, in the order asked). A block is
+    /// matched by its <c>Id</c>, else by its position; a unit without a block is <c>unknown</c> with no environment.
+    /// </summary>
+    private static IEnumerable<(string Unit, string LoadState, string Environment)> Units(string? shown)
+    {
+        var blocks = SystemctlShowParser.ParseMany(shown).Value;
+        for (var i = 0; i < UnlockDefinition.Units.Count; i++)
+        {
+            var unit = UnlockDefinition.Units[i];
+            var block = blocks.FirstOrDefault(b => b.Id is { } id && UnitName(id) == unit)
+                ?? (i < blocks.Length && blocks[i].Id is null ? blocks[i] : null);
+            yield return (unit, block?.LoadState is { Length: > 0 } load ? load : "unknown", block?.Get("Environment") ?? string.Empty);
+        }
     }
 
     /// <summary>A unit name as systemd resolves it: <c>nvidia-vgpu-mgr</c> and <c>nvidia-vgpu-mgr.service</c> are the same unit.</summary>

@@ -12,7 +12,7 @@ using D = VgpuIac.Engine.Unlock.UnlockDefinition;
 namespace VgpuIac.Engine.Unlock;
 
 /// <summary><c>vgpu_unlock</c>: vgpu_unlock-rs installed and preloaded into the NVIDIA vGPU services of one node.</summary>
-public sealed class UnlockResource : IResource
+internal sealed class UnlockResource : IResource
 {
     public ResourceDefinition Definition => D.Definition;
 

@@ -5,7 +5,7 @@ using D = VgpuIac.Engine.Unlock.UnlockDefinition;
 namespace VgpuIac.Engine.Unlock;
 
 /// <summary>What the user wants (read from a planned value, where defaults are filled in).</summary>
-public sealed record UnlockSpec
+internal sealed record UnlockSpec
 {
     public string? Node { get; init; }
 

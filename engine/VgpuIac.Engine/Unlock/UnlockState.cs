@@ -6,7 +6,7 @@ using D = VgpuIac.Engine.Unlock.UnlockDefinition;
 namespace VgpuIac.Engine.Unlock;
 
 /// <summary>What the node says about vgpu_unlock-rs, plus the user's source settings (which the node cannot tell).</summary>
-public sealed record UnlockState
+internal sealed record UnlockState
 {
     public required string Node { get; init; }
 

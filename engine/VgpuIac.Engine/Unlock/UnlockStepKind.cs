@@ -1,7 +1,7 @@
 namespace VgpuIac.Engine.Unlock;
 
 /// <summary>One change <c>vgpu_unlock</c> makes on a node, in the order they run.</summary>
-public enum UnlockStepKind
+internal enum UnlockStepKind
 {
     InstallLibrary,
     WriteConfig,

@@ -29,27 +29,37 @@ public sealed class Value : IEquatable<Value>
         IsSensitive = sensitive;
     }
 
+    /// <summary>Which state or shape this value has; the accessors below throw for the wrong one.</summary>
     public ValueKind Kind { get; }
 
     /// <summary>Marks a secret (Pulumi secrets, Terraform sensitive attributes). Not part of equality.</summary>
     public bool IsSensitive { get; }
 
+    /// <summary>The null value: the attribute is not set.</summary>
     public static Value Null { get; } = new(ValueKind.Null);
 
+    /// <summary>A value not known until apply (Terraform's unknown, Pulumi's computed).</summary>
     public static Value Unknown { get; } = new(ValueKind.Unknown);
 
+    /// <summary>The boolean true.</summary>
     public static Value True { get; } = new(ValueKind.Bool, boolean: true);
 
+    /// <summary>The boolean false.</summary>
     public static Value False { get; } = new(ValueKind.Bool, boolean: false);
 
+    /// <summary>A list with no elements.</summary>
     public static Value EmptyList { get; } = new(ValueKind.List, items: ImmutableArray<Value>.Empty);
 
+    /// <summary>A map with no entries.</summary>
     public static Value EmptyMap { get; } = new(ValueKind.Map, fields: ImmutableSortedDictionary<string, Value>.Empty.WithComparers(StringComparer.Ordinal));
 
+    /// <summary>True when the attribute is not set.</summary>
     public bool IsNull => Kind == ValueKind.Null;
 
+    /// <summary>True when the value is only known at apply time.</summary>
     public bool IsUnknown => Kind == ValueKind.Unknown;
 
+    /// <summary>True when the value is null or has a known shape (its elements may still be unknown).</summary>
     public bool IsKnown => Kind != ValueKind.Unknown;
 
     /// <summary>True when this value and everything inside it is known.</summary>
@@ -61,14 +71,19 @@ public sealed class Value : IEquatable<Value>
         _ => true,
     };
 
+    /// <summary>A known string.</summary>
     public static Value String(string text) => new(ValueKind.String, text: text ?? throw new ArgumentNullException(nameof(text)));
 
+    /// <summary>A known number; integers and decimals alike.</summary>
     public static Value Number(decimal number) => new(ValueKind.Number, number: number);
 
+    /// <summary>A known boolean.</summary>
     public static Value Bool(bool value) => value ? True : False;
 
+    /// <summary>A list of <paramref name="items"/>, in order.</summary>
     public static Value List(IEnumerable<Value> items) => new(ValueKind.List, items: items.ToImmutableArray());
 
+    /// <summary>A list of <paramref name="items"/>, in order.</summary>
     public static Value List(params Value[] items) => new(ValueKind.List, items: items.ToImmutableArray());
 
     /// <summary>A set; duplicates are removed and the order is made canonical.</summary>
@@ -87,33 +102,44 @@ public sealed class Value : IEquatable<Value>
         return new(ValueKind.Set, items: distinct.ToImmutableArray());
     }
 
+    /// <summary>A map with string keys; keys are kept in ordinal order.</summary>
     public static Value Map(IEnumerable<KeyValuePair<string, Value>> entries) =>
         new(ValueKind.Map, fields: entries.ToImmutableSortedDictionary(StringComparer.Ordinal));
 
+    /// <summary>An object with these attributes; attribute names are kept in ordinal order.</summary>
     public static Value Object(IEnumerable<KeyValuePair<string, Value>> fields) =>
         new(ValueKind.Object, fields: fields.ToImmutableSortedDictionary(StringComparer.Ordinal));
 
+    /// <summary>An object with these attributes; attribute names are kept in ordinal order.</summary>
     public static Value Object(params (string Name, Value Value)[] fields) =>
         Object(fields.Select(f => new KeyValuePair<string, Value>(f.Name, f.Value)));
 
     /// <summary>Null for a null C# string, otherwise a known string.</summary>
     public static Value FromString(string? text) => text is null ? Null : String(text);
 
+    /// <summary>Null for a null number, otherwise a known number.</summary>
     public static Value FromNumber(long? number) => number is null ? Null : Number(number.Value);
 
+    /// <summary>Null for a null boolean, otherwise a known boolean.</summary>
     public static Value FromBool(bool? value) => value is null ? Null : Bool(value.Value);
 
+    /// <summary>A list of known strings, in order.</summary>
     public static Value FromStrings(IEnumerable<string> items) => List(items.Select(String));
 
+    /// <summary>This value marked secret (or not); the content is the same.</summary>
     public Value AsSensitive(bool sensitive = true) =>
         sensitive == IsSensitive ? this : new(Kind, _text, _number, _bool, _items, _fields, sensitive);
 
+    /// <summary>The text of a known string; throws for any other kind.</summary>
     public string AsString() => Kind == ValueKind.String ? _text! : throw Wrong(ValueKind.String);
 
+    /// <summary>The number of a known number; throws for any other kind.</summary>
     public decimal AsNumber() => Kind == ValueKind.Number ? _number : throw Wrong(ValueKind.Number);
 
+    /// <summary>A known number as a 64-bit integer (the fraction is dropped); throws for any other kind.</summary>
     public long AsInt64() => Kind == ValueKind.Number ? decimal.ToInt64(_number) : throw Wrong(ValueKind.Number);
 
+    /// <summary>The truth of a known boolean; throws for any other kind.</summary>
     public bool AsBool() => Kind == ValueKind.Bool ? _bool : throw Wrong(ValueKind.Bool);
 
     /// <summary>Elements of a list or set.</summary>
@@ -132,14 +158,18 @@ public sealed class Value : IEquatable<Value>
     /// <summary>Known string or null (unknown and null both give null).</summary>
     public string? StringOrNull => Kind == ValueKind.String ? _text : null;
 
+    /// <summary>A known number as a 64-bit integer, or null for any other kind.</summary>
     public long? Int64OrNull => Kind == ValueKind.Number ? decimal.ToInt64(_number) : null;
 
+    /// <summary>A known number, or null for any other kind.</summary>
     public decimal? NumberOrNull => Kind == ValueKind.Number ? _number : null;
 
+    /// <summary>A known boolean, or null for any other kind.</summary>
     public bool? BoolOrNull => Kind == ValueKind.Bool ? _bool : null;
 
     private InvalidOperationException Wrong(ValueKind expected) => new($"value is {Kind}, not {expected}");
 
+    /// <summary>Structural equality: same kind and equal content; sensitivity does not count.</summary>
     public bool Equals(Value? other)
     {
         if (other is null || other.Kind != Kind)
@@ -158,8 +188,10 @@ public sealed class Value : IEquatable<Value>
         };
     }
 
+    /// <inheritdoc/>
     public override bool Equals(object? obj) => obj is Value v && Equals(v);
 
+    /// <inheritdoc/>
     public override int GetHashCode() => ToString().GetHashCode(StringComparison.Ordinal);
 
     /// <summary>A compact, deterministic rendering (used for set ordering, hashing and messages).</summary>

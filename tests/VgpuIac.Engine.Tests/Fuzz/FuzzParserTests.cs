@@ -41,12 +41,10 @@ public sealed class FuzzParserTests(ITestOutputHelper output)
     private static readonly Target[] Targets =
     [
         new("DkmsParser.ParseStatus", ["dkms-status"], t => R(DkmsParser.ParseStatus(t))),
-        new("DkmsParser.ParseInstall", ["dkms-status"], t => Plain(DkmsParser.ParseInstall(t))),
         new("JournalParser", ["vgpu-journal", "systemctl-vgpu"], t => R(JournalParser.Parse(t))),
         new("VgpuLogInterpreter", ["vgpu-journal"], t => R(VgpuLogInterpreter.Parse(t))),
         new("GridLogParser", ["nvidia-gridd"], t => R(GridLogParser.Parse(t))),
         new("NvidiaInstallerParser", ["nvidia-installer"], t => R(NvidiaInstallerParser.Parse(t))),
-        new("MdevctlTypesParser.ParseText", ["mdevctl-types"], t => R(MdevctlTypesParser.ParseText(t))),
         new("MdevctlTypesParser.ParseJson", ["mdevctl-types-json"], t => R(MdevctlTypesParser.ParseJson(t))),
         new("LspciParser", ["lspci"], t => R(LspciParser.Parse(t))),
         new("LicenceStatus.Parse", ["nvidia-smi-q-license"], t => Plain(LicenceStatus.Parse(t))),
@@ -172,7 +170,6 @@ public sealed class FuzzParserTests(ITestOutputHelper output)
         ["JournalParser"] = LastLineCut,
         ["KernelLogParser"] = LastLineCut,
         ["LspciParser"] = LastLineCut,
-        ["MdevctlTypesParser.ParseText"] = LastLineCut,
         ["NvidiaInstallerParser"] = LastLineCut,
         ["NvidiaSmiVgpuQueryParser"] = LastLineCut,
         ["QmConfigParser"] = LastLineCut,

@@ -68,6 +68,36 @@ public sealed class GuestReadNodeTests
     }
 
     [NodeFact]
+    public async Task The_node_facts_probe_answers_the_guest_reads_that_follow_it_in_the_same_round_trip()
+    {
+        await using var ctx = await NodeContext.StartAsync();
+        await ctx.Node.ExecCheckedAsync("qm create 240 --name a --agent 1 && qm start 240 && qm create 241 --name b");
+        var shell = ctx.Shell;
+        var mark = await ctx.Node.CommandLogMarkAsync();
+
+        // the host driver's read (or vgpu_node) probes the node first: its one qm list also lists the VMs for the guests
+        var facts = await NodeFactsCache.Shared.GetAsync(shell, TimeProvider.System, CancellationToken.None);
+        Assert.Contains(facts.Vms, vm => vm.VmId == 240);
+        var reads = await Task.WhenAll(new[] { 240, 241, 242 }.Select(id =>
+            GuestRead.WithGuestAsync(shell, Spec(id), TimeProvider.System, CancellationToken.None)));
+
+        Assert.Equal([true, true, false], reads.Select(r => r.Exists));
+        Assert.Equal([true, false, false], reads.Select(r => r.Running));
+        Assert.Equal(0, VmSnapshotCache.ReadsStarted(shell));
+        var (list, perVm, agent, _) = await QmCountsAsync(ctx.Node, mark);
+        Assert.Equal((1, 0, 2), (list, perVm, agent)); // the probe's qm list; the agent's two calls for the running VM
+        foreach (var id in new[] { 240, 241, 242 })
+        {
+            AssertSame(await GuestResource.ReadNodeAsync(shell, Spec(id), CancellationToken.None), await GuestRead.WithGuestAsync(shell, Spec(id), TimeProvider.System, CancellationToken.None));
+        }
+
+        // a change through the shell after the probe: the probe's listing is not used, the guests read the node again
+        await shell.RunAsync(GuestCommands.Stop(Spec(240)), CancellationToken.None);
+        Assert.False((await GuestRead.WithGuestAsync(shell, Spec(240), TimeProvider.System, CancellationToken.None)).Running);
+        Assert.Equal(1, VmSnapshotCache.ReadsStarted(shell));
+    }
+
+    [NodeFact]
     public async Task A_change_through_the_shell_is_seen_by_the_next_read()
     {
         await using var ctx = await NodeContext.StartAsync();

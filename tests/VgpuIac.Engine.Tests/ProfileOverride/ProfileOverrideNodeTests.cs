@@ -185,6 +185,43 @@ public sealed class ProfileOverrideNodeTests
         Assert.Equal(Value.List(Value.Number(104)), byMdev!["restart_required_vms"]);
         Assert.Equal(Value.String("pve1/mdev.00000000-0000-0000-0000-000000000104"), byMdev["id"]);
         Assert.Equal(Value.List(), otherVm!["restart_required_vms"]);
+
+        // a refresh finds the same VMs with the file, in one SSH command; a VM stopped since drops out
+        var mark = await ctx.Node.CommandLogMarkAsync();
+        var read = await driver.ReadAsync(byType);
+        Assert.Equal(byType, read.NewState);
+        Assert.Equal(1, (await ctx.Node.ReadCommandLogAsync(mark)).Count(e => e.Kind == CommandLogKind.Exec));
+        await ctx.Node.ExecCheckedAsync("qm stop 104");
+        Assert.Equal(Value.List(), (await driver.ReadAsync(byVm!)).NewState!["restart_required_vms"]);
+    }
+
+    [NodeFact]
+    public async Task A_refresh_is_one_ssh_command_and_asks_qm_nothing_when_no_vm_has_an_mdev()
+    {
+        await using var ctx = await NodeContext.StartAsync();
+        await HostDriverSetup.InstallAsync(ctx.Node);
+        await ctx.Node.ExecCheckedAsync("qm create 106 --name plain && qm start 106");
+        var driver = new ResourceDriver(new ProfileOverrideResource(), ctx.Context);
+        var config = Of(Str("mdev_type", "nvidia-46"), Num("num_displays", 1));
+        var (state, _) = await driver.ApplyAsync(config, null);
+        Assert.NotNull(state);
+
+        // refresh and plan, as one terraform plan does: one SSH command, no qm process (a VM without an mdev cannot need a restart)
+        var mark = await ctx.Node.CommandLogMarkAsync();
+        var read = await driver.ReadAsync(state!);
+        Assert.Equal(state, read.NewState);
+        Assert.Equal(state, (await driver.PlanAsync(config, read.NewState)).Planned);
+        var log = await ctx.Node.ReadCommandLogAsync(mark);
+        Assert.Equal(1, log.Count(e => e.Kind == CommandLogKind.Exec));
+        Assert.DoesNotContain(log, e => e.Kind.StartsWith("shim-", StringComparison.Ordinal) && e.Text.StartsWith("qm", StringComparison.Ordinal));
+
+        // once a VM config names an mdev, the same refresh asks qm (and still in one SSH command)
+        await ctx.Node.ExecCheckedAsync("qm create 107 --name gpu --hostpci0 0000:01:00.0,mdev=nvidia-46");
+        mark = await ctx.Node.CommandLogMarkAsync();
+        Assert.Equal(state, (await driver.ReadAsync(state!)).NewState);
+        log = await ctx.Node.ReadCommandLogAsync(mark);
+        Assert.Equal(1, log.Count(e => e.Kind == CommandLogKind.Exec));
+        Assert.Contains(log, e => e.Kind.StartsWith("shim-", StringComparison.Ordinal) && e.Text.StartsWith("qm list", StringComparison.Ordinal));
     }
 
     [NodeFact]
@@ -214,7 +251,8 @@ public sealed class ProfileOverrideNodeTests
         Assert.DoesNotContain("cuda_enabled", taken, StringComparison.Ordinal);
         var reads = await ctx.Node.CommandLogMarkAsync();
         Assert.Equal(state, (await driver.PlanAsync(config, (await driver.ReadAsync(state)).NewState)).Planned);
-        Assert.Equal(1, (await ctx.Node.ReadCommandLogAsync(reads)).Count(e => e.Kind == CommandLogKind.Exec && e.Text.Contains("vgpuiac-read", StringComparison.Ordinal))); // the plan reuses the read's file
+        // one SSH command for the refresh (the file and the VMs to restart) and none for its plan: it reuses the read's file
+        Assert.Equal(1, (await ctx.Node.ReadCommandLogAsync(reads)).Count(e => e.Kind == CommandLogKind.Exec));
 
         // destroy plans a warning and puts the user's section back byte for byte
         var destroyPlan = await new ProfileOverrideResource().PlanAsync(new() { Context = ctx.Context, Prior = state, Config = state, ProposedNewState = null }, CancellationToken.None);

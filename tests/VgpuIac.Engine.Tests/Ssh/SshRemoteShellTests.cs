@@ -348,6 +348,41 @@ public sealed class SshRemoteShellTests(SshdFixture fixture) : IClassFixture<Ssh
     }
 
     [SshdFact]
+    public async Task Twelve_held_locks_leave_channels_for_the_commands_their_holders_run()
+    {
+        // Ten guests created at once each hold their vmid's lock while they run commands. A connection carries at most 10
+        // channels (sshd's MaxSessions, 10 here as on a Debian node, and SSH.NET's own limit): held locks must not take them all.
+        await using var shell = new SshRemoteShell(Sshd.Settings(), new RecordingLog(), FastOptions);
+        var names = Enumerable.Range(0, 12).Select(i => $"create-{900 + i}").ToArray();
+
+        async Task<string> HoldAndRunAsync(string name)
+        {
+            await using var held = await shell.LockAsync(name, Timeout());
+            var result = await shell.RunAsync(RemoteCommand.Of("sh", "-c", "echo \"$1\"", "sh", name), Timeout());
+            return result.StandardOutput.Trim();
+        }
+
+        var locks = await Task.WhenAll(names.Select(n => shell.LockAsync(n, Timeout()))).WaitAsync(TimeSpan.FromSeconds(60));
+        var pattern = "vgpuiac-create-9[0-9][0-9][.]lock";
+        Assert.Equal("12", (await shell.RunAsync(RemoteCommand.Of("sh", "-c", $"pgrep -fc 'flock .*{pattern}'"), Timeout())).StandardOutput.Trim());
+        var commands = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => shell.RunAsync(RemoteCommand.Of("echo", $"run-{i}"), Timeout()))).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.All(commands, c => Assert.True(c.Succeeded, c.StandardError));
+        foreach (var held in locks)
+        {
+            await held.DisposeAsync();
+        }
+
+        // the locks were released on the node: each can be taken again, each while its holder runs a command
+        Assert.Equal(names, await Task.WhenAll(names.Select(HoldAndRunAsync)).WaitAsync(TimeSpan.FromSeconds(60)));
+        var deadline = Stopwatch.StartNew();
+        while ((await shell.RunAsync(RemoteCommand.Of("sh", "-c", $"pgrep -fc 'flock .*{pattern}' || true"), Timeout())).StandardOutput.Trim() != "0")
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), "the node still holds the released locks");
+            await Task.Delay(100);
+        }
+    }
+
+    [SshdFact]
     public async Task Lock_is_released_when_cancelled_while_waiting()
     {
         await using var first = new SshRemoteShell(Sshd.Settings(), new RecordingLog(), FastOptions);

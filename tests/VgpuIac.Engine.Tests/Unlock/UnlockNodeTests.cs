@@ -25,7 +25,7 @@ public sealed class UnlockNodeTests
     {
         await node.ExecCheckedAsync("printf 'blacklist nouveau\\noptions nouveau modeset=0\\n' > /etc/modprobe.d/blacklist-nouveau.conf && update-initramfs -u >/dev/null");
         await node.RebootAsync();
-        var r = await node.ExecAsync("cat > /root/installer.run && sh /root/installer.run --dkms -s", standardInput: FakeInstaller.Content(HostDriverSetup.Version));
+        var r = await node.ExecAsync("cat > /root/installer.run && sh /root/installer.run $(command -v dkms >/dev/null && echo --dkms) -s", standardInput: FakeInstaller.Content(HostDriverSetup.Version));
         Assert.True(r.ExitCode == 0, r.StandardOutput + r.StandardError);
         await node.RebootAsync();
     }
@@ -225,7 +225,11 @@ public sealed class UnlockNodeTests
         var probes = await ctx.Node.CommandLogMarkAsync();
         var read = await driver.ReadAsync(state!);
         await driver.PlanAsync(config, read.NewState);
-        Assert.Equal(1, (await ctx.Node.ReadCommandLogAsync(probes)).Count(e => e.Kind == CommandLogKind.Exec && e.Text.TrimEnd().EndsWith("bash -s -- " + Lib, StringComparison.Ordinal))); // UnlockProbe's only argument
+        var refresh = await ctx.Node.ReadCommandLogAsync(probes);
+        Assert.Equal(1, refresh.Count(e => e.Kind == CommandLogKind.Exec && e.Text.TrimEnd().EndsWith("bash -s -- " + Lib, StringComparison.Ordinal))); // UnlockProbe's only argument
+        // ... in one SSH command, which asks systemd about both services at once
+        Assert.Equal(1, refresh.Count(e => e.Kind == CommandLogKind.Exec));
+        Assert.Equal(["systemctl show -p Id -p LoadState -p Environment nvidia-vgpud.service nvidia-vgpu-mgr.service"], refresh.Where(e => e.Kind.StartsWith("shim-", StringComparison.Ordinal) && e.Text.StartsWith("systemctl", StringComparison.Ordinal)).Select(e => e.Text));
 
         // a change that restarts nvidia-vgpu-mgr under VM 104 is refused at plan and nothing changes
         var migration = config.With("unlock_migration", Value.True);

@@ -151,7 +151,7 @@ public sealed class UnlockPlannerTests
     public void Probe_output_is_parsed()
     {
         var dropIn = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(UnlockPlanner.DropInContent(Lib)));
-        var output = $"lib\t{Sha}\nunit\tnvidia-vgpud.service\tnot-found\t\nunit\tnvidia-vgpu-mgr.service\tloaded\tLD_PRELOAD={Lib}\ndropin\tnvidia-vgpu-mgr.service\t{dropIn}\ngpu\t0000:01:00.0\t0x1b80\nmissing\t/etc/vgpu_unlock\n";
+        var output = $"lib\t{Sha}\nunits\t{Shown(("nvidia-vgpud.service", "not-found", ""), ("nvidia-vgpu-mgr.service", "loaded", $"LD_PRELOAD={Lib}"))}\ndropin\tnvidia-vgpu-mgr.service\t{dropIn}\ngpu\t0000:01:00.0\t0x1b80\nmissing\t/etc/vgpu_unlock\n";
         var facts = UnlockProbe.Parse(output);
         Assert.Equal(Sha, facts.LibrarySha256);
         Assert.Equal(["nvidia-vgpu-mgr.service"], facts.ExistingUnits.ToArray());
@@ -266,10 +266,33 @@ public sealed class UnlockPlannerTests
     }
 
     [Fact]
+    public void Both_services_come_from_one_systemctl_show_in_any_block_order()
+    {
+        // systemd prints a service's Environment= before its Id=; blocks are matched by Id, not by position
+        var facts = UnlockProbe.Parse($"units\t{Shown(("nvidia-vgpu-mgr.service", "loaded", $"LD_PRELOAD={Lib} A=\"b c\""), ("nvidia-vgpud.service", "masked", "X=1"))}\n");
+        Assert.Equal(["nvidia-vgpu-mgr.service"], facts.ExistingUnits.ToArray());
+        Assert.Equal($"LD_PRELOAD={Lib} A=\"b c\"", facts.Environments["nvidia-vgpu-mgr.service"]);
+        Assert.Equal("X=1", facts.Environments["nvidia-vgpud.service"]);
+
+        // blocks without Id are taken in the order asked; no output at all (no systemd) means no service and no environment
+        var anonymous = UnlockProbe.Parse($"units\t{B64("LoadState=loaded\nEnvironment=\n\nLoadState=not-found\nEnvironment=\n")}\n");
+        Assert.Equal(["nvidia-vgpud.service"], anonymous.ExistingUnits.ToArray());
+        var none = UnlockProbe.Parse("units\t\n");
+        Assert.Empty(none.ExistingUnits);
+        Assert.Equal(["", ""], none.Environments.Values.ToArray());
+    }
+
+    /// <summary><c>systemctl show -p Id -p LoadState -p Environment</c> output as the probe passes it on (base64), properties in systemd's order.</summary>
+    private static string Shown(params (string Unit, string LoadState, string Environment)[] units) =>
+        B64(string.Join("\n", units.Select(u => $"Environment={u.Environment}\nId={u.Unit}\nLoadState={u.LoadState}\n")));
+
+    private static string B64(string text) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(text));
+
+    [Fact]
     public void Unit_names_with_or_without_the_service_suffix_are_the_same_unit()
     {
         var dropIn = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"[Service]\nEnvironment=LD_PRELOAD={Lib}\n"));
-        var facts = UnlockProbe.Parse($"lib\t{Sha}\nunit\tnvidia-vgpu-mgr\tloaded\tLD_PRELOAD={Lib}\ndropin\tnvidia-vgpu-mgr\t{dropIn}\nconfig\t{Convert.ToBase64String("unlock = true\n"u8.ToArray())}\n");
+        var facts = UnlockProbe.Parse($"lib\t{Sha}\nunits\t{Shown(("nvidia-vgpu-mgr", "loaded", $"LD_PRELOAD={Lib}"))}\ndropin\tnvidia-vgpu-mgr\t{dropIn}\nconfig\t{Convert.ToBase64String("unlock = true\n"u8.ToArray())}\n");
         Assert.Equal(["nvidia-vgpu-mgr.service"], facts.ExistingUnits.ToArray());
         Assert.Empty(UnlockPlanner.Steps(Spec, facts));
         Assert.Equal("nvidia-vgpud.service", UnlockProbe.UnitName(" nvidia-vgpud "));

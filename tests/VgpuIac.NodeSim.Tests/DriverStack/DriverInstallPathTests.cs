@@ -9,7 +9,7 @@ public sealed class DriverInstallPathTests
     public async Task Fresh_node_becomes_a_vgpu_host_only_after_blacklist_reboot_headers_install_and_reboot()
     {
         await using var node = await DriverNodes.StartAsync(new NodeOptions { Hostname = "pve-drv", HeaderPackages = [] });
-        var run = DriverNodes.UploadInstaller(node, "535.129.03");
+        var run = DriverNodes.UploadInstaller(node, "535.129.03", dkmsPackage: false);
 
         // fresh node: no nvidia-smi at all, nouveau drives the P40
         Assert.Equal(127, DriverNodes.Run(node, "nvidia-smi").Exit);

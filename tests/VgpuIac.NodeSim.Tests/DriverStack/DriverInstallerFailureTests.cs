@@ -31,6 +31,29 @@ public sealed class DriverInstallerFailureTests
     }
 
     [NodeFact]
+    public async Task Dkms_option_without_the_dkms_package_fails_as_the_real_installer_and_installs_nothing()
+    {
+        await using var node = await DriverNodes.StartAsync(DriverNodes.Blacklisted(new NodeOptions()));
+        var run = DriverNodes.UploadInstaller(node, "535.129.03", dkmsPackage: false);
+
+        var r = DriverNodes.Run(node, run + " --dkms -s");
+
+        Assert.Equal(1, r.Exit);
+        var err = r.Err.Replace("\n         ", " ", StringComparison.Ordinal);
+        Assert.Contains("ERROR: Failed to find dkms on the system!\n", err, StringComparison.Ordinal);
+        Assert.Contains("ERROR: Failed to install the kernel module through DKMS. No kernel module was installed; please try installing again without DKMS, or check the DKMS logs for more information.", err, StringComparison.Ordinal);
+        Assert.Contains("ERROR: Installation has failed.", err, StringComparison.Ordinal);
+        Assert.Contains("ERROR: Failed to find dkms on the system!", DriverNodes.Ok(node, "cat /var/log/nvidia-installer.log"), StringComparison.Ordinal);
+        Assert.False(DriverNodes.Exists(node, "/var/lib/nodesim/driver/installed_version"));
+        Assert.False(DriverNodes.Exists(node, "/usr/bin/nvidia-smi"));
+        Assert.False(DriverNodes.Exists(node, "/var/lib/dkms/nvidia"));
+
+        // without --dkms the same installer installs
+        Assert.Equal(0, DriverNodes.Run(node, run + " -s").Exit);
+        Assert.Equal("535.129.03\n", DriverNodes.Ok(node, "cat /var/lib/nodesim/driver/installed_version"));
+    }
+
+    [NodeFact]
     public async Task Uninstall_removes_files_units_dkms_tree_modules_and_mdev_types()
     {
         await using var node = await DriverNodes.StartAsync(DriverNodes.Blacklisted(new NodeOptions()));

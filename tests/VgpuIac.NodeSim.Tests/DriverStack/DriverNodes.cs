@@ -19,9 +19,18 @@ internal static class DriverNodes
     public static Task<SimulatedNode> StartAsync(NodeOptions options) =>
         SimulatedNode.StartAsync(options with { RebootDelay = 0.3 }, CancellationToken.None);
 
-    /// <summary>Writes a fake installer on the host, uploads it over SFTP to /root and returns its node path.</summary>
-    public static string UploadInstaller(SimulatedNode node, string version, FakeInstallerOptions? options = null)
+    /// <summary>
+    /// Writes a fake installer on the host, uploads it over SFTP to /root and returns its node path. With
+    /// <paramref name="dkmsPackage"/> (the default) the <c>dkms</c> package is installed first, as the real procedure does
+    /// before running a <c>.run</c> with <c>--dkms</c> (which fails without it).
+    /// </summary>
+    public static string UploadInstaller(SimulatedNode node, string version, FakeInstallerOptions? options = null, bool dkmsPackage = true)
     {
+        if (dkmsPackage)
+        {
+            Ok(node, "apt-get install -y dkms >/dev/null");
+        }
+
         var dir = Directory.CreateTempSubdirectory("fake-installer-");
         try
         {

@@ -140,6 +140,8 @@ internal sealed class NodeSandbox
         Line("NODESIM_UEFI", options.Uefi || options.SecureBoot ? "1" : "0");
         Line("NODESIM_REBOOT_DELAY", options.RebootDelay.ToString(CultureInfo.InvariantCulture));
         Upper.Write("/etc/nodesim/identity.env", sb.ToString());
+        // always written, so a node never inherits the host machine's locale
+        Upper.Write("/etc/default/locale", options.Locale is { } locale ? $"LANG={locale}\n" : "# no locale configured: C\n");
 
         var gpuDir = Path.Combine(NodeFilesDir, "gpus");
         foreach (var gpu in options.Gpus)

@@ -224,6 +224,69 @@ public sealed class NodeLifecycleTests : IAsyncLifetime
     }
 
     [NodeEngineFact]
+    public async Task A_licence_server_stopped_by_hand_is_refreshed_as_stopped_and_the_next_update_starts_it_with_the_same_keys()
+    {
+        const string Dls = "vgpu:index:DlsLicenseServer";
+        var node = _node!;
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var inputs = new JsonObject
+        {
+            ["node"] = NodeConfig.NodeName, ["vmid"] = 250, ["ipAddress"] = "192.0.2.50/24", ["gateway"] = "192.0.2.1",
+            ["dlsUrl"] = "127.0.0.1", ["dlsPort"] = port,
+        };
+        JsonObject S(string rpc, params (string Key, JsonNode? Value)[] more) => Step(rpc, [("type", Dls), ("name", "dls"), .. more]);
+
+        var run = await PulumiEngine.RunAsync(
+        [
+            Step("configure", ("args", NodeConfig.For(node))),
+            S("create", ("properties", inputs.DeepClone())),
+        ], timeout: TimeSpan.FromMinutes(4));
+        var created = run.Ok(1)["properties"]!.AsObject();
+        var token = created["clientToken"]!["value"]!.GetValue<string>();
+        var signingKey = created["signingKeySha256"]!.GetValue<string>();
+
+        await node.ExecCheckedAsync("pct stop 250");
+        var mark = await node.CommandLogMarkAsync();
+        var run2 = await PulumiEngine.RunAsync(
+        [
+            Step("configure", ("args", NodeConfig.For(node))),
+            S("read", ("id", $"{NodeConfig.NodeName}/lxc/250"), ("properties", created.DeepClone()), ("inputs", inputs.DeepClone())), // 1 refresh
+            S("diff", ("news", inputs.DeepClone())),                                                                                  // 2
+            S("update", ("news", inputs.DeepClone())),                                                                                // 3
+            S("diff", ("news", inputs.DeepClone())),                                                                                  // 4 converged
+        ], timeout: TimeSpan.FromMinutes(4));
+
+        // stopped is not missing: the refresh keeps the object, its keys and its token, and says it is stopped
+        var refreshed = run2.Ok(1);
+        Assert.Equal($"{NodeConfig.NodeName}/lxc/250", refreshed["id"]!.GetValue<string>());
+        var stopped = refreshed["properties"]!.AsObject();
+        Assert.Contains("stopped", stopped["status"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(signingKey, stopped["signingKeySha256"]!.GetValue<string>());
+        Assert.Equal(token, stopped["clientToken"]!["value"]!.GetValue<string>());
+
+        // no input changed: the diff shows the status (an output) and no replacement; the update starts the container
+        var repair = run2.Ok(2);
+        Assert.Equal("DIFF_SOME", repair["changes"]!.GetValue<string>());
+        Assert.Contains("status", repair["diffs"]!.AsArray().Select(d => d!.GetValue<string>()));
+        Assert.Empty(repair["replaces"]!.AsArray());
+        var started = run2.Ok(3)["properties"]!.AsObject();
+        Assert.Equal(created["status"]!.GetValue<string>(), started["status"]!.GetValue<string>());
+        Assert.Equal(signingKey, started["signingKeySha256"]!.GetValue<string>()); // the same keys: no token issued before is invalidated
+        Assert.Equal("DIFF_NONE", run2.Ok(4)["changes"]!.GetValue<string>());
+
+        var log = (await node.ReadCommandLogAsync(mark)).ToList();
+        Assert.DoesNotContain(log.During(run2, 1), NodeConfig.IsMutating);
+        Assert.DoesNotContain(log.During(run2, 2), NodeConfig.IsMutating);
+        Assert.DoesNotContain(log.During(run2, 4), NodeConfig.IsMutating);
+        Assert.Contains(log.During(run2, 3), e => e.Text.StartsWith("pct start 250", StringComparison.Ordinal));
+        Assert.DoesNotContain(log, e => e.Text.StartsWith("pct destroy", StringComparison.Ordinal) || e.Text.StartsWith("pct create", StringComparison.Ordinal));
+        Assert.True((await node.ExecAsync("test -f /run/nodesim/lxc/250.running")).Succeeded, "the container runs again");
+    }
+
+    [NodeEngineFact]
     public async Task Previews_of_the_host_driver_and_a_guest_on_a_fresh_node_change_nothing()
     {
         var node = _node!;

@@ -12,7 +12,7 @@ public static class NodeSetup
     {
         await node.ExecCheckedAsync("printf 'blacklist nouveau\\noptions nouveau modeset=0\\n' > /etc/modprobe.d/blacklist-nouveau.conf && update-initramfs -u >/dev/null");
         await node.RebootAsync();
-        var r = await node.ExecAsync("cat > /root/installer.run && sh /root/installer.run --dkms -s", standardInput: FakeInstaller.Content(HostDriverVersion));
+        var r = await node.ExecAsync("cat > /root/installer.run && sh /root/installer.run $(command -v dkms >/dev/null && echo --dkms) -s", standardInput: FakeInstaller.Content(HostDriverVersion));
         Assert.True(r.Succeeded, $"installer failed: {r.StandardOutput}\n{r.StandardError}");
         await node.RebootAsync();
     }

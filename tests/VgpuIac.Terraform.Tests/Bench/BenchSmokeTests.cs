@@ -110,6 +110,10 @@ public sealed class BenchSmokeTests
         }
 
         Assert.Contains("| VgpuIac (terraform apply) |", md, StringComparison.Ordinal);
+        // counts, not times: a no-op apply of the host config is one SSH connection and one command per resource read
+        // (vgpu_unlock's probe, vgpu_profile_override's file and restart check); the bash floor one connection, one command
+        Assert.Matches(new Regex(@"\| VgpuIac \(terraform apply\) \| [^|]+ \| [^|]+ \| [^|]+ \| [^|]+ \| 1\.00 \| 1\.0 \| 2\.0 \|"), md);
+        Assert.Matches(new Regex(@"\| bash floor: one SSH connection, the same checks, changes nothing \| n/a \| [^|]+ \| [^|]+ \| [^|]+ \| [^|]+ \| 1\.0 \| 1\.0 \|"), md);
         Assert.Contains("yes: plan shows the change", md, StringComparison.Ordinal);
         // the bash floor agreed the converged node needs nothing (else the bench stops) and saw the hand edit
         Assert.Contains("| bash floor: one SSH connection, the same checks, changes nothing |", md, StringComparison.Ordinal);

@@ -285,8 +285,8 @@ public sealed partial class TutorialMigrationTests : IDisposable
     }
 
     /// <summary>
-    /// The driver's <c>.run</c> given <c>--dkms</c> on a node without the <c>dkms</c> package (the real installer then fails
-    /// with "Failed to find dkms on the system!"; the simulated one installs, and nothing can rebuild the module): the import
+    /// A driver installed by hand on a node without the <c>dkms</c> package, so without <c>--dkms</c> (the real and the
+    /// simulated installer fail with "Failed to find dkms on the system!" given it), and nothing can rebuild the module: the import
     /// reads <c>dkms = false</c>, and a configuration holding the default <c>dkms = true</c> gets a plan that says why and
     /// what it does (nothing now, the next installation uses DKMS), not a silent change or a replacement; one holding
     /// <c>dkms = false</c> imports with no change.

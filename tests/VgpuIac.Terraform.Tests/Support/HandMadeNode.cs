@@ -14,8 +14,8 @@ internal static class HandMadeNode
 
     /// <param name="node">The simulated node.</param>
     /// <param name="dkmsPackage">
-    /// False skips <c>apt-get install dkms</c>: the driver is then not registered with a working DKMS (the real installer
-    /// refuses <c>--dkms</c> without it; the simulated one installs and leaves <c>dkms status</c> unanswered).
+    /// False skips <c>apt-get install dkms</c> and runs the installer without <c>--dkms</c> (the real and the simulated
+    /// installer refuse <c>--dkms</c> without it): the driver is then not registered with DKMS.
     /// </param>
     /// <param name="version">The driver version the installer carries.</param>
     public static async Task InstallHostDriverAsync(SimulatedNode node, bool dkmsPackage = true, string version = DriverVersion)
@@ -25,7 +25,7 @@ internal static class HandMadeNode
         await node.ExecCheckedAsync($"apt-get install -y {packages} >/dev/null");
         await node.ExecCheckedAsync("printf 'blacklist nouveau\\noptions nouveau modeset=0\\n' > /etc/modprobe.d/blacklist-nouveau.conf && update-initramfs -u >/dev/null");
         await node.RebootAsync();
-        var r = await node.ExecAsync("cat > /root/installer.run && sh /root/installer.run --dkms -s", standardInput: FakeInstaller.Content(version));
+        var r = await node.ExecAsync($"cat > /root/installer.run && sh /root/installer.run {(dkmsPackage ? "--dkms " : string.Empty)}-s", standardInput: FakeInstaller.Content(version));
         Assert.True(r.ExitCode == 0, r.StandardOutput + r.StandardError);
         await node.RebootAsync();
     }

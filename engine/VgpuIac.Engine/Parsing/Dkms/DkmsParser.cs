@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 
 namespace VgpuIac.Engine.Parsing.Dkms;
 
-/// <summary>Reads <c>dkms status</c> (old comma and new slash formats) and <c>dkms install</c> output.</summary>
+/// <summary>Reads <c>dkms status</c> (old comma and new slash formats). dkms' build errors reach the user through the installer's log (<see cref="Installer.NvidiaInstallerParser"/>).</summary>
 internal static class DkmsParser
 {
     public static ParseResult<ImmutableArray<DkmsModuleStatus>> ParseStatus(string? text)
@@ -74,35 +74,5 @@ internal static class DkmsParser
         }
 
         return notes.Result(list.ToImmutable());
-    }
-
-    public static DkmsInstallOutput ParseInstall(string? text)
-    {
-        var modules = ImmutableArray.CreateBuilder<string>();
-        string? dir = null;
-        var built = false;
-        var installed = false;
-        foreach (var raw in TextLines.Split(text))
-        {
-            var t = raw.Trim();
-            if (t.StartsWith("DKMS: build completed", StringComparison.Ordinal))
-            {
-                built = true;
-            }
-            else if (t.StartsWith("DKMS: install completed", StringComparison.Ordinal))
-            {
-                installed = true;
-            }
-            else if (t.EndsWith(".ko:", StringComparison.Ordinal) || t.EndsWith(".ko.xz:", StringComparison.Ordinal) || t.EndsWith(".ko.zst:", StringComparison.Ordinal))
-            {
-                modules.Add(t[..^1]);
-            }
-            else if (t.Contains("Installing to ", StringComparison.Ordinal))
-            {
-                dir = t[(t.IndexOf("Installing to ", StringComparison.Ordinal) + 14)..].Trim();
-            }
-        }
-
-        return new DkmsInstallOutput(built, installed, modules.ToImmutable(), dir);
     }
 }

@@ -24,6 +24,12 @@ public enum InstallerFailureKind
     /// </summary>
     DkmsBuildFailed,
 
+    /// <summary>
+    /// <c>--dkms</c> without the dkms tool: the installer's "Failed to find dkms on the system!" (the <c>dkms</c> package
+    /// is not installed).
+    /// </summary>
+    DkmsMissing,
+
     /// <summary>A built module failed to load (e.g. <c>nvidia-vgpu-vfio.ko</c>); see the kernel messages.</summary>
     KernelModuleLoadFailed,
 

@@ -97,6 +97,8 @@ internal static partial class NvidiaInstallerParser
             InstallerFailureKind.DkmsBuildFailed =>
                 $"DKMS could not build the kernel module{(report.DkmsKernel is { } k ? $" for kernel {k}" : string.Empty)}" +
                 $"{(report.DkmsMakeLog is { } log ? $" (the compiler's errors are in {log} on the node)" : string.Empty)}: " + Pin,
+            InstallerFailureKind.DkmsMissing =>
+                "the installer was run with `--dkms` but the `dkms` package is not installed: install it (`apt-get install dkms`; this resource installs it first when `dkms = true`) and apply again, or set `dkms = false`.",
             InstallerFailureKind.KernelModuleBuildFailed or InstallerFailureKind.UnsupportedKernel =>
                 "the kernel module did not build for this kernel: " + Pin,
             InstallerFailureKind.ModuleAlreadyLoaded =>
@@ -144,6 +146,11 @@ internal static partial class NvidiaInstallerParser
         if (Has("module verification failed") || Has("Key was rejected by service") || Has("Required key not available"))
         {
             return InstallerFailureKind.ModuleSignatureRejected;
+        }
+
+        if (Has("Failed to find dkms on the system"))
+        {
+            return InstallerFailureKind.DkmsMissing;
         }
 
         if (Has("Bad return status for module build") || Has("Failed to install the kernel module through DKMS")

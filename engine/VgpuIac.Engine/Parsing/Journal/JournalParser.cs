@@ -6,7 +6,7 @@ namespace VgpuIac.Engine.Parsing.Journal;
 
 /// <summary>
 /// Reads <c>journalctl</c> (short and short-iso) and syslog lines: <c>Mon DD HH:MM:SS host ident[pid]: message</c>, with
-/// localized month names (<c>aug</c>, <c>9月</c>, <c>mei</c>, <c>Mär</c>, ...), without host, or without the timestamp
+/// localized month names as glibc abbreviates them (<c>Dez</c>, <c>déc.</c>, <c>dic</c>, <c>mag</c>, <c>wrz</c>, <c>9月</c>, ...), without host, or without the timestamp
 /// prefix at all (<c>ident[pid]: message</c>). Indented lines continue the previous entry; a message ending in
 /// <c>{</c> opens a struct dump that is grouped until its braces balance.
 /// </summary>
@@ -17,7 +17,9 @@ internal static class JournalParser
         ("jan", 1), ("feb", 2), ("mar", 3), ("apr", 4), ("may", 5), ("jun", 6), ("jul", 7), ("aug", 8), ("sep", 9), ("oct", 10), ("nov", 11), ("dec", 12),
         ("mrt", 3), ("mei", 5), ("okt", 10), ("mär", 3), ("mai", 5), ("dez", 12), ("ene", 1), ("abr", 4), ("ago", 8), ("dic", 12),
         ("janv", 1), ("févr", 2), ("fév", 2), ("mars", 3), ("avr", 4), ("juin", 6), ("juil", 7), ("août", 8), ("déc", 12),
-        ("gen", 1), ("giu", 6), ("lug", 7), ("set", 9), ("ott", 10), ("maj", 5), ("lip", 7), ("sie", 8), ("paź", 10), ("lis", 11), ("gru", 12),
+        ("gen", 1), ("mag", 5), ("giu", 6), ("lug", 7), ("set", 9), ("ott", 10),
+        ("sty", 1), ("lut", 2), ("kwi", 4), ("maj", 5), ("cze", 6), ("lip", 7), ("sie", 8), ("wrz", 9), ("paź", 10), ("lis", 11), ("gru", 12),
+        ("fev", 2), ("out", 10),
     ];
 
     public static ParseResult<JournalLog> Parse(string? text)

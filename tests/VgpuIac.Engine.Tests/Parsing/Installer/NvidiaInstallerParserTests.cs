@@ -95,6 +95,28 @@ public sealed class NvidiaInstallerParserTests
         Assert.Equal("/var/lib/dkms/nvidia/550.90.05/build/make.log", report.DkmsMakeLog);
     }
 
+    [Fact]
+    public void Dkms_not_found_is_a_missing_dkms_package_not_a_build_failure()
+    {
+        // nvidia-installer's run_dkms() when op->utils[DKMS] is unset, then dkms_install_module()'s own error
+        const string Text = """
+            ERROR: Failed to find dkms on the system!
+
+            ERROR: Failed to install the kernel module through DKMS. No kernel module was
+                     installed; please try installing again without DKMS, or check the DKMS
+                     logs for more information.
+
+            ERROR: Installation has failed.  Please see the file
+                     '/var/log/nvidia-installer.log' for details.
+            """;
+
+        var report = NvidiaInstallerParser.Parse(Text).Value;
+
+        Assert.Equal(InstallerFailureKind.DkmsMissing, report.Failure);
+        Assert.Equal(3, report.Errors.Length);
+        Assert.StartsWith("the installer was run with `--dkms` but the `dkms` package is not installed: install it (`apt-get install dkms`", NvidiaInstallerParser.Advice(report), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(InstallerFailureKind.NouveauInUse, "update-initramfs -u")]
     [InlineData(InstallerFailureKind.KernelHeadersMissing, "proxmox-headers-$(uname -r)")]
@@ -103,6 +125,7 @@ public sealed class NvidiaInstallerParserTests
     [InlineData(InstallerFailureKind.ModuleAlreadyLoaded, "reboot the node")]
     [InlineData(InstallerFailureKind.ModuleSignatureRejected, "Secure Boot")]
     [InlineData(InstallerFailureKind.KernelModuleLoadFailed, "dmesg | grep NVRM")]
+    [InlineData(InstallerFailureKind.DkmsMissing, "apt-get install dkms")]
     public void Every_known_failure_has_advice(InstallerFailureKind kind, string expected) =>
         Assert.Contains(expected, NvidiaInstallerParser.Advice(new InstallerReport(kind, null, [], null, null)), StringComparison.Ordinal);
 

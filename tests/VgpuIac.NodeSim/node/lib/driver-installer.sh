@@ -154,6 +154,16 @@ if [ $nokmod = 0 ]; then
   log "-> Kernel module compilation complete."
 fi
 
+# --dkms needs the dkms tool (the `dkms` package): without it the real installer says "Failed to find dkms on the
+# system!" when it runs `dkms add`, then that no kernel module was installed, and fails. (The real one has put the
+# driver's files in place by then; the simulated one fails before writing anything.)
+if [ $dkms = 1 ] && [ $nokmod = 0 ] && ! command -v dkms >/dev/null 2>&1; then
+  log "-> Installing DKMS kernel module:"
+  err "Failed to find dkms on the system!"
+  err "Failed to install the kernel module through DKMS. No kernel module was installed; please try installing again without DKMS, or check the DKMS logs for more information."
+  fail_install
+fi
+
 # success: replace the old driver, then put this one on the node
 drv_mutating
 if [ -n "$old" ]; then

@@ -133,8 +133,8 @@ sd_set_state() { # unit active sub result status exited
     "$2" "$3" "$4" "${EPOCHREALTIME%.*}" "$pid" "$5" "$6" > "$SD_STATE/$1"
 }
 
-sd_journal() { # unit ident line...
-  local u=$1 ident=$2 ts hn; shift 2; printf -v ts '%(%b %d %H:%M:%S)T' -1; read -r hn < /proc/sys/kernel/hostname
+sd_journal() { # unit ident line... (months stored in C; the journalctl shim prints them in the reader's locale)
+  local u=$1 ident=$2 ts hn; shift 2; LC_ALL=C printf -v ts '%(%b %d %H:%M:%S)T' -1; read -r hn < /proc/sys/kernel/hostname
   local l; for l in "$@"; do printf '%s %s %s: %s\n' "$ts" "$hn" "$ident" "$l"; done >> "$SD_JOURNAL/$u"
 }
 

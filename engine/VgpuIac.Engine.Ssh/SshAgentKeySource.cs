@@ -26,6 +26,7 @@ public sealed class SshAgentKeySource : IPrivateKeySource
     private readonly string _socketPath;
     private readonly Lazy<IReadOnlyCollection<HostAlgorithm>> _algorithms;
 
+    /// <summary>Keys from the ssh-agent listening on <paramref name="socketPath"/> (SSH_AUTH_SOCK).</summary>
     public SshAgentKeySource(string socketPath)
     {
         ArgumentException.ThrowIfNullOrEmpty(socketPath);
@@ -33,6 +34,7 @@ public sealed class SshAgentKeySource : IPrivateKeySource
         _algorithms = new Lazy<IReadOnlyCollection<HostAlgorithm>>(LoadAlgorithms);
     }
 
+    /// <summary>The host key algorithms the agent's keys can sign with (what the client offers).</summary>
     public IReadOnlyCollection<HostAlgorithm> HostKeyAlgorithms => _algorithms.Value;
 
     /// <summary>Public key blobs and comments of the agent's identities.</summary>

@@ -22,6 +22,7 @@ public sealed class SshNodeResolver : INodeResolver, IAsyncDisposable
     private readonly ConcurrentDictionary<SshRemoteShell, ObservedRemoteShell> _observed = new(ReferenceEqualityComparer.Instance);
     private int _disposed;
 
+    /// <summary>The nodes of a provider configuration; each node's shell (one SSH connection) is opened on first use and shared.</summary>
     public SshNodeResolver(ProviderSettings settings, IEngineLog log, SshTransportOptions? options = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -32,8 +33,10 @@ public sealed class SshNodeResolver : INodeResolver, IAsyncDisposable
         _time = time ?? TimeProvider.System;
     }
 
+    /// <inheritdoc/>
     public IReadOnlyList<string> NodeNames => _settings.NodeNames;
 
+    /// <inheritdoc/>
     public IRemoteShell? Resolve(string? name, AttributePath path, DiagnosticBag diagnostics)
     {
         ArgumentNullException.ThrowIfNull(diagnostics);
@@ -101,6 +104,7 @@ public sealed class SshNodeResolver : INodeResolver, IAsyncDisposable
         return _shells.GetOrAdd(node.Name, _ => new Lazy<SshRemoteShell>(() => new SshRemoteShell(node, _log, _options, _time))).Value;
     }
 
+    /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)

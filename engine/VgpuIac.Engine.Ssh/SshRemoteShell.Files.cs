@@ -37,6 +37,7 @@ public sealed partial class SshRemoteShell
         trap - EXIT
         """;
 
+    /// <inheritdoc/>
     public async Task WriteFileAsync(RemoteFile file, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(file);
@@ -51,6 +52,7 @@ public sealed partial class SshRemoteShell
         }
     }
 
+    /// <inheritdoc/>
     public async Task<byte[]?> ReadFileAsync(string path, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -69,9 +71,11 @@ public sealed partial class SshRemoteShell
         throw OperationFailed($"Unable to read {path}: {FirstLine(error, raw.ExitCode)}.", "Check that the path is a readable file on the node.");
     }
 
+    /// <inheritdoc/>
     public Task<bool> UploadAsync(string localPath, string remotePath, string sha256, IProgress<double>? progress, CancellationToken cancellationToken) =>
         UploadAsync(localPath, remotePath, sha256, RemoteFile.ExecutableMode, progress, cancellationToken);
 
+    /// <inheritdoc/>
     public async Task<bool> UploadAsync(string localPath, string remotePath, string sha256, int mode, IProgress<double>? progress, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(localPath);

@@ -15,6 +15,7 @@ public sealed partial class SshRemoteShell
     /// <summary>Commands running now, outside the rebooting flow.</summary>
     private int _inFlight;
 
+    /// <inheritdoc/>
     public async Task RebootAsync(RemoteCommand rebootCommand, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rebootCommand);

@@ -40,6 +40,7 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
     private int _connectionsOpened;
     private bool _disposed;
 
+    /// <summary>A shell on <paramref name="node"/>; the connection opens on first use.</summary>
     public SshRemoteShell(NodeSettings node, IEngineLog log, SshTransportOptions? options = null, TimeProvider? time = null)
         : this(node, log, options, time, lockOnly: false)
     {
@@ -58,8 +59,10 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
         _lockOnly = lockOnly;
     }
 
+    /// <inheritdoc/>
     public string NodeName => _node.Name;
 
+    /// <summary>The node this shell connects to (address, user, key, pinned host key).</summary>
     public NodeSettings Settings => _node;
 
     /// <summary>How many SSH connections this shell has opened so far (1 unless a connection was lost).</summary>
@@ -72,6 +75,7 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
     public async Task ConnectAsync(CancellationToken cancellationToken) =>
         await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
 
+    /// <inheritdoc/>
     public async Task<RemoteResult> RunAsync(RemoteCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
@@ -79,6 +83,7 @@ public sealed partial class SshRemoteShell : IRemoteShell, IAsyncDisposable
         return new RemoteResult(raw.ExitCode, Decode(raw.StandardOutput), Decode(raw.StandardError), raw.Duration);
     }
 
+    /// <summary>Closes the node's connections (the lock-only one too); held locks are released with them.</summary>
     public async ValueTask DisposeAsync()
     {
         if (_disposed)

@@ -3,6 +3,7 @@ namespace VgpuIac.Engine.Ssh;
 /// <summary>Tuning of the SSH transport; the defaults suit real nodes.</summary>
 public sealed record SshTransportOptions
 {
+    /// <summary>The defaults, which suit real nodes.</summary>
     public static SshTransportOptions Default { get; } = new();
 
     /// <summary>
@@ -20,6 +21,7 @@ public sealed record SshTransportOptions
     /// <summary>First pause between connect attempts; doubled after each failure up to <see cref="MaxRetryDelay"/>.</summary>
     public TimeSpan InitialRetryDelay { get; init; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>Longest pause between connect attempts.</summary>
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Pause between reconnect attempts while waiting for a node to come back from a reboot.</summary>

@@ -83,6 +83,15 @@ public sealed class CommandLogTests(SharedNodeFixture fixture) : IClassFixture<S
         Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1700000000100), entries[1].Timestamp);
     }
 
+    [Fact]
+    public void A_line_cut_by_a_full_disk_and_glued_to_the_next_is_skipped_not_thrown()
+    {
+        // what a node whose disk filled up left in its log: an append cut after the start time, the next append glued on
+        var entries = CommandLog.Parse("1700000000000\t12\t0\texec\ttrue\n1796541796546717010\t5\t0\tshim-r\tqm list\n1700000000200\t1\t0\texec\tfalse\n");
+        Assert.Equal([0, 2], entries.Select(e => e.Index));
+        Assert.Equal(["true", "false"], entries.Select(e => e.Text));
+    }
+
     internal static async Task WaitUntil(Func<Task<bool>> condition, int timeoutMs = 5000)
     {
         var sw = System.Diagnostics.Stopwatch.StartNew();

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Google.Protobuf;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Core;
+using VgpuIac.Hosting;
 using VgpuIac.Terraform.Protocol;
 using VgpuIac.Terraform.Protocol.GoPlugin;
 using VgpuIac.Terraform.Protocol.Health;
@@ -154,20 +155,4 @@ public sealed class PluginMethods(PluginServices services) : IServiceMethodProvi
                 (_, request, responses, context) => call(request, responses, context));
         }
     }
-}
-
-/// <summary>Protobuf messages on the gRPC wire, as the generated code's marshallers do it (buffer serialization).</summary>
-public static class ProtobufMarshaller<T>
-    where T : class, IMessage<T>, IBufferMessage, new()
-{
-    private static readonly MessageParser<T> Parser = new(static () => new T());
-
-    public static Marshaller<T> Instance { get; } = Marshallers.Create<T>(
-        static (message, context) =>
-        {
-            context.SetPayloadLength(message.CalculateSize());
-            message.WriteTo(context.GetBufferWriter());
-            context.Complete();
-        },
-        static context => Parser.ParseFrom(context.PayloadAsReadOnlySequence()));
 }

@@ -3,6 +3,7 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Core;
+using VgpuIac.Hosting;
 using VgpuIac.Pulumi.Provider;
 using VgpuIac.Pulumi.Rpc;
 
@@ -73,22 +74,6 @@ public sealed class ResourceProviderMethods : IServiceMethodProvider<VgpuResourc
                 new Method<TRequest, TResponse>(MethodType.Unary, ServiceName, Name, ProtobufMarshaller<TRequest>.Instance, ProtobufMarshaller<TResponse>.Instance),
                 NoMetadata,
                 invoker);
-    }
-
-    /// <summary>Protobuf messages on the gRPC wire, as the generated code's marshallers do it (buffer serialization).</summary>
-    private static class ProtobufMarshaller<T>
-        where T : class, IMessage<T>, IBufferMessage, new()
-    {
-        private static readonly MessageParser<T> Parser = new(static () => new T());
-
-        public static Marshaller<T> Instance { get; } = Marshallers.Create<T>(
-            static (message, context) =>
-            {
-                context.SetPayloadLength(message.CalculateSize());
-                message.WriteTo(context.GetBufferWriter());
-                context.Complete();
-            },
-            static context => Parser.ParseFrom(context.PayloadAsReadOnlySequence()));
     }
 }
 

@@ -283,9 +283,13 @@ public sealed class SshRemoteShellTests(SshdFixture fixture) : IClassFixture<Ssh
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => shell.RunAsync(RemoteCommand.Of("sleep", "31.25"), cts.Token));
 
         Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), $"cancelled promptly ({sw.Elapsed})");
-        await Task.Delay(500);
-        var left = await shell.RunAsync(RemoteCommand.Of("pgrep", "-fx", "sleep 31.25"), Timeout());
-        Assert.Equal(string.Empty, left.StandardOutput);
+        // the node stops the command's session (TERM, then KILL): poll until it is gone, with a deadline
+        var stopped = Stopwatch.StartNew();
+        while ((await shell.RunAsync(RemoteCommand.Of("pgrep", "-fx", "sleep 31.25"), Timeout())).StandardOutput.Length > 0)
+        {
+            Assert.True(stopped.Elapsed < TimeSpan.FromSeconds(10), "the cancelled command still runs on the node");
+            await Task.Delay(50);
+        }
         Assert.True((await shell.RunAsync(RemoteCommand.Of("true"), Timeout())).Succeeded, "the connection is still usable");
     }
 
@@ -329,7 +333,14 @@ public sealed class SshRemoteShellTests(SshdFixture fixture) : IClassFixture<Ssh
 
         var held = await first.LockAsync("profile-override", Timeout());
         var waiting = second.LockAsync("profile-override", Timeout());
-        await Task.Delay(700);
+        // the second shell's flock reached the node and waits there (two flock processes on the lock file)
+        var reached = Stopwatch.StartNew();
+        while (int.Parse((await first.RunAsync(RemoteCommand.Of("sh", "-c", "pgrep -fc 'flock .*vgpuiac-profile-override[.]lock' || true"), Timeout())).StandardOutput.Trim(), System.Globalization.CultureInfo.InvariantCulture) < 2)
+        {
+            Assert.True(reached.Elapsed < TimeSpan.FromSeconds(10), "the second shell's lock request never reached the node");
+            await Task.Delay(20);
+        }
+
         Assert.False(waiting.IsCompleted, "the second shell waits while the first holds the node lock");
         await held.DisposeAsync();
         await using (await waiting.WaitAsync(TimeSpan.FromSeconds(5)))

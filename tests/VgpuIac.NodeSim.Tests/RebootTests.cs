@@ -76,7 +76,15 @@ public sealed class RebootTests
         await node.RebootNeverReturnsAsync();
         await node.RebootAsync();
         Assert.Equal(2, node.BootCount);
-        await Task.Delay(1000);
+        // the boot reached the point where sshd would start, and logged that it stays down
+        var bootLog = Path.Combine(node.SandboxDir, "log", "boot.log");
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        while (!(File.Exists(bootLog) && (await File.ReadAllTextAsync(bootLog)).Contains("reboot_never: sshd stays down", StringComparison.Ordinal)))
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), "the second boot never reached the point where sshd starts");
+            await Task.Delay(20);
+        }
+
         Assert.False(await node.IsSshUpAsync());
         await Assert.ThrowsAsync<TimeoutException>(() => node.WaitForSshAsync(TimeSpan.FromSeconds(1)));
         // the node itself is still there for inspection

@@ -31,6 +31,7 @@ public sealed class SshNodeResolver : INodeResolver, IAsyncDisposable
         _log = log;
         _options = options ?? SshTransportOptions.Default;
         _time = time ?? TimeProvider.System;
+        SshThreadPool.EnsureHeadroom();
     }
 
     /// <inheritdoc/>

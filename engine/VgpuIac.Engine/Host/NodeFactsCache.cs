@@ -11,6 +11,18 @@ internal sealed class NodeFactsCache(TimeSpan ttl) : NodeReadCache<NodeFacts>(tt
     /// <summary>The lifetime both doors use (the facts themselves are per node shell).</summary>
     public static NodeFactsCache Shared { get; } = new(TimeSpan.FromSeconds(30));
 
+    /// <summary>
+    /// The node's facts with its running vGPUs (<see cref="GpuFacts.RunningVgpus"/>), for the <c>vgpu_node</c> data source: the
+    /// shared probe and the vGPU listing (<see cref="RunningVgpuCache"/>) run at once, two commands on the node's connection.
+    /// </summary>
+    public static async Task<NodeFacts> WithRunningVgpusAsync(IRemoteShell shell, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var facts = Shared.GetAsync(shell, time, cancellationToken);
+        var listing = RunningVgpuCache.Shared.GetAsync(shell, time, cancellationToken);
+        await Task.WhenAll(facts, listing).ConfigureAwait(false);
+        return NodeFactsParser.WithRunningVgpus(await facts.ConfigureAwait(false), (await listing.ConfigureAwait(false)).Output);
+    }
+
     protected override Task<NodeFacts> ReadAsync(IRemoteShell shell, CancellationToken cancellationToken) => NodeFactsProbe.RunAsync(shell, cancellationToken);
 
     /// <summary>

@@ -438,6 +438,25 @@ internal static partial class NodeFactsParser
     }
 
     /// <summary>
+    /// <paramref name="facts"/> with the running vGPUs of <see cref="NodeFactsProbe.RunningVgpusScript"/>'s output put on their GPUs
+    /// (the VMs' names come from the facts' <c>qm list</c>); a cut or missing listing becomes a probe warning.
+    /// </summary>
+    public static NodeFacts WithRunningVgpus(NodeFacts facts, string listingOutput)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        var sections = Split(listingOutput ?? string.Empty);
+        var warnings = ImmutableArray.CreateBuilder<string>();
+        if (!sections.TryGetValue("nvidia-smi-vgpu", out var section) || !sections.ContainsKey("end"))
+        {
+            warnings.Add("nvidia-smi vgpu -q: the listing of running vGPUs was cut short");
+            section ??= new ProbeSection("nvidia-smi-vgpu", -1, string.Empty);
+        }
+
+        var gpus = WithRunningVgpus(facts.Gpus, section, facts.Vms, warnings);
+        return facts with { Gpus = gpus, ProbeWarnings = facts.ProbeWarnings.AddRange(warnings) };
+    }
+
+    /// <summary>
     /// The running vGPUs of <c>nvidia-smi vgpu -q</c> (read by <see cref="NvidiaSmiVgpuQueryParser"/>), put on the GPU
     /// whose bus id heads their block. Output that was cut becomes a probe warning; a failed nvidia-smi (no driver) means none.
     /// </summary>

@@ -11,7 +11,7 @@ namespace VgpuIac.Engine.Host;
 internal static class NodeFactsProbe
 {
     /// <summary>Bumped when the script's output changes shape.</summary>
-    public const int ScriptVersion = 3;
+    public const int ScriptVersion = 4;
 
     /// <summary>Where VgpuIac marks that a change waits for a reboot. In /run, so the reboot itself clears it.</summary>
     public const string RebootMarkerPath = "/run/vgpu-iac/reboot-required";
@@ -85,7 +85,7 @@ internal static class NodeFactsProbe
         # The slow tools (a Perl qm, nvidia-smi waiting on the driver, dpkg's database) run at once from the start;
         # their sections are printed in place, when the probe reaches them.
         exec 3< <(o=$(qm list 2>/dev/null); r=$?; printf '%s\n' "$r"; [ -n "$o" ] && printf '%s\n' "$o")
-        exec 4< <(sec2 nvidia-smi nvidia-smi --query-gpu=driver_version --format=csv,noheader; sec nvidia-smi-vgpu nvidia-smi vgpu -q)
+        exec 4< <(sec2 nvidia-smi nvidia-smi --query-gpu=driver_version --format=csv,noheader)
         exec 5< <(sec packages dpkg-query -W -f '${db:Status-Abbrev}\t${Package}\t${Version}\n' 'proxmox-kernel-*' 'pve-kernel-*' 'proxmox-headers-*' 'pve-headers-*' build-essential dkms mdevctl pve-nvidia-vgpu-helper)
         echo "### probe rc=0"
         echo "version=1"
@@ -131,6 +131,21 @@ internal static class NodeFactsProbe
         vm_snapshot "$qmrc" "$qmlist"
         echo "### end rc=0"
         """;
+
+    /// <summary>
+    /// The running vGPUs (<c>nvidia-smi vgpu -q</c>), asked only by the <c>vgpu_node</c> data source (<see cref="NodeFactsCache.WithRunningVgpusAsync"/>):
+    /// no resource reads them, and the listing costs one query per vGPU (0.7 s of CPU for 20 vGPUs on the simulated node), so the
+    /// probe that every plan runs leaves it out. Read-only; prints the section <c>### nvidia-smi-vgpu rc=N</c>.
+    /// </summary>
+    public const string RunningVgpusScript = """
+        export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+        o=$(nvidia-smi vgpu -q 2>/dev/null); r=$?
+        printf '### nvidia-smi-vgpu rc=%d\n' "$r"; [ -n "$o" ] && printf '%s\n' "$o"
+        echo "### end rc=0"
+        """;
+
+    /// <summary>The read-only command that lists the running vGPUs (<see cref="RunningVgpusScript"/>).</summary>
+    public static RemoteCommand RunningVgpusCommand { get; } = RemoteCommand.Script(RunningVgpusScript).WithTimeout(TimeSpan.FromSeconds(60));
 
     /// <summary>The read-only command that runs the probe.</summary>
     public static RemoteCommand Command { get; } = RemoteCommand.Script(Script).WithTimeout(TimeSpan.FromSeconds(60));

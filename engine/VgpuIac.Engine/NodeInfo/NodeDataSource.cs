@@ -25,7 +25,7 @@ public sealed class NodeDataSource : IDataSource
             request.Config,
             "read node facts",
             diagnostics,
-            shell => NodeFactsCache.Shared.GetAsync(shell, request.Context.Time, cancellationToken)).ConfigureAwait(false);
+            shell => NodeFactsCache.WithRunningVgpusAsync(shell, request.Context.Time, cancellationToken)).ConfigureAwait(false);
         if (facts is null)
         {
             return new DataSourceReadResult { Diagnostics = diagnostics.ToImmutable() };

@@ -1,8 +1,10 @@
 using VgpuIac.Engine.Host;
+using VgpuIac.Engine.Tests.Host;
 using VgpuIac.Engine.NodeInfo;
 using VgpuIac.Engine.Resources;
 using VgpuIac.Engine.Tests.Support;
 using VgpuIac.Engine.Values;
+using VgpuIac.NodeSim;
 
 namespace VgpuIac.Engine.Tests.NodeInfo;
 
@@ -66,5 +68,43 @@ public sealed class NodeDataSourceNodeTests
         Assert.True(vgpu["guest_driver_version"].IsNull);
         Assert.Equal("N/A (Expiry: N/A)", vgpu["license_status"].AsString());
         Assert.False(vgpu["licensed"].AsBool());
+    }
+
+    [NodeFact]
+    public async Task Only_the_data_source_lists_running_vgpus_and_it_reuses_the_shared_probe()
+    {
+        await using var ctx = await NodeContext.StartAsync();
+        await HostDriverSetup.InstallAsync(ctx.Node);
+        await ctx.Node.ExecCheckedAsync("printf 'name: win10\\nhostpci0: 0000:01:00.0,mdev=nvidia-46\\n' > /etc/pve/qemu-server/100.conf && qm start 100");
+        NodeFactsCache.Shared.Invalidate(ctx.Shell);
+        static bool VgpuQuery(CommandLogEntry e) => e.Kind.StartsWith("shim-", StringComparison.Ordinal) && e.Text.StartsWith("nvidia-smi vgpu", StringComparison.Ordinal);
+
+        // what every resource's refresh reads (the host driver, guests, unlock): no vGPU listing
+        var mark = await ctx.Node.CommandLogMarkAsync();
+        var facts = await NodeFactsCache.Shared.GetAsync(ctx.Shell, TimeProvider.System, CancellationToken.None);
+        Assert.Contains(facts.Vms, v => v.VmId == 100);
+        Assert.DoesNotContain(await ctx.Node.ReadCommandLogAsync(mark), VgpuQuery);
+
+        // the data source: the cached probe plus one listing
+        mark = await ctx.Node.CommandLogMarkAsync();
+        var source = new NodeDataSource();
+        var config = Value.Object(NodeDataSourceSchema.Definition.Attributes.Select(a => new KeyValuePair<string, Value>(a.Name, Value.Null)));
+        var read = await source.ReadAsync(new DataSourceReadRequest { Context = ctx.Context, Config = config }, CancellationToken.None);
+
+        Assert.Empty(read.Diagnostics);
+        Assert.Equal(100, Assert.Single(Assert.Single(read.State!["gpus"].Items)["active_vgpus"].Items)["vm_id"].AsInt64());
+        var log = await ctx.Node.ReadCommandLogAsync(mark);
+        Assert.Single(log, VgpuQuery);
+        Assert.Single(log, e => e.Kind == CommandLogKind.Exec);
+    }
+
+    [Fact]
+    public void A_vgpu_listing_cut_before_its_end_is_a_probe_warning()
+    {
+        var facts = NodeFactsParser.Parse("pve1", ProbeSamples.DriverNode());
+
+        var cut = NodeFactsParser.WithRunningVgpus(facts with { ProbeWarnings = [] }, "### nvidia-smi-vgpu rc=0\nGPU 00000000:01:00.0\n");
+
+        Assert.Contains(cut.ProbeWarnings, w => w.StartsWith("nvidia-smi vgpu -q: ", StringComparison.Ordinal));
     }
 }

@@ -25,6 +25,19 @@ public sealed class SshNodeResolverTests
     }
 
     [Fact]
+    public async Task A_resolver_leaves_room_in_the_thread_pool_for_ten_blocking_ssh_calls_per_node()
+    {
+        // SSH.NET holds a pool thread while it exchanges keys or opens a channel: with one thread per core, five nodes' first
+        // reads would start up to seconds apart (SshThreadPool)
+        await using var resolver = new SshNodeResolver(new ProviderSettings([Node("pve1")]), new RecordingLog());
+
+        ThreadPool.GetMinThreads(out var workers, out _);
+
+        Assert.True(workers >= SshThreadPool.MinimumWorkerThreads, $"minimum worker threads {workers}");
+        Assert.True(SshThreadPool.MinimumWorkerThreads >= 5 * 10, "Terraform's 10 concurrent reads on each of 5 nodes");
+    }
+
+    [Fact]
     public async Task Ambiguous_or_unknown_names_give_a_diagnostic_listing_the_known_nodes()
     {
         await using var resolver = new SshNodeResolver(new ProviderSettings(ImmutableArray.Create(Node("pve1"), Node("pve2"))), new RecordingLog());

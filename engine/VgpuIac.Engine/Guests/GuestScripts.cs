@@ -4,11 +4,12 @@ namespace VgpuIac.Engine.Guests;
 internal static class GuestScripts
 {
     /// <summary>
-    /// Runs inside a Linux guest (sh -c): prints key=value facts about the driver and the token, then <c>nvidia-smi -q</c>
-    /// after a <c>--- nvidia-smi -q</c> line (read by the same parser as a Windows guest's nvidia-smi.exe -q).
+    /// Runs inside a Linux guest (sh -c): prints key=value facts about nouveau and the token, then <c>nvidia-smi -q</c>
+    /// after a <c>--- nvidia-smi -q</c> line (read by the same parser as a Windows guest's nvidia-smi.exe -q), whose
+    /// "Driver Version" is the guest's driver version: nvidia-smi runs once per read (without the persistence daemon each run
+    /// initialises the GPU, up to a second in a vGPU guest).
     /// </summary>
     public const string GuestProbe = """
-        v=$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null | head -n 1); echo "driver_version=$v"
         if lsmod 2>/dev/null | grep -q '^nouveau '; then echo nouveau_loaded=1; else echo nouveau_loaded=0; fi
         if grep -qs '^[[:space:]]*blacklist[[:space:]][[:space:]]*nouveau' /etc/modprobe.d/*.conf; then echo nouveau_blacklisted=1; else echo nouveau_blacklisted=0; fi
         t=/etc/nvidia/ClientConfigToken/client_configuration_token_vgpuiac.tok

@@ -26,6 +26,21 @@ public sealed class GuestProbeParsingTests
         Assert.Matches("^(Licensed|Unlicensed|N/A)", status);
     }
 
+    [Theory]
+    [MemberData(nameof(LicenceSamples))]
+    public void The_driver_version_is_read_from_nvidia_smi_q_which_the_probe_runs_once(string name)
+    {
+        var sample = RealOutputs.Read("nvidia-smi-q-license", name);
+        var printed = System.Text.RegularExpressions.Regex.Match(sample, @"^Driver Version\s*:\s*(\S+)", System.Text.RegularExpressions.RegexOptions.Multiline);
+
+        var state = ParseLinux($"nouveau_loaded=0\nnouveau_blacklisted=1\n--- nvidia-smi -q\n{sample}");
+
+        // a sample cut down to its licence lines (a user's grep) has no version to give
+        Assert.Equal(printed.Success ? printed.Groups[1].Value : null, state.GuestValue("driver_version"));
+        // runs of nvidia-smi in the probe (a command at the start of a line, after ; or in $(...)), not the section marker
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(GuestScripts.GuestProbe, @"(^|;|\$\()\s*nvidia-smi ", System.Text.RegularExpressions.RegexOptions.Multiline));
+    }
+
     public static TheoryData<string> LicenceSamples() => RealOutputs.Names("nvidia-smi-q-license");
 
     [Fact]

@@ -155,6 +155,16 @@ export TF_CLI_CONFIG_FILE=$WORK/dev.tfrc TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOIN
 usage_reset() { : > "$WORK/provider-usage.log"; }
 # CPU time of every process on the machine so far (user, nice, system, irq, softirq), ms
 machine_cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '/^cpu / {printf "%d", ($2 + $3 + $4 + $7 + $8) * 1000 / hz}' /proc/stat; }
+# CPU time of the simulated nodes so far, ms: each node's init and its live children (sshd...), with the CPU of every
+# descendant they reaped (the SSH sessions, the shims, qm, the guests' commands)
+nodes_cpu_ms() { # node-dir...
+  local d init pids=() p
+  for d in "$@"; do
+    init=$(jget "$d" init_pid); [ -n "$init" ] && [ -r "/proc/$init/stat" ] || continue
+    pids+=("$init"); for p in $(ps -o pid= --ppid "$init"); do pids+=("$p"); done
+  done
+  for p in "${pids[@]}"; do cat "/proc/$p/stat" 2>/dev/null; done | awk -v hz="$(getconf CLK_TCK)" '{s += $14 + $15 + $16 + $17} END {printf "%d", s * 1000 / hz}'
+}
 usage_cpu_ms() { awk '{s += ($2 + $3)} END {printf "%d", s * 1000}' "$WORK/provider-usage.log"; }
 usage_peak_mib() { awk '{if ($4 > m) m = $4} END {printf "%.0f", m / 1024}' "$WORK/provider-usage.log"; }
 installers() {
@@ -204,14 +214,14 @@ measure_noop_plans() { # title config-dir node-dir... : apply once, then time PL
   usage_reset
   # CPU of the whole machine (every process: terraform, the provider, the simulated nodes' sshd and tools) and of terraform
   # with the provider processes it waited for: what is left is the simulated nodes', which share this machine's cores
-  local cpu0 cpu1 tf_cpu=0; : > "$WORK/tf-usage.log"
-  cpu0=$(machine_cpu_ms)
+  local cpu0 cpu1 ncpu0 ncpu1 tf_cpu=0; : > "$WORK/tf-usage.log"
+  cpu0=$(machine_cpu_ms); ncpu0=$(nodes_cpu_ms "${node_dirs[@]}")
   for _ in $(seq 1 "$PLANS"); do
     local t0; t0=$(now_us)
     (cd "$dir" && /usr/bin/time -a -o "$WORK/tf-usage.log" -f '%U %S' "$TF" plan -no-color -detailed-exitcode > plan.log 2>&1) || { echo "plan was not empty:" >&2; tail -20 "$dir/plan.log" >&2; return 1; }
     walls+=($(( $(now_us) - t0 )))
   done
-  cpu1=$(machine_cpu_ms)
+  cpu1=$(machine_cpu_ms); ncpu1=$(nodes_cpu_ms "${node_dirs[@]}")
   tf_cpu=$(awk '{s += $1 + $2} END {printf "%d", s * 1000}' "$WORK/tf-usage.log")
   local cmds=0 conns=0 tools=0 qms=0 agents=0 exec_ms=0
   for n in $(seq 1 "$nodes"); do
@@ -223,14 +233,14 @@ measure_noop_plans() { # title config-dir node-dir... : apply once, then time PL
     conns=$(( conns + $(connections_on "${node_dirs[n-1]}") - before_k[n-1] ))
   done
   read -r mn md mx <<< "$(stats "${walls[@]}")"
-  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$title" "$(ms "$md")" "$(ms "$mn")" "$(ms "$mx")" \
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$title" "$(ms "$md")" "$(ms "$mn")" "$(ms "$mx")" \
     "$(( $(usage_cpu_ms) / PLANS ))" "$(usage_peak_mib)" "$(awk -v c="$conns" -v p="$PLANS" -v n="$nodes" 'BEGIN{printf "%.1f", c/p/n}')" \
     "$(awk -v c="$cmds" -v p="$PLANS" -v n="$nodes" 'BEGIN{printf "%.1f", c/p/n}')" \
     "$(awk -v c="$tools" -v p="$PLANS" -v n="$nodes" 'BEGIN{printf "%.1f", c/p/n}')" \
     "$(awk -v c="$(( qms - agents ))" -v p="$PLANS" -v n="$nodes" 'BEGIN{printf "%.1f", c/p/n}')" \
     "$(awk -v c="$agents" -v p="$PLANS" -v n="$nodes" 'BEGIN{printf "%.1f", c/p/n}')" \
     "$(awk -v c="$exec_ms" -v p="$PLANS" -v n="$nodes" 'BEGIN{printf "%.0f", c/p/n}')" \
-    "$(( (cpu1 - cpu0) / PLANS ))" "$(( tf_cpu / PLANS ))"
+    "$(( (cpu1 - cpu0) / PLANS ))" "$(( tf_cpu / PLANS ))" "$(( (ncpu1 - ncpu0) / PLANS ))"
   (cd "$dir" && "$TF" destroy -auto-approve -no-color > destroy.log 2>&1) || true
 }
 quickstart_case() { # the README's quickstart (examples/terraform/quickstart) as it is, on one node
@@ -257,8 +267,8 @@ log "2/4. no-op plans"
 {
   echo "## 2 and 4. No-op \`terraform plan\` (refresh included), $PLANS runs"
   echo
-  echo "| configuration | wall median ms | min | max | provider CPU ms per plan | provider peak RSS MiB | SSH connections per node per plan | SSH commands per node per plan | node tool runs per node per plan | qm/pct processes per node per plan, what the node knows | qm guest/agent processes per node per plan, what only guests know | node time in SSH commands per node per plan ms | machine CPU ms per plan, all processes | terraform + provider CPU ms per plan |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| configuration | wall median ms | min | max | provider CPU ms per plan | provider peak RSS MiB | SSH connections per node per plan | SSH commands per node per plan | node tool runs per node per plan | qm/pct processes per node per plan, what the node knows | qm guest/agent processes per node per plan, what only guests know | node time in SSH commands per node per plan ms | machine CPU ms per plan, all processes | terraform + provider CPU ms per plan | simulated nodes' CPU ms per plan, all nodes |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   quickstart_case
   # the smoke run plans two sizes, so its test can check that the node's own qm/pct count does not grow with the guests
   [ "$SMOKE" = 1 ] && noop_plan_case "1 node, driver + 1 guests" 1 1
@@ -269,7 +279,7 @@ log "2/4. no-op plans"
   echo
   echo "Counted from each node's command log: SSH exec requests, the node tools (shims) those commands ran, and of those the \`qm\`/\`pct\` runs (each a ~0.3 s Perl process on a real PVE node), split into what the node itself knows (configs, status: a constant per node, whatever the number of guests) and the calls that ask a running guest's agent (\`qm guest exec\`, \`qm agent\`: only for guests with the agent on and guest_setup not none, concurrently)."
   echo
-  echo "The machine's CPU (all processes, from /proc/stat) minus terraform's and the provider's is the simulated nodes' own work: every simulated node runs on this machine's $(nproc) cores, where real nodes each have their own. A plan cannot take less wall time than (machine CPU) / $(nproc) cores here."
+  echo "CPU per plan: the whole machine's (/proc/stat), terraform's with the provider processes it ran (time(1)), and the simulated nodes' own (each node's init and sshd with every process they reaped: SSH sessions, node tools, qm, the guests' commands). Every simulated node runs on this machine's $(nproc) cores, where real nodes each have their own: a plan here cannot take less wall time than its CPU / $(nproc)."
   echo
 } >> "$OUT"
 fi

@@ -44,7 +44,7 @@ public sealed class BenchSmokeTests
     /// <summary>A no-op plan row's counts: SSH connections, the node's own qm/pct processes, the agent calls (per node per plan).</summary>
     private static (double Connections, double NodeQm, double AgentQm) PlanCounts(string md, string title)
     {
-        var m = Regex.Match(md, @"^\| " + Regex.Escape(title) + @" \| [^|]+ \| [^|]+ \| [^|]+ \| [0-9]+ \| [0-9]+ \| ([0-9]+\.[0-9]) \| [0-9]+\.[0-9] \| [0-9]+\.[0-9] \| ([0-9]+\.[0-9]) \| ([0-9]+\.[0-9]) \| [0-9]+ \| [0-9]+ \| [0-9]+ \|$", RegexOptions.Multiline);
+        var m = Regex.Match(md, @"^\| " + Regex.Escape(title) + @" \| [^|]+ \| [^|]+ \| [^|]+ \| [0-9]+ \| [0-9]+ \| ([0-9]+\.[0-9]) \| [0-9]+\.[0-9] \| [0-9]+\.[0-9] \| ([0-9]+\.[0-9]) \| ([0-9]+\.[0-9]) \| [0-9]+ \| [0-9]+ \| [0-9]+ \| [0-9]+ \|$", RegexOptions.Multiline);
         Assert.True(m.Success, $"no row \"{title}\" with counts in:\n{md}");
         double N(int group) => double.Parse(m.Groups[group].Value, System.Globalization.CultureInfo.InvariantCulture);
         return (N(1), N(2), N(3));

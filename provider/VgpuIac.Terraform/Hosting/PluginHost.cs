@@ -180,6 +180,7 @@ public static class PluginHost
                 listen.Use(shutdown.Track);
 
                 // Kestrel reads its options when it starts, after the handshake line: the certificates are made by then.
+                StartupTrace.Mark("kestrel options");
                 var transport = certificates.GetAwaiter().GetResult();
                 if (transport is { Server: { } serverCertificate, Pinned: { } pinned })
                 {
@@ -194,6 +195,7 @@ public static class PluginHost
                             return pinned.Accepts(presented);
                         },
                     });
+                    StartupTrace.Mark("https options");
                 }
             });
         });

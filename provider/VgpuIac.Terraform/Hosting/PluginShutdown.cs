@@ -22,6 +22,7 @@ public sealed class PluginShutdown
     /// <summary>Kestrel connection middleware (outermost, before TLS): notes each connection from accept to close.</summary>
     public ConnectionDelegate Track(ConnectionDelegate next) => async connection =>
     {
+        StartupTrace.Mark("connection");
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _connections[connection.ConnectionId] = closed.Task;
         try

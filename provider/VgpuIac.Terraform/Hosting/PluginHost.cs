@@ -129,7 +129,7 @@ public static class PluginHost
                 // (GOAWAY) instead. Then the process ends (ProcessEnd: stdout and stderr flushed, exit code 0).
                 var closingNodes = session.DisposeAsync().AsTask();
                 var clientGone = shutdown.ClientConnectionsClosedAsync();
-                if (await Task.WhenAny(clientGone, Task.Delay(ClientCloseWait, cancellationToken)).ConfigureAwait(false) != clientGone)
+                if (await Task.WhenAny(clientGone, Task.Delay(ClientCloseWait, TimeProvider.System, cancellationToken)).ConfigureAwait(false) != clientGone)
                 {
                     using var stopBudget = new CancellationTokenSource(TimeSpan.FromSeconds(1));
                     await app.StopAsync(stopBudget.Token).ConfigureAwait(false);

@@ -289,6 +289,12 @@ fi
 # ---------------------------------------------------------------------------------------------------------------
 if want 3; then
 log "3. host configuration vs peers"
+# Terraform runs the provider binary itself here, as a user's Terraform does: the CPU/memory wrapper of section 2 (bash +
+# /usr/bin/time) would add its own start and exit to each of the 4 provider processes of an apply; section 3 reports no
+# provider CPU or memory.
+mkdir -p "$WORK/provider-direct"; ln -sf "$PROVIDER" "$WORK/provider-direct/terraform-provider-vgpu"
+sed "s#\"$WORK/provider\"#\"$WORK/provider-direct\"#" "$WORK/dev.tfrc" > "$WORK/dev-direct.tfrc"
+export TF_CLI_CONFIG_FILE=$WORK/dev-direct.tfrc
 printf 'fake vgpu_unlock-rs library for the benchmark\n' > "$WORK/files/libvgpu_unlock_rs.so"
 prepare_host() { # dir: a GTX 1080 node with the host driver installed (not timed)
   start_node "$1" "0000:01:00.0=gtx-1080"
@@ -400,6 +406,7 @@ v_med=$(median "${v_again[@]}"); f_med=$(median "${f_again[@]}"); a_med=$(median
   echo "No-op apply vs the bash floor: **$(ratio "$v_med" "$f_med")x** (goal <= 1.5x). Ansible (cold) / VgpuIac: **$(ratio "$a_med" "$v_med")x** (goal >= 10x)."
   echo
   echo "SSH connections and commands are counted from the node's sshd log and command log (exec requests); they do not depend on load."
+  echo "Terraform runs the provider binary directly here (section 2 wraps it in /usr/bin/time for its CPU and memory figures)."
   echo
 } >> "$OUT"
 fi

@@ -26,6 +26,5 @@ var configurator = new ProviderConfigurator
 };
 
 // The catalog is built on the host's thread, beside the certificates and the handshake line (PluginHost).
-var exitCode = await PluginHost.RunAsync(Catalog, configurator, debug: args is ["-debug" or "--debug", ..]);
-StartupTrace.Mark("exit");
-return exitCode;
+// Serves until go-plugin's Shutdown and ends the process there, like a Go plugin (PluginHost, ProcessEnd).
+return await PluginHost.RunAsync(Catalog, configurator, debug: args is ["-debug" or "--debug", ..]);

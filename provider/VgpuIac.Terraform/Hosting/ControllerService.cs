@@ -1,12 +1,14 @@
 using Grpc.Core;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Hosting;
 using VgpuIac.Terraform.Protocol.GoPlugin;
 
 namespace VgpuIac.Terraform.Hosting;
 
-/// <summary>go-plugin's controller: <c>Shutdown</c> answers, and the host stops as soon as the answer has been sent (no fixed delay).</summary>
-public sealed class ControllerService(IHostApplicationLifetime lifetime) : GRPCController.GRPCControllerBase
+/// <summary>
+/// go-plugin's controller: <c>Shutdown</c> answers, and the process ends as soon as the answer has been sent (no fixed
+/// delay; <see cref="PluginHost"/> closes the SSH connections and ends the process, see <see cref="ProcessEnd"/>).
+/// </summary>
+public sealed class ControllerService(PluginShutdown shutdown) : GRPCController.GRPCControllerBase
 {
     public override Task<Empty> Shutdown(Empty request, ServerCallContext context)
     {
@@ -16,13 +18,13 @@ public sealed class ControllerService(IHostApplicationLifetime lifetime) : GRPCC
         {
             http.Response.OnCompleted(() =>
             {
-                lifetime.StopApplication();
+                shutdown.Request();
                 return Task.CompletedTask;
             });
         }
         else
         {
-            lifetime.StopApplication();
+            shutdown.Request();
         }
 
         return Task.FromResult(new Empty());

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
@@ -38,6 +39,13 @@ public static class PluginHost
     private const int MaxMessageSize = 256 * 1024 * 1024;
     private const int ListenBacklog = 512;
 
+    /// <summary>How long, after Shutdown has been answered, the client is given to close its connection (go-plugin's does at once).</summary>
+    private static readonly TimeSpan ClientCloseWait = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// Serves until go-plugin's <c>Shutdown</c>, then ends the process (exit code 0, see <see cref="ProcessEnd"/>); returns only
+    /// the exit code of a start that cannot serve (run by hand, no protocol 6).
+    /// </summary>
     public static async Task<int> RunAsync(Func<TerraformCatalog> catalog, ProviderConfigurator configurator, bool debug, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(catalog);
@@ -61,9 +69,10 @@ public static class PluginHost
         var endpoint = (IPEndPoint)listener.LocalEndPoint!;
         StartupTrace.Mark("listening");
         await using var session = new ProviderSession();
+        var shutdown = new PluginShutdown();
         var certificates = new TaskCompletionSource<TransportCertificates>(TaskCreationOptions.RunContinuationsAsynchronously);
         var building = Task.Factory.StartNew(
-            () => Build(catalog(), configurator, session, log, listener, certificates.Task),
+            () => Build(catalog(), configurator, session, shutdown, log, listener, certificates.Task),
             cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
         TransportCertificates transport;
@@ -110,18 +119,30 @@ public static class PluginHost
                     KeyValuePair.Create<string, object?>("address", endpoint.ToString()),
                     KeyValuePair.Create<string, object?>("tls", transport.Server is not null),
                     KeyValuePair.Create<string, object?>("tf_proto_version", "6")]);
-                await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+                await shutdown.Requested.WaitAsync(cancellationToken).ConfigureAwait(false);
                 StartupTrace.Mark("stopping");
                 log.Write(LogLevel.Debug, "plugin server stopping");
-                using var stopBudget = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-                await app.StopAsync(stopBudget.Token).ConfigureAwait(false);
-                StartupTrace.Mark("stopped");
-            }
 
-            StartupTrace.Mark("host disposed");
+                // Like a Go plugin's os.Exit after Shutdown, without the host's and the runtime's teardown: the SSH
+                // connections are closed (each node is told so: SSH disconnect) while the client closes its connection,
+                // which tells that the answer has arrived; a client that keeps its connection gets Kestrel's graceful stop
+                // (GOAWAY) instead. Then the process ends (ProcessEnd: stdout and stderr flushed, exit code 0).
+                var closingNodes = session.DisposeAsync().AsTask();
+                var clientGone = shutdown.ClientConnectionsClosedAsync();
+                if (await Task.WhenAny(clientGone, Task.Delay(ClientCloseWait, TimeProvider.System, cancellationToken)).ConfigureAwait(false) != clientGone)
+                {
+                    using var stopBudget = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+                    await app.StopAsync(stopBudget.Token).ConfigureAwait(false);
+                }
+
+                StartupTrace.Mark("stopped");
+                await closingNodes.ConfigureAwait(false);
+                StartupTrace.Mark("nodes closed");
+                ProcessEnd.Now(0);
+            }
         }
 
-        return 0;
+        throw new UnreachableException("the plugin process ends in ProcessEnd after Shutdown");
     }
 
     /// <summary>A TCP socket listening on 127.0.0.1 at a free port; Kestrel serves it (<c>ListenHandle</c>) once the host is built.</summary>
@@ -142,7 +163,7 @@ public static class PluginHost
     }
 
     private static WebApplication Build(
-        TerraformCatalog catalog, ProviderConfigurator configurator, ProviderSession session, HclogLog log,
+        TerraformCatalog catalog, ProviderConfigurator configurator, ProviderSession session, PluginShutdown shutdown, HclogLog log,
         Socket listener, Task<TransportCertificates> certificates)
     {
         StartupTrace.Mark("catalog");
@@ -156,8 +177,10 @@ public static class PluginHost
             kestrel.ListenHandle((ulong)listener.Handle, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;
+                listen.Use(shutdown.Track);
 
                 // Kestrel reads its options when it starts, after the handshake line: the certificates are made by then.
+                StartupTrace.Mark("kestrel options");
                 var transport = certificates.GetAwaiter().GetResult();
                 if (transport is { Server: { } serverCertificate, Pinned: { } pinned })
                 {
@@ -172,6 +195,7 @@ public static class PluginHost
                             return pinned.Accepts(presented);
                         },
                     });
+                    StartupTrace.Mark("https options");
                 }
             });
         });
@@ -186,6 +210,7 @@ public static class PluginHost
         builder.Services.AddSingleton(catalog);
         builder.Services.AddSingleton(configurator);
         builder.Services.AddSingleton(session);
+        builder.Services.AddSingleton(shutdown);
         builder.Services.AddSingleton(log);
         builder.Services.AddSingleton(TimeProvider.System);
 

@@ -8,7 +8,11 @@ namespace VgpuIac.Terraform.Hosting;
 /// </summary>
 public sealed class PluginLifetime : IHostLifetime
 {
-    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task WaitForStartAsync(CancellationToken cancellationToken)
+    {
+        StartupTrace.Mark("host starting");
+        return Task.CompletedTask;
+    }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -5,8 +5,9 @@ namespace VgpuIac.Terraform.Hosting;
 
 /// <summary>
 /// Opt-in start-up timing (<c>VGPUIAC_STARTUP_TRACE=1</c>): each mark prints one stderr line
-/// <c>startup-trace NAME +MS wall=UNIX_US</c>, milliseconds since <c>Main</c> began and the wall clock in microseconds (a
-/// harness that noted the time before exec subtracts it to get exec → mark). Off, a mark costs one static bool read.
+/// <c>startup-trace NAME +MS wall=UNIX_US tid=N cpu=MS</c>, milliseconds since <c>Main</c> began, the wall clock in microseconds (a
+/// harness that noted the time before exec subtracts it to get exec → mark), and the CPU time the process has used so far (all
+/// threads: user + system), which tells waiting from working. Off, a mark costs one static bool read.
 /// </summary>
 public static class StartupTrace
 {
@@ -26,6 +27,7 @@ public static class StartupTrace
 
         var elapsed = Stopwatch.GetElapsedTime(Origin).TotalMilliseconds;
         var wall = (TimeProvider.System.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / 10;
-        Console.Error.Write(string.Create(CultureInfo.InvariantCulture, $"startup-trace {name} +{elapsed:F2} wall={wall} tid={Environment.CurrentManagedThreadId}\n"));
+        var cpu = Environment.CpuUsage.TotalTime.TotalMilliseconds;
+        Console.Error.Write(string.Create(CultureInfo.InvariantCulture, $"startup-trace {name} +{elapsed:F2} wall={wall} tid={Environment.CurrentManagedThreadId} cpu={cpu:F1}\n"));
     }
 }

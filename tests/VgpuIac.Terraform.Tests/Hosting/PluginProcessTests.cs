@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using Google.Protobuf;
 using Grpc.Core;
 using VgpuIac.Terraform.Hosting;
 using VgpuIac.Terraform.Protocol;
@@ -63,6 +65,73 @@ public sealed class PluginProcessTests
         Assert.Equal(handshake + "\n", provider.Stdout);
         Assert.Contains("\"@module\":\"provider.terraform-provider-vgpu\"", provider.Stderr, StringComparison.Ordinal);
     }
+
+    [NodeFact]
+    public async Task Shutdown_closes_the_open_ssh_connection_with_a_disconnect_and_exits_0()
+    {
+        if (await SimulatedNodes.StartOrExplainAsync() is not { } node)
+        {
+            return;
+        }
+
+        await using (node)
+        {
+            using var clientCertificate = ClientCertificate.Create();
+            await using var provider = ProviderProcess.Start(ProviderProcess.PluginEnvironment_(clientCertificate));
+            var handshake = await provider.HandshakeAsync();
+            using var channel = ProviderProcess.Connect(handshake, clientCertificate);
+            var client = new Protocol.Provider.ProviderClient(channel);
+            var providerConfig = JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["node"] = new Dictionary<string, object>
+                {
+                    ["pve1"] = new Dictionary<string, object>
+                    {
+                        ["host"] = node.Host,
+                        ["port"] = node.Port,
+                        ["user"] = node.User,
+                        ["private_key_file"] = node.PrivateKeyPath,
+                        ["host_key_sha256"] = node.HostKeySha256,
+                    },
+                },
+            });
+            var configured = await client.ConfigureProviderAsync(new ConfigureProvider.Types.Request
+            {
+                TerraformVersion = "1.11.4",
+                Config = new DynamicValue { Json = ByteString.CopyFromUtf8(providerConfig) },
+            });
+            Assert.Empty(configured.Diagnostics);
+            var read = await client.ReadDataSourceAsync(new ReadDataSource.Types.Request
+            {
+                TypeName = "vgpu_node",
+                Config = new DynamicValue { Json = ByteString.CopyFromUtf8("""{"node":"pve1"}""") },
+            });
+            Assert.DoesNotContain(read.Diagnostics, d => d.Severity == Protocol.Diagnostic.Types.Severity.Error);
+            var sshdLog = Path.Combine(node.SandboxDir, "log", "sshd.log");
+            Assert.Equal(1, CountLines(sshdLog, "Accepted publickey for root"));
+            var disconnectsBefore = CountLines(sshdLog, "Received disconnect from");
+
+            await new GRPCController.GRPCControllerClient(channel).ShutdownAsync(new Empty());
+
+            Assert.Equal(0, await provider.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+
+            // The provider said goodbye (SSH_MSG_DISCONNECT: sshd logs "Received disconnect"), rather than its connection
+            // dropping when the process ended (sshd would log "Connection closed by" / "Connection reset by").
+            var deadline = Stopwatch.StartNew();
+            while (CountLines(sshdLog, "Received disconnect from") == disconnectsBefore && deadline.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                await Task.Delay(50);
+            }
+
+            Assert.Equal(disconnectsBefore + 1, CountLines(sshdLog, "Received disconnect from"));
+            Assert.Equal(0, CountLines(sshdLog, "Connection reset by"));
+            Assert.Equal(1, CountLines(sshdLog, "Accepted publickey for root"));
+            Assert.Equal(handshake + "\n", provider.Stdout);
+        }
+    }
+
+    private static int CountLines(string path, string text) =>
+        File.Exists(path) ? File.ReadAllLines(path).Count(l => l.Contains(text, StringComparison.Ordinal)) : 0;
 
     [Fact]
     public async Task A_client_certificate_other_than_the_pinned_one_is_refused()

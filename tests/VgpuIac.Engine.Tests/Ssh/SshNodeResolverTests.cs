@@ -25,7 +25,7 @@ public sealed class SshNodeResolverTests
     }
 
     [Fact]
-    public async Task A_resolver_leaves_room_in_the_thread_pool_for_ten_blocking_ssh_calls_per_node()
+    public async Task A_resolver_leaves_room_in_the_thread_pool_for_terraform_s_concurrent_blocking_ssh_calls()
     {
         // SSH.NET holds a pool thread while it exchanges keys or opens a channel: with one thread per core, five nodes' first
         // reads would start up to seconds apart (SshThreadPool)
@@ -34,7 +34,7 @@ public sealed class SshNodeResolverTests
         ThreadPool.GetMinThreads(out var workers, out _);
 
         Assert.True(workers >= SshThreadPool.MinimumWorkerThreads, $"minimum worker threads {workers}");
-        Assert.True(SshThreadPool.MinimumWorkerThreads >= 5 * 10, "Terraform's 10 concurrent reads on each of 5 nodes");
+        Assert.True(SshThreadPool.MinimumWorkerThreads >= 10, "Terraform's 10 concurrent operations");
     }
 
     [Fact]

@@ -19,6 +19,7 @@ internal sealed record NodeFileMode(int Mode, int Uid, int Gid)
     /// </summary>
     public const string ProbeFunction = """
         filemode() { [ -f "$1" ] && printf 'filemode\t%s\t%s\n' "$1" "$(stat -L -c '%a %u %g' -- "$1")"; return 0; }
+        filemodes() { local f e=(); for f in "$@"; do [ -f "$f" ] && e+=("$f"); done; [ ${#e[@]} -eq 0 ] || stat -L --printf 'filemode\t%n\t%a %u %g\n' -- "${e[@]}"; return 0; }
         """;
 
     /// <summary>The first field of a probe line of <see cref="ProbeFunction"/>.</summary>

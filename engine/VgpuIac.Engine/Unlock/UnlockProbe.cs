@@ -15,15 +15,14 @@ internal static class UnlockProbe
         set -u
         lib=$1
         {{NodeFileMode.ProbeFunction}}
-        if [ -f "$lib" ]; then printf 'lib\t%s\n' "$(sha256sum -- "$lib" | cut -d' ' -f1)"; fi
-        filemode "$lib"
-        filemode /etc/vgpu_unlock/config.toml
+        # few processes: every fork is on the critical path of a no-op apply
+        if [ -f "$lib" ]; then read -r sum _ < <(sha256sum -- "$lib"); printf 'lib\t%s\n' "$sum"; fi
+        filemodes "$lib" /etc/vgpu_unlock/config.toml /etc/systemd/system/nvidia-vgpud.service.d/vgpu_unlock.conf /etc/systemd/system/nvidia-vgpu-mgr.service.d/vgpu_unlock.conf
         # both units' load state and loaded environment in one systemctl call (blocks separated by a blank line)
         printf 'units\t%s\n' "$(systemctl show -p Id -p LoadState -p Environment nvidia-vgpud.service nvidia-vgpu-mgr.service 2>/dev/null | base64 -w0)"
         for unit in nvidia-vgpud.service nvidia-vgpu-mgr.service; do
           f=/etc/systemd/system/$unit.d/vgpu_unlock.conf
           if [ -f "$f" ]; then printf 'dropin\t%s\t%s\n' "$unit" "$(base64 -w0 < "$f")"; fi
-          filemode "$f"
         done
         if [ -f /etc/vgpu_unlock/config.toml ]; then printf 'config\t%s\n' "$(base64 -w0 < /etc/vgpu_unlock/config.toml)"; fi
         # sysfs attributes and parent folders with shell built-ins (read, ${d%/*}): no process per device or folder

@@ -10,6 +10,33 @@ namespace VgpuIac.Engine.Tests.NodeInfo;
 
 public sealed class NodeDataSourceNodeTests
 {
+    /// <summary>A node with the host driver and VM 100 ("win10") started with a vGPU; the shared node facts forgotten.</summary>
+    private static async Task<NodeContext> StartWithRunningVgpuAsync()
+    {
+        var ctx = await NodeContext.StartAsync();
+        try
+        {
+            await HostDriverSetup.InstallAsync(ctx.Node);
+            await ctx.Node.ExecCheckedAsync("printf 'name: win10\\nhostpci0: 0000:01:00.0,mdev=nvidia-46\\n' > /etc/pve/qemu-server/100.conf && qm start 100");
+            NodeFactsCache.Shared.Invalidate(ctx.Shell);
+            return ctx;
+        }
+        catch
+        {
+            await ctx.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static Task<DataSourceReadResult> ReadDataSourceAsync(NodeContext ctx) =>
+        new NodeDataSource().ReadAsync(
+            new DataSourceReadRequest
+            {
+                Context = ctx.Context,
+                Config = Value.Object(NodeDataSourceSchema.Definition.Attributes.Select(a => new KeyValuePair<string, Value>(a.Name, Value.Null))),
+            },
+            CancellationToken.None);
+
     [NodeFact]
     public async Task FreshNodeThenNodeWithDriver()
     {
@@ -49,14 +76,8 @@ public sealed class NodeDataSourceNodeTests
     [NodeFact]
     public async Task A_started_vm_with_a_vgpu_is_an_active_vgpu_of_its_gpu()
     {
-        await using var ctx = await NodeContext.StartAsync();
-        await HostDriverSetup.InstallAsync(ctx.Node);
-        await ctx.Node.ExecCheckedAsync("printf 'name: win10\\nhostpci0: 0000:01:00.0,mdev=nvidia-46\\n' > /etc/pve/qemu-server/100.conf && qm start 100");
-        NodeFactsCache.Shared.Invalidate(ctx.Shell);
-        var source = new NodeDataSource();
-        var config = Value.Object(NodeDataSourceSchema.Definition.Attributes.Select(a => new KeyValuePair<string, Value>(a.Name, Value.Null)));
-
-        var read = await source.ReadAsync(new DataSourceReadRequest { Context = ctx.Context, Config = config }, CancellationToken.None);
+        await using var ctx = await StartWithRunningVgpuAsync();
+        var read = await ReadDataSourceAsync(ctx);
 
         Assert.Empty(read.Diagnostics);
         var vgpu = Assert.Single(Assert.Single(read.State!["gpus"].Items)["active_vgpus"].Items);
@@ -73,10 +94,7 @@ public sealed class NodeDataSourceNodeTests
     [NodeFact]
     public async Task Only_the_data_source_lists_running_vgpus_and_it_reuses_the_shared_probe()
     {
-        await using var ctx = await NodeContext.StartAsync();
-        await HostDriverSetup.InstallAsync(ctx.Node);
-        await ctx.Node.ExecCheckedAsync("printf 'name: win10\\nhostpci0: 0000:01:00.0,mdev=nvidia-46\\n' > /etc/pve/qemu-server/100.conf && qm start 100");
-        NodeFactsCache.Shared.Invalidate(ctx.Shell);
+        await using var ctx = await StartWithRunningVgpuAsync();
         static bool VgpuQuery(CommandLogEntry e) => e.Kind.StartsWith("shim-", StringComparison.Ordinal) && e.Text.StartsWith("nvidia-smi vgpu", StringComparison.Ordinal);
 
         // what every resource's refresh reads (the host driver, guests, unlock): no vGPU listing
@@ -87,9 +105,7 @@ public sealed class NodeDataSourceNodeTests
 
         // the data source: the cached probe plus one listing
         mark = await ctx.Node.CommandLogMarkAsync();
-        var source = new NodeDataSource();
-        var config = Value.Object(NodeDataSourceSchema.Definition.Attributes.Select(a => new KeyValuePair<string, Value>(a.Name, Value.Null)));
-        var read = await source.ReadAsync(new DataSourceReadRequest { Context = ctx.Context, Config = config }, CancellationToken.None);
+        var read = await ReadDataSourceAsync(ctx);
 
         Assert.Empty(read.Diagnostics);
         Assert.Equal(100, Assert.Single(Assert.Single(read.State!["gpus"].Items)["active_vgpus"].Items)["vm_id"].AsInt64());

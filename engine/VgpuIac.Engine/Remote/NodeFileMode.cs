@@ -14,12 +14,11 @@ namespace VgpuIac.Engine.Remote;
 internal sealed record NodeFileMode(int Mode, int Uid, int Gid)
 {
     /// <summary>
-    /// Shell function for read-only probes: <c>filemode PATH</c> prints <c>filemode\tPATH\tMODE UID GID</c> when PATH is a
-    /// file (symbolic links are followed, as chmod and chown follow them).
+    /// Shell function for read-only probes: <c>filemode PATH...</c> prints <c>filemode\tPATH\tMODE UID GID</c> for each PATH
+    /// that is a file (symbolic links are followed, as chmod and chown follow them), all from one <c>stat</c>.
     /// </summary>
     public const string ProbeFunction = """
-        filemode() { [ -f "$1" ] && printf 'filemode\t%s\t%s\n' "$1" "$(stat -L -c '%a %u %g' -- "$1")"; return 0; }
-        filemodes() { local f e=(); for f in "$@"; do [ -f "$f" ] && e+=("$f"); done; [ ${#e[@]} -eq 0 ] || stat -L --printf 'filemode\t%n\t%a %u %g\n' -- "${e[@]}"; return 0; }
+        filemode() { local f e=(); for f in "$@"; do [ -f "$f" ] && e+=("$f"); done; [ ${#e[@]} -eq 0 ] || stat -L --printf 'filemode\t%n\t%a %u %g\n' -- "${e[@]}"; return 0; }
         """;
 
     /// <summary>The first field of a probe line of <see cref="ProbeFunction"/>.</summary>

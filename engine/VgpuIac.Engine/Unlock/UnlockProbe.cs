@@ -17,7 +17,7 @@ internal static class UnlockProbe
         {{NodeFileMode.ProbeFunction}}
         # few processes: every fork is on the critical path of a no-op apply
         if [ -f "$lib" ]; then read -r sum _ < <(sha256sum -- "$lib"); printf 'lib\t%s\n' "$sum"; fi
-        filemodes "$lib" /etc/vgpu_unlock/config.toml /etc/systemd/system/nvidia-vgpud.service.d/vgpu_unlock.conf /etc/systemd/system/nvidia-vgpu-mgr.service.d/vgpu_unlock.conf
+        filemode "$lib" /etc/vgpu_unlock/config.toml /etc/systemd/system/nvidia-vgpud.service.d/vgpu_unlock.conf /etc/systemd/system/nvidia-vgpu-mgr.service.d/vgpu_unlock.conf
         # both units' load state and loaded environment in one systemctl call (blocks separated by a blank line)
         printf 'units\t%s\n' "$(systemctl show -p Id -p LoadState -p Environment nvidia-vgpud.service nvidia-vgpu-mgr.service 2>/dev/null | base64 -w0)"
         for unit in nvidia-vgpud.service nvidia-vgpu-mgr.service; do

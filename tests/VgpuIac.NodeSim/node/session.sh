@@ -9,7 +9,7 @@ case $cmd in
   '') kind=shell;;
   *) kind=exec;;
 esac
-start=$(nodesim_now_ms)
+start=$(( ${EPOCHREALTIME/./} / 1000 ))
 export NODESIM_SESSION_PID=$$ NODESIM_EXEC_START_MS=$start NODESIM_EXEC_KIND=$kind NODESIM_EXEC_TEXT=$cmd
 unset SSH_ORIGINAL_COMMAND
 ftext=$cmd; [ "$kind" = sftp ] && ftext=sftp
@@ -23,5 +23,5 @@ else
   esac
 fi
 [ "$kind" = sftp ] && cmd=sftp
-nodesim_log "$start" $(( $(nodesim_now_ms) - start )) "$rc" "$kind" "$cmd"
+nodesim_log "$start" $(( ${EPOCHREALTIME/./} / 1000 - start )) "$rc" "$kind" "$cmd"
 exit "$rc"

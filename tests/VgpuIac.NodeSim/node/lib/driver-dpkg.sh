@@ -1,19 +1,21 @@
 #!/bin/bash
 # driver-dpkg.sh -- dpkg-query logic shared by the dpkg-query and dpkg shims (/usr/lib/nodesim/driver-dpkg.sh).
-dpkgq_fmt() { # fmt name version
-  local out=$1 n=$2 v=$3 a
-  a=$(pkg_arch "$n"); a=${a:-amd64}
+dpkgq_fmt() { # fmt name version (fork-free unless the format shows the architecture)
+  local out=$1 n=$2 v=$3 a=amd64 re='\$\{[^}'$'\n'']+\}'
+  [[ $out == *'${Architecture}'* ]] && { a=$(pkg_arch "$n"); a=${a:-amd64}; }
   out=${out//\\n/$'\n'}; out=${out//\\t/$'\t'}
   out=${out//'${Status}'/install ok installed}; out=${out//'${db:Status-Status}'/installed}; out=${out//'${db:Status-Abbrev}'/ii }
   out=${out//'${Version}'/$v}; out=${out//'${binary:Package}'/$n}; out=${out//'${Package}'/$n}; out=${out//'${Architecture}'/$a}
-  out=$(sed -E 's/\$\{[^}]+\}//g' <<<"$out")
+  while [[ $out =~ $re ]]; do out=${out/"${BASH_REMATCH[0]}"/}; done   # unknown fields print nothing
+  while [[ $out == *$'\n' ]]; do out=${out%$'\n'}; done
   printf '%s' "$out"; [[ $1 == *'\n' ]] && printf '\n'
 }
-dpkgq_match() { # pattern -> matching installed "name<TAB>version" lines
-  local pat=$1; drv_all_pkgs | while IFS=$'\t' read -r n v; do [[ $n == $pat ]] && printf '%s\t%s\n' "$n" "$v"; done
+dpkgq_match() { # pattern [list] -> matching installed "name<TAB>version" lines (list: drv_all_pkgs's output)
+  local pat=$1 all=${2-$(drv_all_pkgs)} n v
+  while IFS=$'\t' read -r n v; do [ -n "$n" ] && [[ $n == $pat ]] && printf '%s\t%s\n' "$n" "$v"; done <<< "$all"
 }
 dpkgq_main() {
-  local mode= fmt='${binary:Package}\t${Version}\n' pats=() rc=0 p n v m
+  local mode= fmt='${binary:Package}\t${Version}\n' pats=() rc=0 p n v m all
   while [ $# -gt 0 ]; do
     case $1 in
       -W|--show) mode=W;; -l|--list) mode=l;; -s|--status) mode=s;; -L|--listfiles) mode=L;; --get-selections) mode=g;;
@@ -22,16 +24,17 @@ dpkgq_main() {
       *) pats+=("$1");;
     esac; shift
   done
+  case $mode in W|l) all=$(drv_all_pkgs);; esac
   case $mode in
     W)
       [ ${#pats[@]} -gt 0 ] || pats=('*')
-      for p in "${pats[@]}"; do m=$(dpkgq_match "$p")
+      for p in "${pats[@]}"; do m=$(dpkgq_match "$p" "$all")
         if [ -z "$m" ]; then echo "dpkg-query: no packages found matching $p" >&2; rc=1; continue; fi
         while IFS=$'\t' read -r n v; do dpkgq_fmt "$fmt" "$n" "$v"; done <<<"$m"; done;;
     l)
       [ ${#pats[@]} -gt 0 ] || pats=('*')
       local rows=""
-      for p in "${pats[@]}"; do m=$(dpkgq_match "$p")
+      for p in "${pats[@]}"; do m=$(dpkgq_match "$p" "$all")
         if [ -z "$m" ]; then echo "dpkg-query: no packages found matching $p" >&2; rc=1; else rows+="$m"$'\n'; fi; done
       if [ -n "$rows" ]; then
         echo "Desired=Unknown/Install/Remove/Purge/Hold"

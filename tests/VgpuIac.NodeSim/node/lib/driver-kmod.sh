@@ -2,19 +2,22 @@
 # driver-kmod.sh -- fake kernel-module layer for modprobe/rmmod/lsmod/boot (sourced; /usr/lib/nodesim/driver-kmod.sh).
 # Loaded modules are empty files in /run/nodesim/modules/<name>; the real kernel is never touched.
 kmod_norm() { local m=${1##*/}; m=${m%.ko}; m=${m%.ko.xz}; echo "${m//-/_}"; }
-kmod_deps() { # direct dependencies
+kmod_deps_of() { # module -> REPLY: its direct dependencies (space-separated; empty for none)
   case $1 in
-    nvidia_vgpu_vfio) echo "nvidia mdev vfio";;
-    vfio_pci) echo "vfio_pci_core vfio";; vfio_pci_core) echo "vfio irqbypass";; vfio_iommu_type1) echo vfio;;
-    kvm_intel|kvm_amd) echo kvm;; kvm) echo irqbypass;;
-    nouveau) echo "drm_ttm_helper ttm drm_display_helper";; nvidia_drm) echo nvidia_modeset;; nvidia_modeset) echo nvidia;;
+    nvidia_vgpu_vfio) REPLY="nvidia mdev vfio";;
+    vfio_pci) REPLY="vfio_pci_core vfio";; vfio_pci_core) REPLY="vfio irqbypass";; vfio_iommu_type1) REPLY=vfio;;
+    kvm_intel|kvm_amd) REPLY=kvm;; kvm) REPLY=irqbypass;;
+    nouveau) REPLY="drm_ttm_helper ttm drm_display_helper";; nvidia_drm) REPLY=nvidia_modeset;; nvidia_modeset) REPLY=nvidia;;
+    *) REPLY=;;
   esac
 }
-kmod_size() {
-  case $1 in nvidia) echo 56819712;; nvidia_vgpu_vfio) echo 86016;; nouveau) echo 2883584;; mdev) echo 20480;; vfio) echo 57344;;
-    vfio_pci) echo 16384;; vfio_pci_core) echo 86016;; vfio_iommu_type1) echo 45056;; kvm) echo 1404928;; kvm_intel) echo 409600;;
-    irqbypass) echo 12288;; *) echo 16384;; esac
+kmod_deps() { kmod_deps_of "$1"; [ -z "$REPLY" ] || echo "$REPLY"; }   # direct dependencies
+kmod_size_of() { # module -> REPLY: its size in bytes
+  case $1 in nvidia) REPLY=56819712;; nvidia_vgpu_vfio) REPLY=86016;; nouveau) REPLY=2883584;; mdev) REPLY=20480;; vfio) REPLY=57344;;
+    vfio_pci) REPLY=16384;; vfio_pci_core) REPLY=86016;; vfio_iommu_type1) REPLY=45056;; kvm) REPLY=1404928;; kvm_intel) REPLY=409600;;
+    irqbypass) REPLY=12288;; *) REPLY=16384;; esac
 }
+kmod_size() { kmod_size_of "$1"; echo "$REPLY"; }
 kmod_exists() { # module kernel: is there a .ko for it in the (fake) module tree of that kernel?
   local m=$1 k=$2
   case $m in
@@ -64,13 +67,19 @@ kmod_unload() {
   if [ "$m" = nvidia_vgpu_vfio ] && kmod_any_mdev; then echo "rmmod: ERROR: Module $m is in use" >&2; return 1; fi
   drv_mod_unmark "$m"
 }
-kmod_lsmod() {
-  local f m users n
+kmod_lsmod() { # no command substitution per module: lsmod runs on every node probe
+  local f m u n d i j t users mdevs=0 loaded=() by=()
   printf '%-19s %8s  %s\n' Module Size "Used by"
-  for f in $(ls -t "$DRV_MODULES" 2>/dev/null); do
-    m=$f; users=$(kmod_users "$m" | sort | tr '\n' ',' ); users=${users%,}
-    n=0; [ -n "$users" ] && n=$(echo "$users" | tr ',' '\n' | wc -l)
-    [ "$m" = nvidia_vgpu_vfio ] && n=$((n + $(ls /sys/bus/mdev/devices 2>/dev/null | wc -l)))
-    printf '%-19s %8s  %s%s\n' "$m" "$(kmod_size "$m")" "$n" "${users:+ $users}"
+  for d in /sys/bus/mdev/devices/*; do { [ -e "$d" ] || [ -L "$d" ]; } && mdevs=$((mdevs + 1)); done
+  for f in "$DRV_MODULES"/*; do [ -e "$f" ] && loaded+=("${f##*/}"); done
+  for m in $(ls -t "$DRV_MODULES" 2>/dev/null); do
+    by=(); for u in "${loaded[@]}"; do kmod_deps_of "$u"; case " $REPLY " in *" $m "*) by+=("$u");; esac; done
+    for ((i = 1; i < ${#by[@]}; i++)); do   # sorted as sort(1) sorts them in this locale
+      t=${by[i]}; j=$i; while ((j > 0)) && [[ $t < ${by[j-1]} ]]; do by[j]=${by[j-1]}; j=$((j - 1)); done; by[j]=$t
+    done
+    n=${#by[@]}; users=; for u in "${by[@]}"; do users+=${users:+,}$u; done
+    [ "$m" = nvidia_vgpu_vfio ] && n=$((n + mdevs))
+    kmod_size_of "$m"
+    printf '%-19s %8s  %s%s\n' "$m" "$REPLY" "$n" "${users:+ $users}"
   done
 }

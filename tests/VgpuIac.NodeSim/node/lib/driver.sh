@@ -9,21 +9,21 @@ DRV_LIB=/usr/lib/nodesim
 DRV_SYS=${NODESIM_SYS:-/sys}
 
 [ -r "$DRV_LIB/nodesim.sh" ] && . "$DRV_LIB/nodesim.sh"
-DRV_NODESIM_LOG=0; [[ $(declare -F) == *" nodesim_log"* ]] && DRV_NODESIM_LOG=1
-DRV_NODESIM_FAULTS=0; [[ $(declare -F) == *" nodesim_apply_faults"* ]] && DRV_NODESIM_FAULTS=1
-DRV_NODESIM_KMSG=0; [[ $(declare -F) == *" nodesim_kmsg"* ]] && DRV_NODESIM_KMSG=1
+DRV_NODESIM_LOG=0; declare -F nodesim_log >/dev/null && DRV_NODESIM_LOG=1
+DRV_NODESIM_FAULTS=0; declare -F nodesim_apply_faults >/dev/null && DRV_NODESIM_FAULTS=1
+DRV_NODESIM_KMSG=0; declare -F nodesim_kmsg >/dev/null && DRV_NODESIM_KMSG=1
 
 # ---------- command log + fault injection: nodesim.sh's functions (CONVENTIONS.md) ----------
 drv_now_ms() { local t=${EPOCHREALTIME/./}; echo $(( t / 1000 )); }
 drv_shim_end() {
-  if [ $DRV_NODESIM_LOG = 1 ]; then nodesim_log "$DRV_T0" $(( $(drv_now_ms) - DRV_T0 )) "$1" "$DRV_KIND" "$DRV_TEXT"
+  if [ $DRV_NODESIM_LOG = 1 ]; then nodesim_log "$DRV_T0" $(( ${EPOCHREALTIME/./} / 1000 - DRV_T0 )) "$1" "$DRV_KIND" "$DRV_TEXT"
   else local t=${DRV_TEXT//\\/\\\\}; t=${t//$'\n'/\\n}; t=${t//$'\t'/\\t}
-    printf '%s\t%s\t%s\t%s\t%s\n' "$DRV_T0" $(( $(drv_now_ms) - DRV_T0 )) "$1" "$DRV_KIND" "$t" >> /var/lib/nodesim/commands.log 2>/dev/null; fi
+    printf '%s\t%s\t%s\t%s\t%s\n' "$DRV_T0" $(( ${EPOCHREALTIME/./} / 1000 - DRV_T0 )) "$1" "$DRV_KIND" "$t" >> /var/lib/nodesim/commands.log 2>/dev/null; fi
 }
 # drv_shim_begin <shim-r|shim-m> <name> [args...]: logs the call at exit (shim-m once drv_mutating ran) and applies
 # the fault rules to "name args..."; like nodesim_shim, but the logged name can differ from $0 (installer, apt).
 drv_shim_begin() {
-  DRV_KIND=$1; shift; local IFS=' '; DRV_TEXT="$*"; DRV_T0=$(drv_now_ms)
+  DRV_KIND=$1; shift; local IFS=' '; DRV_TEXT="$*"; DRV_T0=$(( ${EPOCHREALTIME/./} / 1000 ))
   [ -n "${NODESIM_INTERNAL:-}" ] && return 0
   trap 'drv_shim_end $?' EXIT
   if [ $DRV_NODESIM_FAULTS = 1 ]; then nodesim_apply_faults "$DRV_TEXT" || exit "${NODESIM_FAULT_EXIT:-1}"; fi
@@ -53,10 +53,12 @@ drv_branch() { local v=${1:-$(drv_installed_version)}; echo "${v%%.*}"; }
 
 # ---------- packages (node view only: identity + apt-get records, never the CI host's dpkg db) ----------
 drv_kernel_pkg() { if [ "$(drv_pve_major)" -ge 8 ] 2>/dev/null; then echo "proxmox-kernel-$1-signed"; else echo "pve-kernel-$1"; fi; }
-drv_identity_pkgs() { # name<TAB>version
-  local k
-  for k in $NODESIM_KERNELS; do printf '%s\t%s\n' "$(drv_kernel_pkg "$k")" "${k%-pve}"; done
-  for k in $NODESIM_HEADERS; do printf '%s\t%s\n' "$k" "$(echo "$k" | sed -E 's/^(proxmox|pve)-headers-//; s/-pve$//')"; done
+drv_identity_pkgs() { # name<TAB>version (fork-free: dpkg-query runs it on every node probe)
+  local k v
+  for k in $NODESIM_KERNELS; do
+    if [ "${NODESIM_PVE_VERSION%%.*}" -ge 8 ] 2>/dev/null; then printf 'proxmox-kernel-%s-signed\t%s\n' "$k" "${k%-pve}"; else printf 'pve-kernel-%s\t%s\n' "$k" "${k%-pve}"; fi
+  done
+  for k in $NODESIM_HEADERS; do v=$k; [[ $v =~ ^(proxmox|pve)-headers-(.*)$ ]] && v=${BASH_REMATCH[2]}; printf '%s\t%s\n' "$k" "${v%-pve}"; done
   printf '%s\t%s\n' pve-manager "$NODESIM_PVE_VERSION" proxmox-ve "$NODESIM_PVE_VERSION"
 }
 drv_pkg_version() { # prints version, rc 1 when not installed
@@ -67,9 +69,14 @@ drv_pkg_version() { # prints version, rc 1 when not installed
   return 1
 }
 drv_pkg_installed() { drv_pkg_version "$1" >/dev/null; }
-drv_all_pkgs() { # name<TAB>version of everything installed, sorted
-  { drv_identity_pkgs; local f; for f in "$DRV_DPKG"/*; do [ -f "$f" ] && printf '%s\t%s\n' "$(basename "$f")" "$(cat "$f")"; done; } |
-    awk -F'\t' '!seen[$1]++' | while IFS=$'\t' read -r n v; do [ -e "$DRV_DPKG/.removed/$n" ] || printf '%s\t%s\n' "$n" "$v"; done | sort
+drv_all_pkgs() { # name<TAB>version of everything installed, sorted (the identity's version wins over a record's)
+  local -A seen=(); local n v f out=""
+  while IFS=$'\t' read -r n v; do [ -n "${seen[$n]+1}" ] && continue; seen[$n]=1; [ -e "$DRV_DPKG/.removed/$n" ] || out+="$n"$'\t'"$v"$'\n'; done <<< "$(drv_identity_pkgs)"
+  for f in "$DRV_DPKG"/*; do [ -f "$f" ] || continue
+    n=${f##*/}; [ -n "${seen[$n]+1}" ] && continue; seen[$n]=1; v=; read -r v < "$f"
+    [ -e "$DRV_DPKG/.removed/$n" ] || out+="$n"$'\t'"$v"$'\n'
+  done
+  printf '%s' "$out" | sort
 }
 drv_installed_kernels() { # identity kernels + apt-installed kernels - removed ones
   drv_all_pkgs | sed -nE 's/^(proxmox-kernel-(.*-pve)-signed|pve-kernel-(.*-pve))\t.*/\2\3/p' | sort -V -u

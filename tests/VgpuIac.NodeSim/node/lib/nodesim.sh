@@ -4,6 +4,7 @@
 NODESIM_LOG=/var/lib/nodesim/commands.log
 [ -r /etc/nodesim/identity.env ] && . /etc/nodesim/identity.env
 
+# the time in ms; the shims and session.sh inline $(( ${EPOCHREALTIME/./} / 1000 )) instead: a $(function) is a fork
 nodesim_now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
 
 # nodesim_escape TEXT -> sets NODESIM_ESCAPED (backslash, newline, tab, CR escaped)
@@ -32,7 +33,7 @@ nodesim_drop_connection() {
       [ "$up" -le 1 ] && break          # the listening sshd (child of the node's init) stays
       pids+=("$ppid"); ppid=$up
     done
-    [ -n "${NODESIM_EXEC_START_MS:-}" ] && nodesim_log "$NODESIM_EXEC_START_MS" $(( $(nodesim_now_ms) - NODESIM_EXEC_START_MS )) 255 "${NODESIM_EXEC_KIND:-exec}" "${NODESIM_EXEC_TEXT:-}"
+    [ -n "${NODESIM_EXEC_START_MS:-}" ] && nodesim_log "$NODESIM_EXEC_START_MS" $(( ${EPOCHREALTIME/./} / 1000 - NODESIM_EXEC_START_MS )) 255 "${NODESIM_EXEC_KIND:-exec}" "${NODESIM_EXEC_TEXT:-}"
     [ ${#pids[@]} -gt 0 ] && kill -KILL "${pids[@]}" 2>/dev/null
     kill -KILL -- "-$p" 2>/dev/null
   fi
@@ -74,7 +75,7 @@ nodesim_disk_full() { [ -e /etc/nodesim/disk_full ]; }
 # Shims must not `exec` after this (the EXIT trap writes the log line).
 nodesim_shim() {
   NODESIM_SHIM_KIND=shim-r
-  NODESIM_SHIM_START=$(nodesim_now_ms)
+  NODESIM_SHIM_START=$(( ${EPOCHREALTIME/./} / 1000 ))
   local IFS=' '
   NODESIM_SHIM_TEXT="${0##*/}${*:+ $*}"
   if [ -z "${NODESIM_INTERNAL:-}" ]; then
@@ -84,7 +85,7 @@ nodesim_shim() {
 }
 nodesim_mutated() { NODESIM_SHIM_KIND=shim-m; }
 _nodesim_shim_exit() {
-  nodesim_log "$NODESIM_SHIM_START" $(( $(nodesim_now_ms) - NODESIM_SHIM_START )) "$1" "$NODESIM_SHIM_KIND" "$NODESIM_SHIM_TEXT"
+  nodesim_log "$NODESIM_SHIM_START" $(( ${EPOCHREALTIME/./} / 1000 - NODESIM_SHIM_START )) "$1" "$NODESIM_SHIM_KIND" "$NODESIM_SHIM_TEXT"
 }
 
 # nodesim_kmsg TEXT... : appends kernel messages for the dmesg shim (volatile: /run/nodesim/dmesg).
@@ -100,7 +101,7 @@ nodesim_going_down() {
   if [ -n "${NODESIM_SHIM_TEXT:-}" ] && [ -z "${NODESIM_INTERNAL:-}" ]; then _nodesim_shim_exit 0; trap - EXIT; fi
   if [ -z "${NODESIM_INTERNAL:-}" ] && [ -n "${NODESIM_SESSION_PID:-}" ] && [ -n "${NODESIM_EXEC_START_MS:-}" ] \
      && [ -e "/proc/$NODESIM_SESSION_PID" ]; then
-    nodesim_log "$NODESIM_EXEC_START_MS" $(( $(nodesim_now_ms) - NODESIM_EXEC_START_MS )) 255 "${NODESIM_EXEC_KIND:-exec}" "${NODESIM_EXEC_TEXT:-}"
+    nodesim_log "$NODESIM_EXEC_START_MS" $(( ${EPOCHREALTIME/./} / 1000 - NODESIM_EXEC_START_MS )) 255 "${NODESIM_EXEC_KIND:-exec}" "${NODESIM_EXEC_TEXT:-}"
     # session.sh must not log it a second time if it survives (it does not: PID 1 kills every process)
   fi
   /usr/lib/nodesim/request-reboot.sh

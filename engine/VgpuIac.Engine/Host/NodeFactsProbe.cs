@@ -11,7 +11,7 @@ namespace VgpuIac.Engine.Host;
 internal static class NodeFactsProbe
 {
     /// <summary>Bumped when the script's output changes shape.</summary>
-    public const int ScriptVersion = 4;
+    public const int ScriptVersion = 5;
 
     /// <summary>Where VgpuIac marks that a change waits for a reboot. In /run, so the reboot itself clears it.</summary>
     public const string RebootMarkerPath = "/run/vgpu-iac/reboot-required";
@@ -43,20 +43,24 @@ internal static class NodeFactsProbe
             cat "$f"
           done
         }
+        # no process per mdev or per VM: the shell's own cd -P resolves the links, one awk reads every config
         mdev_devices() {
-          local d t p
+          local d t p here=$PWD
           for d in /sys/bus/mdev/devices/*; do
             [ -e "$d" ] || continue
-            t=$(readlink -f "$d/mdev_type" 2>/dev/null); p=$(readlink -f "$d" 2>/dev/null); p=${p%/*}
+            t=; p=
+            cd -P "$d/mdev_type" 2>/dev/null && t=$PWD
+            cd -P "$d/.." 2>/dev/null && p=$PWD
             printf '%s\t%s\t%s\n' "${d##*/}" "${p##*/}" "${t##*/}"
           done
+          cd "$here" 2>/dev/null || cd /
         }
         vm_hostpci() {
-          local f
-          for f in /etc/pve/qemu-server/*.conf; do
-            [ -r "$f" ] || continue
-            awk -v id="$(basename "$f" .conf)" '/^\[/{exit} /^hostpci[0-9]+:/{print id "\t" $0}' "$f"
-          done
+          local f fs=()
+          for f in /etc/pve/qemu-server/*.conf; do [ -r "$f" ] && fs+=("$f"); done
+          [ ${#fs[@]} -gt 0 ] || return 0
+          awk 'FNR == 1 { id = FILENAME; sub(/.*\//, "", id); sub(/\.conf$/, "", id); main = 1 }
+               /^\[/ { main = 0 } main && /^hostpci[0-9]+:/ { print id "\t" $0 }' "${fs[@]}"
         }
         blacklist() { grep -lsE '^[[:space:]]*blacklist[[:space:]]+nouveau([[:space:]]|$)' /etc/modprobe.d/*.conf /lib/modprobe.d/*.conf /usr/lib/modprobe.d/*.conf; }
         driver_files() { local f; for f in /usr/bin/nvidia-vgpu-mgr /usr/bin/nvidia-vgpud /usr/bin/nvidia-uninstall /usr/bin/nvidia-smi; do [ -e "$f" ] && echo "$f"; done; return 0; }

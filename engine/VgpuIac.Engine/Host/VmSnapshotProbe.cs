@@ -28,11 +28,16 @@ internal static class VmSnapshotProbe
             printf 'conf\t%s\t%s\n' "$id" "$(base64 -w0 < "$f")"
           done
           printf 'list\t%d\t%s\n' "$1" "$(printf '%s' "$2" | base64 -w0)"
+          local here=$PWD
           for d in /sys/bus/mdev/devices/*; do
             [ -e "$d" ] || continue
-            p=$(cd -P "$d/.." 2>/dev/null && pwd); t=$(cd -P "$d/mdev_type" 2>/dev/null && pwd)
+            # the shell's own cd -P resolves the links: no process per mdev
+            p=; t=
+            cd -P "$d/.." 2>/dev/null && p=$PWD
+            cd -P "$d/mdev_type" 2>/dev/null && t=$PWD
             printf 'mdev\t%s\t%s\t%s\n' "${d##*/}" "${p##*/}" "${t##*/}"
           done
+          cd "$here" 2>/dev/null || cd /
           echo end
         }
         """;

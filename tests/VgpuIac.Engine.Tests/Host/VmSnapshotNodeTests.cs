@@ -52,6 +52,31 @@ public sealed class VmSnapshotNodeTests
     }
 
     [NodeFact]
+    public async Task The_node_facts_probe_reads_hostpci_from_each_configs_own_section_and_the_live_mdevs_as_sysfs_links_them()
+    {
+        await using var ctx = await NodeContext.StartAsync();
+        await HostDriverSetup.InstallAsync(ctx.Node);
+        await ctx.Node.ExecCheckedAsync(
+            "qm create 104 --name dsm --hostpci0 0000:01:00.0,mdev=nvidia-46 --hostpci1 0000:01:00.0,mdev=nvidia-46 && qm start 104 && " +
+            "qm create 105 --name idle && qm create 106 --name gpu --hostpci0 0000:01:00.0,mdev=nvidia-48 && " +
+            // a snapshot section's hostpci is not the VM's: the probe reads each file's main section only
+            "printf '\\n[before-gpu]\\nhostpci0: 0000:01:00.0,mdev=nvidia-49\\nname: old\\n' >> /etc/pve/qemu-server/105.conf");
+
+        var facts = await NodeFactsProbe.RunAsync(ctx.Shell, CancellationToken.None);
+
+        var byId = facts.Vms.ToDictionary(v => v.VmId);
+        Assert.Equal([(104, "hostpci0", "nvidia-46"), (104, "hostpci1", "nvidia-46"), (106, "hostpci0", "nvidia-48")],
+            facts.Vms.SelectMany(v => v.HostPci.Select(h => (v.VmId, h.Slot, h.MdevType))).ToArray());
+        Assert.Empty(byId[105].HostPci);
+        var live = (await ctx.Node.ExecCheckedAsync(
+            "for d in /sys/bus/mdev/devices/*; do p=$(readlink -f \"$d\"); t=$(readlink -f \"$d/mdev_type\"); " +
+            "printf '%s %s %s\\n' \"${d##*/}\" \"$(basename \"$(dirname \"$p\")\")\" \"${t##*/}\"; done"))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, live.Length);
+        Assert.Equal(live, facts.LiveMdevs.Select(m => $"{m.Uuid} {m.Parent} {m.TypeId}").ToArray());
+    }
+
+    [NodeFact]
     public async Task Concurrent_guest_reads_share_one_snapshot_and_only_a_change_through_the_shell_drops_it()
     {
         await using var ctx = await NodeContext.StartAsync();

@@ -48,10 +48,23 @@ internal sealed record GuestNodeState
     private GuestNodeState WithGuestAnswers(Dictionary<string, string> sections)
     {
         var state = this;
-        if (sections.TryGetValue("guest", out var guestJson))
+        if (sections.TryGetValue("guest", out var guestText))
         {
-            var (facts, error) = ParseGuestExec(guestJson);
-            state = state with { Guest = facts, GuestError = error };
+            if (ParseExecJson(guestText) is not { } probe)
+            {
+                state = state with { Guest = null, GuestError = guestText.Trim() };
+            }
+            else
+            {
+                var (facts, error) = ParseProbe(probe.Out, probe.ExitCode, probe.Err);
+                state = state with { Guest = facts, GuestError = error };
+
+                // a Linux guest's probe lists its addresses itself (ip -o -4 addr show); only without them did the node script ask the agent (### net)
+                if (GuestAddresses.FromProbe(probe.Out) is { } listed)
+                {
+                    state = state with { IpAddresses = listed };
+                }
+            }
         }
 
         if (sections.TryGetValue("guest-windows-smi", out var smiJson))
@@ -62,7 +75,7 @@ internal sealed record GuestNodeState
 
         if (sections.TryGetValue("net", out var net))
         {
-            state = state with { IpAddresses = ParseAddresses(net) };
+            state = state with { IpAddresses = GuestAddresses.FromAgent(net) };
         }
 
         return state;
@@ -123,19 +136,10 @@ internal sealed record GuestNodeState
         }
     }
 
-    private static (ImmutableDictionary<string, string>? Facts, string? Error) ParseGuestExec(string text)
-    {
-        if (ParseExecJson(text) is not { } r)
-        {
-            return (null, text.Trim());
-        }
-
-        return ParseProbe(r.Out, r.ExitCode, r.Err);
-    }
-
     /// <summary>
     /// The facts printed by <see cref="GuestScripts.GuestProbe"/> (through the agent or over SSH): key=value lines, then
-    /// <c>nvidia-smi -q</c>. The error is the probe's stderr when it failed.
+    /// the addresses (read by <see cref="GuestAddresses.FromProbe"/>), then <c>nvidia-smi -q</c>. The error is the probe's
+    /// stderr when it failed.
     /// </summary>
     public static (ImmutableDictionary<string, string> Facts, string? Error) ParseProbe(string output, int exitCode, string error)
     {
@@ -151,7 +155,9 @@ internal sealed record GuestNodeState
             keyValues = keyValues[..marker];
         }
 
+        // the key=value lines end at the first "--- " section (the addresses, or nvidia-smi -q)
         var facts = keyValues.Split('\n')
+            .TakeWhile(l => !l.StartsWith("--- ", StringComparison.Ordinal))
             .Select(l => l.Split('=', 2))
             .Where(p => p.Length == 2)
             .GroupBy(p => p[0], StringComparer.Ordinal)
@@ -229,37 +235,6 @@ internal sealed record GuestNodeState
         catch (JsonException)
         {
             return null;
-        }
-    }
-
-    private static ImmutableArray<string> ParseAddresses(string json)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(json.Trim());
-            var list = new List<string>();
-            foreach (var iface in doc.RootElement.EnumerateArray())
-            {
-                if (!iface.TryGetProperty("ip-addresses", out var addrs))
-                {
-                    continue;
-                }
-
-                foreach (var a in addrs.EnumerateArray())
-                {
-                    if (a.TryGetProperty("ip-address-type", out var t) && t.GetString() == "ipv4"
-                        && a.TryGetProperty("ip-address", out var ip) && ip.GetString() is { } s && !s.StartsWith("127.", StringComparison.Ordinal))
-                    {
-                        list.Add(s);
-                    }
-                }
-            }
-
-            return [.. list];
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
-        {
-            return [];
         }
     }
 }

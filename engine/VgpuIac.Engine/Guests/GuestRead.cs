@@ -8,7 +8,8 @@ namespace VgpuIac.Engine.Guests;
 /// the VM (its config, running or stopped) comes from the node's <see cref="VmSnapshot"/>: one round trip and one <c>qm</c>
 /// process per node, shared by every guest read of the provider process and dropped by any change made through the node's
 /// shell. The guest agent is asked (<see cref="AgentScript"/>) only for a VM that runs with its agent on and whose
-/// <c>guest_setup</c> is not <c>none</c>; those reads run concurrently, each its own command on the node.
+/// <c>guest_setup</c> is not <c>none</c>; those reads run concurrently, each its own command on the node, and a Linux
+/// guest's costs one <c>qm</c> process on the node (its probe also lists its addresses).
 /// A VM missing from a complete snapshot does not exist; a snapshot that failed, was cut, or could not list the VMs'
 /// status is never read as "absent": the VM is then read by itself with <see cref="GuestCommands.Read"/>.
 /// </summary>
@@ -19,10 +20,14 @@ internal static class GuestRead
     /// setup as in <see cref="GuestScripts.Read"/>) and prints the same ### sections. PVE checks that the agent answers before
     /// every agent call, so the first call is the check: only when it fails does one <c>qm agent ping</c> tell an agent that
     /// does not run (the guest was not asked: no section) from a call that failed in the guest (its answer is the section).
-    /// The addresses (<c>qm agent network-get-interfaces</c>) are asked at the same time as the guest: on a real node each
-    /// <c>qm</c> is a ~0.3 s Perl process, so a read waits for one of them instead of two in a row.
+    /// On a real node each <c>qm</c> is a ~0.3 s Perl process, so a Linux guest's read is ONE <c>qm guest exec</c>: its probe
+    /// also prints the guest's addresses (<c>ip -o -4 addr show</c>, see <see cref="GuestScripts.GuestProbe"/>), and
+    /// <c>qm agent network-get-interfaces</c> is asked (after the probe) only when the answer lacks
+    /// <see cref="GuestAddresses.IpMarker"/>: a guest without a working <c>ip</c>, or a probe that failed in the guest.
+    /// A Windows guest's addresses are asked at the same time as its nvidia-smi.exe (two <c>qm</c> at once, not one after
+    /// the other); with guest_ssh only the addresses come from the agent.
     /// </summary>
-    public const string AgentScript = """
+    public const string AgentScript = $$"""
         set -u
         vmid=$1; setup=$2; probe=$3; winsmi=${4:-}; wintoken=${5:-}
         ask() { qm "$@" </dev/null 2>&1; }
@@ -38,11 +43,14 @@ internal static class GuestRead
             echo "### guest-windows-token"; ask guest exec "$vmid" -- certutil.exe -hashfile "$wintoken" SHA256
             echo "### net"; cat <&3; echo "### end"; exit 0;;
           agent)
-            # the addresses are asked at the same time as the guest (two qm processes at once, not one after the other)
-            exec 3< <(qm agent "$vmid" network-get-interfaces </dev/null 2>/dev/null)
+            # one qm: the probe lists the guest's addresses itself; the agent's list only when its ip is missing or failed
             out=$(ask guest exec "$vmid" -- sh -c "$probe") || gone
             echo "### guest"; printf '%s\n' "$out"
-            echo "### net"; cat <&3; echo "### end"; exit 0;;
+            case $out in
+              *'{{GuestAddresses.IpMarker}}'*) ;;
+              *) echo "### net"; qm agent "$vmid" network-get-interfaces </dev/null 2>/dev/null;;
+            esac
+            echo "### end"; exit 0;;
           net)
             net=$(qm agent "$vmid" network-get-interfaces </dev/null 2>/dev/null) || gone
             echo "### net"; printf '%s\n' "$net"; echo "### end"; exit 0;;

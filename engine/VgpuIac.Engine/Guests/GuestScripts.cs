@@ -4,38 +4,53 @@ namespace VgpuIac.Engine.Guests;
 internal static class GuestScripts
 {
     /// <summary>
-    /// Runs inside a Linux guest (sh -c): prints key=value facts about nouveau and the token, then <c>nvidia-smi -q</c>
-    /// after a <c>--- nvidia-smi -q</c> line (read by the same parser as a Windows guest's nvidia-smi.exe -q), whose
-    /// "Driver Version" is the guest's driver version: nvidia-smi runs once per read (without the persistence daemon each run
-    /// initialises the GPU, up to a second in a vGPU guest).
+    /// Runs inside a Linux guest (sh -c): prints key=value facts about nouveau and the token; then the guest's IPv4
+    /// addresses as <c>ip -o -4 addr show</c> prints them (the one-line layout of every iproute2 and busybox <c>ip</c>)
+    /// after a <see cref="GuestAddresses.IpMarker"/> line, or a <see cref="GuestAddresses.IpUnavailable"/> line when the
+    /// guest has no <c>ip</c> or it failed; then <c>nvidia-smi -q</c> after a <c>--- nvidia-smi -q</c> line (read by the
+    /// same parser as a Windows guest's nvidia-smi.exe -q), whose "Driver Version" is the guest's driver version:
+    /// nvidia-smi runs once per read (without the persistence daemon each run initialises the GPU, up to a second in a
+    /// vGPU guest). The addresses are here so that a read through the agent is one <c>qm</c> on the node (on a real node
+    /// each <c>qm</c> is a ~0.3 s Perl process): the agent's <c>network-get-interfaces</c> is asked only when the marker
+    /// line is missing from the answer. Over SSH (guest_ssh) the addresses still come from the agent, as they do for
+    /// Windows guests.
     /// </summary>
-    public const string GuestProbe = """
+    public const string GuestProbe = $$"""
         if lsmod 2>/dev/null | grep -q '^nouveau '; then echo nouveau_loaded=1; else echo nouveau_loaded=0; fi
         if grep -qs '^[[:space:]]*blacklist[[:space:]][[:space:]]*nouveau' /etc/modprobe.d/*.conf; then echo nouveau_blacklisted=1; else echo nouveau_blacklisted=0; fi
         t=/etc/nvidia/ClientConfigToken/client_configuration_token_vgpuiac.tok
         [ -f "$t" ] && echo "token_sha256=$(sha256sum "$t" | cut -d' ' -f1)"
+        if a=$(ip -o -4 addr show 2>/dev/null); then echo "{{GuestAddresses.IpMarker}}"; printf '%s\n' "$a"; else echo "{{GuestAddresses.IpUnavailable}}"; fi
         echo "--- nvidia-smi -q"; nvidia-smi -q 2>/dev/null || true
         """;
 
     /// <summary>
     /// Read-only, on the node: args vmid setup probe windows-nvidia-smi windows-token. setup is <c>agent</c> (Linux guest:
-    /// the probe runs under sh), <c>agent-windows</c> (Windows guest: nvidia-smi.exe -q and certutil's SHA-256 of the
-    /// token, each its own agent exec), <c>net</c> (the guest is read over SSH: only the agent's addresses) or <c>none</c>. Prints ### sections for <see cref="GuestNodeState.Parse"/>.
+    /// the probe runs under sh and lists the guest's addresses itself, so the agent's <c>network-get-interfaces</c> is
+    /// asked only when the guest's <c>ip</c> is missing or failed, as in <see cref="GuestRead.AgentScript"/>),
+    /// <c>agent-windows</c> (Windows guest: nvidia-smi.exe -q and certutil's SHA-256 of the token, each its own agent exec,
+    /// then the agent's addresses), <c>net</c> (the guest is read over SSH: only the agent's addresses) or <c>none</c>.
+    /// Prints ### sections for <see cref="GuestNodeState.Parse"/>.
     /// </summary>
-    public const string Read = """
+    public const string Read = $$"""
         set -u
         vmid=$1; setup=$2; probe=$3; winsmi=${4:-}; wintoken=${5:-}
         echo "### config"
         if ! qm config "$vmid" 2>/dev/null; then echo "### absent"; exit 0; fi
         echo "### status"; qm status "$vmid"
         if [ "$setup" != none ] && qm status "$vmid" | grep -q running && qm agent "$vmid" ping >/dev/null 2>&1; then
+          out=
           if [ "$setup" = agent-windows ]; then
             echo "### guest-windows-smi"; qm guest exec "$vmid" -- "$winsmi" -q 2>&1
             echo "### guest-windows-token"; qm guest exec "$vmid" -- certutil.exe -hashfile "$wintoken" SHA256 2>&1
           elif [ "$setup" = agent ]; then
-            echo "### guest"; qm guest exec "$vmid" -- sh -c "$probe" 2>&1
+            out=$(qm guest exec "$vmid" -- sh -c "$probe" 2>&1)
+            echo "### guest"; printf '%s\n' "$out"
           fi
-          echo "### net"; qm agent "$vmid" network-get-interfaces 2>/dev/null
+          case $out in
+            *'{{GuestAddresses.IpMarker}}'*) ;;
+            *) echo "### net"; qm agent "$vmid" network-get-interfaces 2>/dev/null;;
+          esac
         fi
         echo "### end"
         """;

@@ -70,6 +70,7 @@ guest_boot() { # vmid: the VM starts; mounts for the chroot, then the guest's ow
   mountpoint -q "$r/usr" || { mount --bind /usr "$r/usr" && mount -o remount,bind,ro "$r/usr"; }
   mountpoint -q "$r/dev" || mount --rbind /dev "$r/dev"
   mountpoint -q "$r/proc" || mount -t proc proc "$r/proc"
+  guest_nics "$id" > "$r/etc/nodesim/nics"
   if [ -d "$r/c" ]; then guest_run "$id" /opt/guestsim/bin/windows-boot >/dev/null 2>&1 || true
   else guest_run "$id" /opt/guestsim/bin/guest-boot >/dev/null 2>&1 || true; fi
   guest_sshd_start "$id" || echo "VM $id: the guest's sshd did not start" >&2
@@ -143,12 +144,33 @@ guest_exec_json() { # vmid pass-stdin cmd... : prints what `qm guest exec` print
 
 guest_osinfo_json() { cat "$(guest_root "$1")/etc/nodesim/osinfo.json"; }
 
-guest_network_json() { # vmid
-  local mac lo=lo eth=ens18; mac=$(sed -n 's/^net0: virtio=\([^,]*\).*/\1/p' "/etc/pve/qemu-server/$1.conf")
+# guest_nics vmid: the VM's network interfaces as its guest sees them, one a line NAME|MAC|IPV4/PREFIX|IPV6/PREFIX: the
+# loopback, then net0's NIC (ens18; "Ethernet" in Windows) with 10.10.<vmid/250%250>.<vmid%250+2>/24 and the IPv6
+# link-local address the kernel makes from the MAC (EUI-64; none without a MAC). guest_boot writes them into the guest
+# (its /etc/nodesim/nics, as the guest's kernel found them at boot, like the vGPU in vgpu.env); the agent's
+# network-get-interfaces (guest_network_json) and the guest's `ip` (guest-tools/ip) both print that file, so they agree.
+guest_nics() {
+  local mac lo=lo eth=ens18 v6="" a b c d e f; mac=$(sed -n 's/^net0: virtio=\([^,]*\).*/\1/p' "/etc/pve/qemu-server/$1.conf")
   [ -d "$(guest_root "$1")/c" ] && { lo="Loopback Pseudo-Interface 1"; eth=Ethernet; }
-  printf '[\n   {\n      "hardware-address" : "00:00:00:00:00:00",\n      "ip-addresses" : [ { "ip-address" : "127.0.0.1", "ip-address-type" : "ipv4", "prefix" : 8 } ],\n      "name" : "%s"\n   },\n' "$lo"
-  printf '   {\n      "hardware-address" : "%s",\n      "ip-addresses" : [ { "ip-address" : "10.10.%d.%d", "ip-address-type" : "ipv4", "prefix" : 24 } ],\n      "name" : "%s"\n   }\n]\n' \
-    "${mac,,}" $(( $1 / 250 % 250 )) $(( $1 % 250 + 2 )) "$eth"
+  mac=${mac,,}
+  if IFS=: read -r a b c d e f <<< "$mac" && [ -n "$f" ]; then
+    a=$(( (0x$a ^ 2) << 8 | 0x$b ))
+    printf -v v6 'fe80::%s%x:%x:%x/64' "$([ "$a" = 0 ] || printf '%x:' "$a")" $(( 0x$c << 8 | 0xff )) $(( 0xfe << 8 | 0x$d )) $(( 0x$e << 8 | 0x$f ))
+  fi
+  printf '%s|00:00:00:00:00:00|127.0.0.1/8|::1/128\n' "$lo"
+  printf '%s|%s|10.10.%d.%d/24|%s\n' "$eth" "$mac" $(( $1 / 250 % 250 )) $(( $1 % 250 + 2 )) "$v6"
+}
+
+guest_network_json() { # vmid: what `qm agent VMID network-get-interfaces` prints, from the guest's interfaces (guest_nics)
+  local name mac v4 v6 ips sep=""
+  printf '['
+  while IFS='|' read -r name mac v4 v6; do
+    printf -v ips '{ "ip-address" : "%s", "ip-address-type" : "ipv4", "prefix" : %s }' "${v4%/*}" "${v4#*/}"
+    [ -n "$v6" ] && printf -v ips '%s, { "ip-address" : "%s", "ip-address-type" : "ipv6", "prefix" : %s }' "$ips" "${v6%/*}" "${v6#*/}"
+    printf '%s\n   {\n      "hardware-address" : "%s",\n      "ip-addresses" : [ %s ],\n      "name" : "%s"\n   }' "$sep" "$mac" "$ips" "$name"
+    sep=,
+  done < "$(guest_root "$1")/etc/nodesim/nics"
+  printf '\n]\n'
 }
 
 # --- SSH into started Linux guests ---------------------------------------------------------------------------------

@@ -16,7 +16,12 @@ guest_root() { echo "$GUESTS/$1/root"; }
 
 guest_os() { local t; t=$(sed -n 's/^ostype: //p' "/etc/pve/qemu-server/$1.conf" 2>/dev/null); case $t in win*) echo windows;; *) echo linux;; esac; }
 
-guest_agent_on() { grep -Eq '^agent: (1|enabled=1)' "/etc/pve/qemu-server/$1.conf" 2>/dev/null; }
+guest_agent_on() { # as grep -E '^agent: (1|enabled=1)' over the whole file, without a process (every agent call asks)
+  local l re='^agent: (1|enabled=1)'
+  [ -r "/etc/pve/qemu-server/$1.conf" ] || return 1
+  while IFS= read -r l || [ -n "$l" ]; do [[ $l =~ $re ]] && return 0; done < "/etc/pve/qemu-server/$1.conf"
+  return 1
+}
 
 # The agent answers when the VM runs, has the agent enabled, and the guest is not down (/etc/nodesim/guest_agent_down_<vmid>).
 guest_agent_up() { [ -e "/run/nodesim/qm/$1.running" ] && guest_agent_on "$1" && [ ! -e "/etc/nodesim/guest_agent_down_$1" ]; }
@@ -86,8 +91,8 @@ guest_halt() { # vmid
 
 guest_run() { # vmid cmd... : runs a command inside the guest
   local id=$1 os=linux; shift
-  [ -d "$(guest_root "$id")/c" ] && os=windows
-  chroot "$(guest_root "$id")" /usr/bin/env -i PATH="$GUEST_PATH" HOME=/root LANG=C.UTF-8 TERM=dumb NODESIM_GUEST=1 NODESIM_GUEST_OS=$os NODESIM_VMID="$id" "$@"
+  [ -d "$GUESTS/$id/root/c" ] && os=windows
+  chroot "$GUESTS/$id/root" /usr/bin/env -i PATH="$GUEST_PATH" HOME=/root LANG=C.UTF-8 TERM=dumb NODESIM_GUEST=1 NODESIM_GUEST_OS=$os NODESIM_VMID="$id" "$@"
 }
 
 # guest_windows_program vmid name : the guest path of a Windows program as CreateProcess finds it (C:\... as given,
@@ -108,19 +113,22 @@ guest_windows_program() {
 }
 
 # JSON string of stdin (bash only; escapes backslash, quote and control characters)
-guest_json_string() {
-  local s c out="" i
-  s=$(cat; echo x); s=${s%x}
+guest_json_string() { # stdin -> a JSON string (NUL bytes dropped, as a shell variable drops them)
+  local s="" part c out="" i
+  while IFS= read -r -d '' part; do s+=$part; done; s+=$part
   s=${s//\\/\\\\}; s=${s//\"/\\\"}; s=${s//$'\n'/\\n}; s=${s//$'\t'/\\t}; s=${s//$'\r'/\\r}
-  for ((i = 0; i < ${#s}; i++)); do c=${s:i:1}
-    if [[ $c < $' ' ]]; then out+=$(printf '\\u%04x' "'$c"); else out+=$c; fi
-  done
+  # a character at a time only when other control characters are left (nvidia-smi -q's 5 KB are plain text)
+  if [[ $s == *[[:cntrl:]]* ]]; then
+    for ((i = 0; i < ${#s}; i++)); do c=${s:i:1}
+      if [[ $c < $' ' ]]; then out+=$(printf '\\u%04x' "'$c"); else out+=$c; fi
+    done
+  else out=$s; fi
   printf '"%s"' "$out"
 }
 
 guest_exec_json() { # vmid pass-stdin cmd... : prints what `qm guest exec` prints (JSON)
   local id=$1 pass=$2 out err rc prog; shift 2
-  if [ -d "$(guest_root "$id")/c" ]; then
+  if [ -d "$GUESTS/$id/root/c" ]; then
     prog=$(guest_windows_program "$id" "$1")
     if [ -z "$prog" ]; then
       echo "Agent error: Guest agent command failed, error was 'CreateProcessW() failed: The system cannot find the file specified. (error: 00000002)'" >&2; return 255; fi
@@ -128,7 +136,7 @@ guest_exec_json() { # vmid pass-stdin cmd... : prints what `qm guest exec` print
       echo "Agent error: Guest agent command failed, error was 'CreateProcessW() failed: %1 is not a valid Win32 application. (error: 000000c1)'" >&2; return 255; fi
     shift; set -- /bin/bash "$prog" "$@"
   fi
-  out=$(mktemp); err=$(mktemp)
+  out=/run/nodesim/qm/exec.$$.out; err=/run/nodesim/qm/exec.$$.err   # this qm's own files: no mktemp process
   if [ "$pass" = 1 ]; then guest_run "$id" "$@" > "$out" 2> "$err"; else guest_run "$id" "$@" < /dev/null > "$out" 2> "$err"; fi
   rc=$?
   if [ $rc = 126 ] || [ $rc = 127 ]; then

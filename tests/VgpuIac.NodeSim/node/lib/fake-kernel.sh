@@ -39,15 +39,20 @@ for P in "$S"/class/mdev_bus/*; do
     n=$((n + 1)); t=$(readlink "$dev/mdev_type"); d=$(< "$PD/mdev_supported_types/${t##*/}/description")
     used_fb=${d#*framebuffer=}; used_fb=${used_fb%%M*}
   done
+  # A kernel's sysfs read is atomic: readers that take no lock (mdevctl types, the node probe) never see an empty
+  # available_instances, so a changed value is written beside it and renamed over it.
   for T in "$PD"/mdev_supported_types/*; do
     [ -f "$T/description" ] || continue
     d=$(< "$T/description"); max=${d#*max_instance=}; max=${max%%[!0-9]*}; fb=${d#*framebuffer=}; fb=${fb%%M*}
     if [ -e "$PD/physfn" ]; then
-      [ $n -gt 0 ] && echo 0 || echo 1
-    elif [ $n -eq 0 ]; then echo "$max"
-    elif [ "$fb" = "$used_fb" ]; then a=$((max - n)); [ $a -lt 0 ] && a=0; echo "$a"
-    else echo 0
-    fi > "$T/available_instances"
+      [ $n -gt 0 ] && a=0 || a=1
+    elif [ $n -eq 0 ]; then a=$max
+    elif [ "$fb" = "$used_fb" ]; then a=$((max - n)); [ $a -lt 0 ] && a=0
+    else a=0
+    fi
+    cur=; [ -f "$T/available_instances" ] && read -r cur < "$T/available_instances"
+    [ "$cur" = "$a" ] && continue
+    echo "$a" > "$T/.available_instances.new" && mv -f "$T/.available_instances.new" "$T/available_instances"
   done
 done
 exit 0

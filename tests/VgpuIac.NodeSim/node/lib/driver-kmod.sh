@@ -31,7 +31,7 @@ kmod_exists() { # module kernel: is there a .ko for it in the (fake) module tree
 kmod_users() { # loaded modules that depend on $1
   local f m
   for f in "$DRV_MODULES"/*; do [ -e "$f" ] || continue; m=${f##*/}
-    case " $(kmod_deps "$m") " in *" $1 "*) echo "$m";; esac; done
+    kmod_deps_of "$m"; case " $REPLY " in *" $1 "*) echo "$m";; esac; done
 }
 # kmod_load module -> 0, or prints the modprobe error and returns 1
 kmod_load() {

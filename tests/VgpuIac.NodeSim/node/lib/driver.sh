@@ -14,7 +14,6 @@ DRV_NODESIM_FAULTS=0; declare -F nodesim_apply_faults >/dev/null && DRV_NODESIM_
 DRV_NODESIM_KMSG=0; declare -F nodesim_kmsg >/dev/null && DRV_NODESIM_KMSG=1
 
 # ---------- command log + fault injection: nodesim.sh's functions (CONVENTIONS.md) ----------
-drv_now_ms() { local t=${EPOCHREALTIME/./}; echo $(( t / 1000 )); }
 drv_shim_end() {
   if [ $DRV_NODESIM_LOG = 1 ]; then nodesim_log "$DRV_T0" $(( ${EPOCHREALTIME/./} / 1000 - DRV_T0 )) "$1" "$DRV_KIND" "$DRV_TEXT"
   else local t=${DRV_TEXT//\\/\\\\}; t=${t//$'\n'/\\n}; t=${t//$'\t'/\\t}
@@ -40,7 +39,6 @@ drv_identity() {
   : "${NODESIM_KERNEL:=6.5.13-6-pve}" "${NODESIM_KERNELS:=$NODESIM_KERNEL}" "${NODESIM_HEADERS:=}" "${NODESIM_PVE_VERSION:=8.2.4}"
   : "${NODESIM_SECUREBOOT:=0}" "${NODESIM_HOSTNAME:=$(hostname)}"
 }
-drv_pve_major() { echo "${NODESIM_PVE_VERSION%%.*}"; }
 
 # ---------- versions ----------
 drv_ver_le() { [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | head -n1)" = "$1" ]; }
@@ -52,12 +50,12 @@ drv_installed_version() { cat "$DRV_STATE/installed_version" 2>/dev/null; }
 drv_branch() { local v=${1:-$(drv_installed_version)}; echo "${v%%.*}"; }
 
 # ---------- packages (node view only: identity + apt-get records, never the CI host's dpkg db) ----------
-drv_kernel_pkg() { if [ "$(drv_pve_major)" -ge 8 ] 2>/dev/null; then echo "proxmox-kernel-$1-signed"; else echo "pve-kernel-$1"; fi; }
+drv_kernel_pkg() { # kernel -> REPLY: its package's name (proxmox-kernel-K-signed from PVE 8 on, pve-kernel-K before)
+  if [ "${NODESIM_PVE_VERSION%%.*}" -ge 8 ] 2>/dev/null; then REPLY=proxmox-kernel-$1-signed; else REPLY=pve-kernel-$1; fi
+}
 drv_identity_pkgs() { # name<TAB>version (fork-free: dpkg-query runs it on every node probe)
   local k v
-  for k in $NODESIM_KERNELS; do
-    if [ "${NODESIM_PVE_VERSION%%.*}" -ge 8 ] 2>/dev/null; then printf 'proxmox-kernel-%s-signed\t%s\n' "$k" "${k%-pve}"; else printf 'pve-kernel-%s\t%s\n' "$k" "${k%-pve}"; fi
-  done
+  for k in $NODESIM_KERNELS; do drv_kernel_pkg "$k"; printf '%s\t%s\n' "$REPLY" "${k%-pve}"; done
   for k in $NODESIM_HEADERS; do v=$k; [[ $v =~ ^(proxmox|pve)-headers-(.*)$ ]] && v=${BASH_REMATCH[2]}; printf '%s\t%s\n' "$k" "${v%-pve}"; done
   printf '%s\t%s\n' pve-manager "$NODESIM_PVE_VERSION" proxmox-ve "$NODESIM_PVE_VERSION"
 }

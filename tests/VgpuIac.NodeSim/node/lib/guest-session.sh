@@ -12,13 +12,13 @@ r=$(guest_root "$id")
 NODESIM_LOG=$r/var/lib/nodesim/commands.log
 [ -e "/run/nodesim/qm/$id.running" ] || { echo "VM $id is not running" >&2; exit 255; }
 boots=$(cat "$r/var/lib/nodesim/guest/boot_count" 2>/dev/null)
-start=$(nodesim_now_ms)
+start=$(( ${EPOCHREALTIME/./} / 1000 ))
 case $cmd in
   /usr/lib/openssh/sftp-server|internal-sftp) kind=sftp; guest_run "$id" /usr/lib/openssh/sftp-server; rc=$?; cmd=sftp;;
   '') kind=shell; guest_run "$id" /bin/bash; rc=$?;;
   *) kind=exec; guest_run "$id" /bin/bash -c "$cmd"; rc=$?;;
 esac
-nodesim_log "$start" $(( $(nodesim_now_ms) - start )) "$rc" "$kind" "$cmd"
+nodesim_log "$start" $(( ${EPOCHREALTIME/./} / 1000 - start )) "$rc" "$kind" "$cmd"
 if [ "$(cat "$r/var/lib/nodesim/guest/boot_count" 2>/dev/null)" != "$boots" ]; then
   setsid bash -c '. /usr/lib/nodesim/nodesim.sh; . /usr/lib/nodesim/guest.sh; sleep 0.3; guest_sshd_stop "$1"; sleep 1; [ -e "/run/nodesim/qm/$1.running" ] && guest_sshd_start "$1"' \
     guest-reboot "$id" </dev/null >/dev/null 2>&1 &

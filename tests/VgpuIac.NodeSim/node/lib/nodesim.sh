@@ -4,8 +4,7 @@
 NODESIM_LOG=/var/lib/nodesim/commands.log
 [ -r /etc/nodesim/identity.env ] && . /etc/nodesim/identity.env
 
-# the time in ms; the shims and session.sh inline $(( ${EPOCHREALTIME/./} / 1000 )) instead: a $(function) is a fork
-nodesim_now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
+# Times in ms are $(( ${EPOCHREALTIME/./} / 1000 )), written where they are needed: a $(function) would be a fork.
 
 # nodesim_escape TEXT -> sets NODESIM_ESCAPED (backslash, newline, tab, CR escaped)
 nodesim_escape() {

@@ -37,7 +37,7 @@ if grep -qE '^[[:space:]]+Failed [^:]' "$log"; then
   echo "failed tests:"
   grep -E '^[[:space:]]+Failed [^:]' "$log" | sed -E 's/^[[:space:]]+/  /' | sort -u
   # and the first lines of each failure message
-  grep -E -A12 '^[[:space:]]+Failed [^:]' "$log" | grep -E -A8 'Error Message:' | head -60
+  grep -E -A40 '^[[:space:]]+Failed [^:]' "$log" | grep -E -A30 'Error Message:' | head -200
 fi
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ]

@@ -57,6 +57,38 @@ public sealed class TerraformCli : IDisposable
         return (process.ExitCode, await stdout + await stderr);
     }
 
+    /// <summary>
+    /// terraform's output for a failure message: its <c>Error:</c> blocks first, since a CI log keeps only a message's
+    /// first lines, then the whole output without the dev_overrides warning that every run prints.
+    /// </summary>
+    public static string ForMessage(string output)
+    {
+        var lines = output.Split('\n');
+        var kept = new List<string>(lines.Length);
+        var errors = new List<string>();
+        for (var i = 0; i < lines.Length; i++)
+        {
+            if (lines[i].StartsWith("Warning: Provider development overrides are in effect", StringComparison.Ordinal))
+            {
+                while (i < lines.Length && !lines[i].Contains("applying changes may cause the state to become unexpected", StringComparison.Ordinal))
+                {
+                    i++;
+                }
+
+                continue;
+            }
+
+            kept.Add(lines[i]);
+            if (lines[i].StartsWith("Error: ", StringComparison.Ordinal))
+            {
+                errors.AddRange(lines.Skip(i).Take(16).TakeWhile((l, n) => n == 0 || !l.StartsWith("Error: ", StringComparison.Ordinal)));
+            }
+        }
+
+        var rest = string.Join('\n', kept).Trim();
+        return errors.Count == 0 ? rest : string.Join('\n', errors) + "\n--- the whole output:\n" + rest;
+    }
+
     private static string? FindOnPath(string name) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
 

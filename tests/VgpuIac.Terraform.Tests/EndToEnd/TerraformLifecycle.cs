@@ -19,7 +19,7 @@ public sealed class TerraformLifecycle : IDisposable
     public async Task<string> SucceedsAsync(params string[] args)
     {
         var (code, output) = await Cli.RunAsync(args);
-        Assert.True(code == 0, $"terraform {string.Join(' ', args)} exited {code}:\n{output}");
+        Assert.True(code == 0, $"terraform {string.Join(' ', args)} exited {code}:\n{TerraformCli.ForMessage(output)}");
         return output;
     }
 
@@ -31,7 +31,7 @@ public sealed class TerraformLifecycle : IDisposable
     public async Task AssertNoChangesAsync(string because)
     {
         var (code, output) = await Cli.RunAsync("plan", "-input=false", "-detailed-exitcode");
-        Assert.True(code == 0, $"{because}: expected an empty plan (exit 0), got exit {code}:\n{output}");
+        Assert.True(code == 0, $"{because}: expected an empty plan (exit 0), got exit {code}:\n{TerraformCli.ForMessage(output)}");
     }
 
     /// <summary>A plan that must propose changes (exit 2 with -detailed-exitcode); returns its output.</summary>
@@ -39,7 +39,7 @@ public sealed class TerraformLifecycle : IDisposable
     {
         string[] args = ["plan", "-input=false", "-detailed-exitcode", .. extra];
         var (code, output) = await Cli.RunAsync(args);
-        Assert.True(code == 2, $"terraform {string.Join(' ', args)}: expected changes (exit 2), got exit {code}:\n{output}");
+        Assert.True(code == 2, $"terraform {string.Join(' ', args)}: expected changes (exit 2), got exit {code}:\n{TerraformCli.ForMessage(output)}");
         return output;
     }
 
@@ -107,7 +107,7 @@ public sealed class TerraformLifecycle : IDisposable
     private async Task<string> SucceedsJsonAsync(params string[] args)
     {
         var (code, output) = await Cli.RunAsync(args);
-        Assert.True(code == 0, $"terraform {string.Join(' ', args)} exited {code}:\n{output}");
+        Assert.True(code == 0, $"terraform {string.Join(' ', args)} exited {code}:\n{TerraformCli.ForMessage(output)}");
         // stdout (one line of JSON) comes before stderr (the dev_overrides warning) in the output
         var start = output.IndexOf('{', StringComparison.Ordinal);
         var end = output.IndexOf('\n', start);

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using VgpuIac.NodeSim.Tests.DriverStack;
+using VgpuIac.NodeSim;
 
 namespace VgpuIac.NodeSim.Tests;
 
@@ -83,10 +84,7 @@ public sealed class WindowsGuestTests
         Assert.Contains(":<1>:Failed to acquire license from NLS server. Error: Client configuration token not found.", log, StringComparison.Ordinal);
 
         // a token naming a server that does not answer: the service really asks it (and logs why it failed)
-        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
+        var port = LoopbackPorts.Reserve();
         var payload = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{{\"node_url_list\":[{{\"idx\":0,\"url\":\"127.0.0.1\"}}],\"svc_port_map\":[{{\"service\":\"auth\",\"port\":{port}}}]}}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var token = $"eyJhbGciOiJSUzI1NiJ9.{payload}.c2ln";
         Assert.Equal(0, Exec(node, "400", $"{Ps} 'New-Item -ItemType Directory -Force -Path '\\''{TokenDir}'\\'' | Out-Null; $in = [Console]::OpenStandardInput(); $out = [IO.File]::Create('\\''{TokenDir}\\t.tok'\\''); $in.CopyTo($out); $out.Close()'",

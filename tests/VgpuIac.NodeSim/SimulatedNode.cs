@@ -87,7 +87,7 @@ public sealed class SimulatedNode : IAsyncDisposable
         {
             for (var attempt = 1; ; attempt++)
             {
-                var port = FreePort();
+                var port = LoopbackPorts.Reserve();
                 sandbox.WriteInitEnv(port, options);
                 var unshare = StartUnshare(sandbox);
                 await File.WriteAllTextAsync(Path.Combine(sandbox.Dir, "unshare.pid"), unshare.Id.ToString(CultureInfo.InvariantCulture), ct).ConfigureAwait(false);
@@ -207,7 +207,7 @@ public sealed class SimulatedNode : IAsyncDisposable
     public async Task<GuestSshEndpoint> PrepareGuestSshAsync(long vmid, CancellationToken ct = default)
     {
         var id = vmid.ToString(CultureInfo.InvariantCulture);
-        var port = FreePort();
+        var port = LoopbackPorts.Reserve();
         var pub = await ExecCheckedAsync(
             $"d=/etc/nodesim/guest-ssh/{id}; mkdir -p $d && rm -f $d/ssh_host_ed25519_key $d/ssh_host_ed25519_key.pub && " +
             $"ssh-keygen -q -t ed25519 -N '' -C root@vm{id} -f $d/ssh_host_ed25519_key </dev/null >/dev/null && echo {port.ToString(CultureInfo.InvariantCulture)} > $d/port && cat $d/ssh_host_ed25519_key.pub",
@@ -589,15 +589,6 @@ public sealed class SimulatedNode : IAsyncDisposable
         }
 
         return sb.ToString();
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
     }
 
     /// <summary>OpenSSH fingerprint of a public key line: <c>SHA256:</c> + unpadded base64 of SHA-256 of the key blob.</summary>

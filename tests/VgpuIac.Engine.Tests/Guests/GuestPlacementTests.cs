@@ -3,6 +3,7 @@ using VgpuIac.Engine.Licensing;
 using VgpuIac.Engine.Tests.Licensing;
 using VgpuIac.Engine.Tests.Support;
 using VgpuIac.Engine.Values;
+using VgpuIac.NodeSim;
 
 namespace VgpuIac.Engine.Tests.Guests;
 
@@ -84,10 +85,7 @@ public sealed class GuestPlacementTests
         await using var ctx = await NodeContext.StartAsync();
         await HostDriverSetup.InstallAsync(ctx.Node);
         var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
-        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
+        var port = LoopbackPorts.Reserve();
         var (server, _) = await dls.ApplyAsync(Value.Object(
             ("node", Value.String(NodeContext.NodeName)), ("vmid", Value.Number(250)), ("ip_address", Value.String("dhcp")),
             ("dls_url", Value.String("127.0.0.1")), ("dls_port", Value.Number(port))), null);

@@ -16,7 +16,6 @@ public sealed class GuestSshSetupTests
 {
     private const long Vmid = 200;
 
-
     private static Value GuestConfig(GuestSshEndpoint ssh, string hostKey, string installer, string sha, Value token) => Value.Object(
         ("node", Value.String(NodeContext.NodeName)),
         ("vmid", Value.Number(Vmid)),
@@ -50,7 +49,7 @@ public sealed class GuestSshSetupTests
         var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
         var (server, _) = await dls.ApplyAsync(Value.Object(
             ("node", Value.String(NodeContext.NodeName)), ("vmid", Value.Number(250)), ("ip_address", Value.String("192.0.2.50/24")),
-            ("gateway", Value.String("192.0.2.1")), ("dls_url", Value.String("127.0.0.1")), ("dls_port", Value.Number(LocalPorts.Free()))), null);
+            ("gateway", Value.String("192.0.2.1")), ("dls_url", Value.String("127.0.0.1")), ("dls_port", Value.Number(LoopbackPorts.Reserve()))), null);
 
         var ssh = await ctx.Node.PrepareGuestSshAsync(Vmid);
         var (installer, sha) = GuestDriver();

@@ -20,7 +20,6 @@ public sealed class WindowsGuestChainTests
 
     private const string NodeTree = "find /etc/pve/qemu-server /var/lib/nodesim/guests /sys/bus/mdev/devices 2>/dev/null | sort; cat /sys/bus/pci/devices/0000:01:00.0/mdev_supported_types/*/available_instances";
 
-
     private static Value DlsConfig(int port) => Value.Object(
         ("node", Value.String(NodeContext.NodeName)),
         ("vmid", Value.Number(250)),
@@ -56,7 +55,7 @@ public sealed class WindowsGuestChainTests
         await using var ctx = await NodeContext.StartAsync();
         await HostDriverSetup.InstallAsync(ctx.Node);
         var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
-        var (server, _) = await dls.ApplyAsync(DlsConfig(LocalPorts.Free()), null);
+        var (server, _) = await dls.ApplyAsync(DlsConfig(LoopbackPorts.Reserve()), null);
         var before = await ctx.Node.ExecCheckedAsync(NodeTree);
 
         // 2.5 MiB: more than PVE passes on one `qm guest exec --pass-stdin` (1 MiB), so it goes in three pieces
@@ -131,7 +130,7 @@ public sealed class WindowsGuestChainTests
         await using var ctx = await NodeContext.StartAsync();
         await HostDriverSetup.InstallAsync(ctx.Node);
         var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
-        var (server, _) = await dls.ApplyAsync(DlsConfig(LocalPorts.Free()), null);
+        var (server, _) = await dls.ApplyAsync(DlsConfig(LoopbackPorts.Reserve()), null);
         await ctx.Node.ExecCheckedAsync("pct stop 250");
 
         var (installer, sha) = WriteInstaller();

@@ -58,7 +58,7 @@ public sealed class WindowsGuestLicenceBranchTests
         await using var ctx = await NodeContext.StartAsync();
         await HostDriverSetup.InstallAsync(ctx.Node);
         var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
-        var (server, _) = await dls.ApplyAsync(DlsConfig(LocalPorts.Free()), null);
+        var (server, _) = await dls.ApplyAsync(DlsConfig(LoopbackPorts.Reserve()), null);
         var guests = new ResourceDriver(new GuestResource(), ctx.Context);
         var (config, _) = WindowsGuest(310, "553.74", server!["client_token"]);
 
@@ -80,7 +80,7 @@ public sealed class WindowsGuestLicenceBranchTests
         await using var ctx = await NodeContext.StartAsync();
         await HostDriverSetup.InstallAsync(ctx.Node);
         var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
-        var port = LocalPorts.Free();
+        var port = LoopbackPorts.Reserve();
         var (server, _) = await dls.ApplyAsync(DlsConfig(port), null);
         var guests = new ResourceDriver(new GuestResource(), ctx.Context);
         var (config, _) = WindowsGuest(311, "572.83", server!["client_token"]);
@@ -138,7 +138,7 @@ public sealed class WindowsGuestLicenceBranchTests
         await using var ctx = await NodeContext.StartAsync();
         await HostDriverSetup.InstallAsync(ctx.Node);
         var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
-        var port = LocalPorts.Free();
+        var port = LoopbackPorts.Reserve();
         var (server, _) = await dls.ApplyAsync(DlsConfig(port, image: "collinwebdesigns/fastapi-dls:1.5.4"), null);
         var (config, _) = WindowsGuest(312, "572.83", server!["client_token"]);
 

@@ -27,7 +27,7 @@ public sealed class DlsCertLocationTests
     {
         await using var ctx = await NodeContext.StartAsync();
         var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
-        var port = LocalPorts.Free();
+        var port = LoopbackPorts.Reserve();
         // the folder is mounted at /certs and FastAPI-DLS told so with CERT_PATH
         await HandMadeDlsServer.MakeAsync(ctx.Node, 252, "127.0.0.1", port, certDir: SrvCert, containerCertPath: "/certs");
         var certDir = HandMadeDlsServer.CertDirOnNode(252, SrvCert);
@@ -88,7 +88,7 @@ public sealed class DlsCertLocationTests
     {
         await using var ctx = await NodeContext.StartAsync();
         var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
-        var port = LocalPorts.Free();
+        var port = LoopbackPorts.Reserve();
         await HandMadeDlsServer.MakeAsync(ctx.Node, 253, "127.0.0.1", port, mountCerts: false);
         var layer = HandMadeDlsServer.WritableLayerCertDirOnNode(253);
         var before = await DlsNodeFiles.FingerprintAsync(ctx.Node, layer);
@@ -112,7 +112,7 @@ public sealed class DlsCertLocationTests
     {
         await using var ctx = await NodeContext.StartAsync();
         var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
-        var port = LocalPorts.Free();
+        var port = LoopbackPorts.Reserve();
         await ctx.Node.ExecCheckedAsync(
             $"mkdir -p {SrvCert} && echo mine > /srv/dls/notes.txt && openssl req -x509 -nodes -days 3650 -newkey rsa:2048 -keyout {SrvCert}/webserver.key " +
             $"-out {SrvCert}/webserver.crt -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null && " +

@@ -37,7 +37,7 @@ public sealed class DlsConvergenceTests
     {
         await using var ctx = await NodeContext.StartAsync();
         var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
-        var port = LocalPorts.Free();
+        var port = LoopbackPorts.Reserve();
         var config = DlsConfig(port);
         var (state, _) = await dls.ApplyAsync(config, null);
         var files = await DlsNodeFiles.FingerprintAsync(ctx.Node, CertDir250);
@@ -73,7 +73,7 @@ public sealed class DlsConvergenceTests
     {
         await using var ctx = await NodeContext.StartAsync();
         var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
-        var port = LocalPorts.Free();
+        var port = LoopbackPorts.Reserve();
         var (first, _) = await dls.ApplyAsync(DlsConfig(port), null);
         var oldToken = first!["client_token"].AsString();
         Assert.Equal(first["signing_key_sha256"].AsString(), DlsNodeFiles.SigningKeyOfToken(oldToken));
@@ -111,7 +111,7 @@ public sealed class DlsConvergenceTests
     {
         await using var ctx = await NodeContext.StartAsync();
         var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
-        var port = LocalPorts.Free();
+        var port = LoopbackPorts.Reserve();
         var config = DlsConfig(port);
 
         // the container cannot start: the create fails after the LXC exists; the state it returns names it (tainted by the door)
@@ -150,7 +150,7 @@ public sealed class DlsConvergenceTests
     {
         await using var ctx = await NodeContext.StartAsync();
         var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
-        var port = LocalPorts.Free();
+        var port = LoopbackPorts.Reserve();
         await ctx.Node.FailNextAsync("^pct push 250 .*si_private_key", exitCode: 1, stderr: "error writing: No space left on device");
         var (failed, diagnostics) = await dls.ApplyAsync(DlsConfig(port), null, expectErrors: true);
         Assert.Contains(diagnostics, d => d.IsError && d.Summary.Contains("key material", StringComparison.Ordinal));
@@ -171,7 +171,7 @@ public sealed class DlsConvergenceTests
     {
         await using var ctx = await NodeContext.StartAsync();
         var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
-        var port = LocalPorts.Free();
+        var port = LoopbackPorts.Reserve();
         var (state, _) = await dls.ApplyAsync(DlsConfig(port), null);
 
         // the certificate is swapped for another one that also names the address (so only the pin can tell)
@@ -192,7 +192,7 @@ public sealed class DlsConvergenceTests
     {
         await using var ctx = await NodeContext.StartAsync();
         var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
-        var port = LocalPorts.Free();
+        var port = LoopbackPorts.Reserve();
         var (state, _) = await dls.ApplyAsync(DlsConfig(port, image: "collinwebdesigns/fastapi-dls:1.5.4"), null);
         Assert.True(state!["root_certificate_pem"].IsNull);
         Assert.Equal(["auth"], DlsNodeFiles.ServicesOfToken(state["client_token"].AsString()));
@@ -216,7 +216,7 @@ public sealed class DlsConvergenceTests
     {
         await using var ctx = await NodeContext.StartAsync();
         var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
-        var port = LocalPorts.Free();
+        var port = LoopbackPorts.Reserve();
         const string OneX = "collinwebdesigns/fastapi-dls:1.5.4";
         var (one, _) = await dls.ApplyAsync(DlsConfig(port, image: OneX), null);
         Assert.Equal(new[] { "instance.private.pem", "instance.public.pem" }, await SigningFilesAsync(ctx.Node));
@@ -259,7 +259,7 @@ public sealed class DlsConvergenceTests
     {
         await using var ctx = await NodeContext.StartAsync();
         var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
-        var port = LocalPorts.Free();
+        var port = LoopbackPorts.Reserve();
         await HandMadeDlsServer.MakeAsync(ctx.Node, 251, "127.0.0.1", port);
         var certDir = HandMadeDlsServer.CertDirOnNode(251);
         Assert.Equal("644 root:root", (await ctx.Node.ExecCheckedAsync($"stat -c '%a %U:%G' {certDir}/si_private_key.pem")).Trim());
@@ -311,7 +311,7 @@ public sealed class DlsConvergenceTests
     {
         await using var ctx = await NodeContext.StartAsync();
         var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
-        var port = LocalPorts.Free();
+        var port = LoopbackPorts.Reserve();
         var config = Value.Object(("node", Value.String(NodeContext.NodeName)), ("hosting", Value.String("docker_host")),
             ("dls_url", Value.String("127.0.0.1")), ("dls_port", Value.Number(port)));
         var (state, _) = await dls.ApplyAsync(config, null);

@@ -21,13 +21,12 @@ public sealed class LicensingChainTests
         ("dls_url", Value.String("127.0.0.1")),
         ("dls_port", Value.Number(port)));
 
-
     [NodeFact]
     public async Task Licence_server_in_lxc_is_created_idempotent_repaired_imported_and_deleted()
     {
         await using var ctx = await NodeContext.StartAsync();
         var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
-        var port = LocalPorts.Free();
+        var port = LoopbackPorts.Reserve();
         var config = DlsConfig(port);
 
         var (state, _) = await dls.ApplyAsync(config, null);
@@ -83,26 +82,26 @@ public sealed class LicensingChainTests
     {
         await using var ctx = await NodeContext.StartAsync();
         var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
-        var (state, _) = await dls.ApplyAsync(DlsConfig(LocalPorts.Free()), null);
+        var (state, _) = await dls.ApplyAsync(DlsConfig(LoopbackPorts.Reserve()), null);
 
-        var moved = await dls.PlanAsync(DlsConfig(LocalPorts.Free()), state);
+        var moved = await dls.PlanAsync(DlsConfig(LoopbackPorts.Reserve()), state);
         Assert.True(moved.Planned!["client_token"].IsUnknown);
         Assert.Contains(moved.Diagnostics, d => d.Summary.Contains("tokens will be replaced", StringComparison.Ordinal));
 
         // the same vmid from another state: ours (tagged) but handed to the state that made it, so it is refused, with an
         // import hint; only a container a create left unfinished (its creation claim still on the node) is adopted
-        var other = await dls.PlanAsync(DlsConfig(LocalPorts.Free()), null);
+        var other = await dls.PlanAsync(DlsConfig(LoopbackPorts.Reserve()), null);
         var taken = Assert.Single(other.Diagnostics, d => d.IsError);
         Assert.Contains("created by another apply that keeps it in its own state", taken.Detail, StringComparison.Ordinal);
         Assert.Equal("pve1/lxc/250", taken.Import!.Id);
         await ctx.Node.ExecCheckedAsync("mkdir -p /var/lib/vgpu-iac/creating && date +%s > /var/lib/vgpu-iac/creating/250");
-        var adopt = await dls.PlanAsync(DlsConfig(LocalPorts.Free()), null);
+        var adopt = await dls.PlanAsync(DlsConfig(LoopbackPorts.Reserve()), null);
         Assert.DoesNotContain(adopt.Diagnostics, d => d.IsError);
         Assert.Contains(adopt.Diagnostics, d => d.Summary.Contains("adopted", StringComparison.Ordinal));
 
         // a container made by hand (no tag) at the vmid is refused, with an import hint
         await ctx.Node.ExecCheckedAsync("pct create 260 local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst --hostname other >/dev/null");
-        var clash = await dls.PlanAsync(DlsConfig(LocalPorts.Free(), vmid: 260), null);
+        var clash = await dls.PlanAsync(DlsConfig(LoopbackPorts.Reserve(), vmid: 260), null);
         var error = Assert.Single(clash.Diagnostics, d => d.IsError);
         Assert.Equal("vmid", error.Path!.ToString());
         Assert.Contains("already exists", error.Detail, StringComparison.Ordinal);
@@ -125,7 +124,7 @@ public sealed class LicensingChainTests
         await using var ctx = await NodeContext.StartAsync();
         await HostDriverSetup.InstallAsync(ctx.Node);
         var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
-        var (server, _) = await dls.ApplyAsync(DlsConfig(LocalPorts.Free()), null);
+        var (server, _) = await dls.ApplyAsync(DlsConfig(LoopbackPorts.Reserve()), null);
 
         var dir = Directory.CreateTempSubdirectory("vgpuiac-guest-");
         var installer = Path.Combine(dir.FullName, FakeGuestDriver.FileName("535.129.03"));
@@ -172,7 +171,7 @@ public sealed class LicensingChainTests
         await using var ctx = await NodeContext.StartAsync();
         await HostDriverSetup.InstallAsync(ctx.Node);
         var dls = new ResourceDriver(new DlsLicenseServerResource(), ctx.Context);
-        var port = LocalPorts.Free();
+        var port = LoopbackPorts.Reserve();
         var (server, _) = await dls.ApplyAsync(DlsConfig(port), null);
 
         var dir = Directory.CreateTempSubdirectory("vgpuiac-guest-");

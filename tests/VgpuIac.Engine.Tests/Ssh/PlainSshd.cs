@@ -6,6 +6,7 @@ using System.Security.Cryptography;
 using System.Text;
 using VgpuIac.Engine.Nodes;
 using VgpuIac.Engine.Tests.Support;
+using VgpuIac.NodeSim;
 
 namespace VgpuIac.Engine.Tests.Ssh;
 
@@ -79,7 +80,7 @@ internal sealed class PlainSshd : IAsyncDisposable
         await Run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "client", "-f", Path.Combine(dir, "client"));
         File.Copy(Path.Combine(dir, "client.pub"), Path.Combine(dir, "authorized_keys"));
         File.WriteAllText(Path.Combine(dir, "bashrc"), "# clean test .bashrc\n");
-        var sshd = new PlainSshd(dir, LocalPorts.Free(), allowPassword);
+        var sshd = new PlainSshd(dir, LoopbackPorts.Reserve(), allowPassword);
         if (allowPassword)
         {
             var hash = (await Run("openssl", "passwd", "-6", sshd.Password)).Trim();
@@ -215,7 +216,6 @@ internal sealed class PlainSshd : IAsyncDisposable
             return false;
         }
     }
-
 
     private static async Task<string> Run(string program, params string[] args)
     {

@@ -1,4 +1,5 @@
 using System.Net;
+using VgpuIac.NodeSim;
 
 namespace VgpuIac.Engine.Tests.Support;
 
@@ -14,7 +15,7 @@ public sealed class FileServer : IAsyncDisposable
 
     public FileServer(byte[] content)
     {
-        Port = LocalPorts.Free();
+        Port = LoopbackPorts.Reserve();
         _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
         _listener.Start();
         _serving = Task.Run(async () =>

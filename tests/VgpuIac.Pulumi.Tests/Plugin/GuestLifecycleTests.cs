@@ -37,13 +37,6 @@ public sealed class GuestLifecycleTests : IAsyncLifetime
         Directory.Delete(_dir, recursive: true);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     private static JsonObject G(string rpc, params (string Key, JsonNode? Value)[] fields) => On(Guest, "g", rpc, fields);
 
     [NodeEngineFact]
@@ -58,7 +51,7 @@ public sealed class GuestLifecycleTests : IAsyncLifetime
         var dlsInputs = new JsonObject
         {
             ["node"] = NodeConfig.NodeName, ["vmid"] = 250, ["ipAddress"] = "192.0.2.50/24", ["gateway"] = "192.0.2.1",
-            ["dlsUrl"] = "127.0.0.1", ["dlsPort"] = FreePort(),
+            ["dlsUrl"] = "127.0.0.1", ["dlsPort"] = LoopbackPorts.Reserve(),
         };
         var dlsRun = await PulumiEngine.RunAsync(
         [

@@ -163,10 +163,7 @@ public sealed class NodeLifecycleTests : IAsyncLifetime
     {
         const string Dls = "vgpu:index:DlsLicenseServer";
         var node = _node!;
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        var port = LoopbackPorts.Reserve();
         JsonObject Inputs(int leaseDays, int memory) => new()
         {
             ["node"] = NodeConfig.NodeName, ["vmid"] = 250, ["ipAddress"] = "192.0.2.50/24", ["gateway"] = "192.0.2.1",
@@ -228,10 +225,7 @@ public sealed class NodeLifecycleTests : IAsyncLifetime
     {
         const string Dls = "vgpu:index:DlsLicenseServer";
         var node = _node!;
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        var port = LoopbackPorts.Reserve();
         var inputs = new JsonObject
         {
             ["node"] = NodeConfig.NodeName, ["vmid"] = 250, ["ipAddress"] = "192.0.2.50/24", ["gateway"] = "192.0.2.1",

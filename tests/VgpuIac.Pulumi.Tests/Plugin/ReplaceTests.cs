@@ -20,13 +20,6 @@ public sealed class ReplaceTests
     private const string Override = "vgpu:index:ProfileOverride";
     private const string OverrideFile = "/etc/vgpu_unlock/profile_override.toml";
 
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     /// <summary>The replace entry of a run: succeeded, delete-first, and the sub-steps in the engine's order.</summary>
     private static JsonObject AssertReplacedDeleteFirst(EngineRun run, int index)
     {
@@ -134,8 +127,8 @@ public sealed class ReplaceTests
             ["node"] = NodeConfig.NodeName, ["hosting"] = "docker_host", ["memoryMb"] = memory, ["dlsUrl"] = "127.0.0.1", ["dlsPort"] = port,
         };
 
-        var lxcPort = FreePort();
-        var dockerPort = FreePort();
+        var lxcPort = LoopbackPorts.Reserve();
+        var dockerPort = LoopbackPorts.Reserve();
         var run = await PulumiEngine.RunAsync(
         [
             Step("configure", ("args", NodeConfig.For(node))),

@@ -297,15 +297,8 @@ public sealed class DlsLicenseServerScenario : ConvergenceScenario
     private const string OtherTemplate = "debian-12-standard_12.2-1_amd64.tar.zst";
 
     // the simulated containers share the machine's network: the stand-in listens on 127.0.0.1 at dls_port
-    private readonly int _port = FreePort();
-    private readonly int _otherPort = FreePort();
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private readonly int _port = LoopbackPorts.Reserve();
+    private readonly int _otherPort = LoopbackPorts.Reserve();
 
     public override Task PrepareAsync(SimulatedNode node, string files) =>
         node.ExecCheckedAsync($"cp /var/lib/vz/template/cache/debian-12-standard_12.7-1_amd64.tar.zst /var/lib/vz/template/cache/{OtherTemplate}");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using VgpuIac.Terraform.Tests.Support;
+using VgpuIac.NodeSim;
 
 namespace VgpuIac.Terraform.Tests.EndToEnd;
 
@@ -44,13 +45,6 @@ public sealed class DlsLicenseServerLifecycleTests : IDisposable
         }
         """;
 
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     [NodeFact]
     public async Task Licence_server_lives_a_whole_life_through_the_terraform_cli()
     {
@@ -63,7 +57,7 @@ public sealed class DlsLicenseServerLifecycleTests : IDisposable
         await using (node)
         {
             var provider = ProviderHcl.For(("pve1", node));
-            var port = FreePort();
+            var port = LoopbackPorts.Reserve();
             async Task<string> ContainerAsync(int vmid) => await node.ExecCheckedAsync($"pct exec {vmid} -- docker inspect fastapi-dls");
             async Task<bool> LxcExistsAsync(int vmid) => (await node.ExecAsync($"test -e /etc/pve/lxc/{vmid}.conf")).ExitCode == 0;
 
@@ -142,7 +136,7 @@ public sealed class DlsLicenseServerLifecycleTests : IDisposable
         await using (node)
         {
             var provider = ProviderHcl.For(("pve1", node));
-            var port = FreePort();
+            var port = LoopbackPorts.Reserve();
             async Task<string> OutputAsync(string name) => (await _tf.SucceedsAsync("output", "-json", name)).Split('\n')[0].Trim().Trim('"');
             async Task<string> CertDirModesAsync(int vmid) => await node.ExecCheckedAsync(
                 $"cd /var/lib/lxc/{vmid}/rootfs/opt/fastapi-dls/cert && stat -c '%n %a %U' webserver.key webserver.crt root_private_key.pem root_certificate.pem ca_private_key.pem ca_certificate.pem si_private_key.pem si_certificate.pem");

@@ -84,10 +84,7 @@ public sealed partial class GuestFaultTests : IDisposable
         await using (node)
         {
             var provider = ProviderHcl.For(("pve1", node));
-            using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-            listener.Start();
-            var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-            listener.Stop();
+            var port = LoopbackPorts.Reserve();
             _dls.WriteConfig(provider + $$"""
 
                 resource "vgpu_dls_license_server" "dls" {

@@ -27,7 +27,7 @@ public sealed partial class TutorialMigrationTests : IDisposable
 
     private readonly TerraformLifecycle _tf = new();
     private readonly string _files = Directory.CreateTempSubdirectory("vgpu-tf-tutorial-").FullName;
-    private readonly int _dlsPort = FreePort();
+    private readonly int _dlsPort = LoopbackPorts.Reserve();
 
     private static NodeOptions TutorialNode => new() { Hostname = "pve1", RebootDelay = 0.5, Gpus = [new GpuDevice("0000:01:00.0", "gtx-1080")] };
 
@@ -199,13 +199,6 @@ public sealed partial class TutorialMigrationTests : IDisposable
             Assert.True(DateTime.UtcNow < deadline, $"the hand-made FastAPI-DLS does not answer: {health.StandardError}");
             await Task.Delay(250);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static async Task<string> SnapshotAsync(SimulatedNode node, IReadOnlyList<TutorialPart> parts)

@@ -189,10 +189,14 @@ guest_network_json() { # vmid: what `qm agent VMID network-get-interfaces` print
 # ForceCommand (guest-session.sh) runs the command inside the guest as `qm guest exec` does. Windows guests: agent only.
 guest_ssh_dir() { echo "/run/nodesim/qm/$1.ssh"; }
 
-guest_free_port() { # a TCP port nobody listens on (random, checked with ss)
-  local p i
+guest_free_port() { # a TCP port nobody listens on (random, checked with ss), from 20000 up to the kernel's ephemeral
+  # range: outgoing connections take their local ports there, and one could hold the port while the guest reboots
+  # (LoopbackPorts.cs hands the tests' own servers 10000-19999)
+  local p i lo=20000 n eph
+  read -r eph _ < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || eph=32768
+  n=$(( eph - lo )); [ "$n" -ge 1000 ] || n=40000
   for i in $(seq 1 50); do
-    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+    p=$(( lo + (RANDOM * 32768 + RANDOM) % n ))
     [ -z "$(ss -Hltn "sport = :$p" 2>/dev/null)" ] && { echo "$p"; return 0; }
   done
   return 1

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using VgpuIac.Terraform.Protocol.GoPlugin;
 
 namespace VgpuIac.Terraform.Hosting;
@@ -16,6 +17,11 @@ public sealed class ControllerService(PluginShutdown shutdown) : GRPCController.
         StartupTrace.Mark("shutdown");
         if (context.GetHttpContext() is { } http)
         {
+            if (http.Features.Get<IHttp2StreamIdFeature>() is { } stream)
+            {
+                shutdown.Expect(http.Connection.Id, stream.StreamId);
+            }
+
             http.Response.OnCompleted(() =>
             {
                 shutdown.Request();

@@ -39,7 +39,7 @@ public static class PluginHost
     private const int MaxMessageSize = 256 * 1024 * 1024;
     private const int ListenBacklog = 512;
 
-    /// <summary>How long, after Shutdown has been answered, the client is given to close its connection (go-plugin's does at once).</summary>
+    /// <summary>How long, after Shutdown has been answered, the answer is given to arrive, and then the client to close its connection (go-plugin's does at once).</summary>
     private static readonly TimeSpan ClientCloseWait = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
@@ -124,12 +124,17 @@ public static class PluginHost
                 log.Write(LogLevel.Debug, "plugin server stopping");
 
                 // Like a Go plugin's os.Exit after Shutdown, without the host's and the runtime's teardown: the SSH
-                // connections are closed (each node is told so: SSH disconnect) while the client closes its connection,
-                // which tells that the answer has arrived; a client that keeps its connection gets Kestrel's graceful stop
-                // (GOAWAY) instead. Then the process ends (ProcessEnd: stdout and stderr flushed, exit code 0).
+                // connections are closed (each node is told so: SSH disconnect) while the answer reaches the client (its
+                // kernel acknowledged every byte of it, or the client closed its connection, which it does once the answer
+                // has arrived: PluginShutdown); a client that keeps its connection without the answer being seen to arrive
+                // gets Kestrel's graceful stop (GOAWAY) instead. Then the process ends (ProcessEnd: stdout and stderr
+                // flushed, exit code 0).
                 var closingNodes = session.DisposeAsync().AsTask();
                 var clientGone = shutdown.ClientConnectionsClosedAsync();
-                if (await Task.WhenAny(clientGone, Task.Delay(ClientCloseWait, TimeProvider.System, cancellationToken)).ConfigureAwait(false) != clientGone)
+                var delivered = shutdown.AnswerDelivered(ClientCloseWait);
+                StartupTrace.Mark(delivered ? "answer acknowledged" : "answer not seen arriving");
+                if (!delivered
+                    && await Task.WhenAny(clientGone, Task.Delay(ClientCloseWait, TimeProvider.System, cancellationToken)).ConfigureAwait(false) != clientGone)
                 {
                     using var stopBudget = new CancellationTokenSource(TimeSpan.FromSeconds(1));
                     await app.StopAsync(stopBudget.Token).ConfigureAwait(false);
@@ -197,6 +202,8 @@ public static class PluginHost
                     });
                     StartupTrace.Mark("https options");
                 }
+
+                listen.Use(shutdown.Watch);
             });
         });
         builder.Services.AddSingleton<IHostLifetime, PluginLifetime>();

@@ -3,19 +3,12 @@ using System.IO.Pipelines;
 
 namespace VgpuIac.Terraform.Hosting;
 
-/// <summary>A connection's output as it goes to the socket, counting the bytes written (see <see cref="PluginShutdown"/>).</summary>
-internal sealed class CountingWriter(PipeWriter inner) : PipeWriter
+/// <summary>A pipe writer that passes everything to <paramref name="inner"/>; the writers below look at what goes through.</summary>
+internal abstract class ForwardingWriter(PipeWriter inner) : PipeWriter
 {
-    private long _written;
+    protected PipeWriter Inner => inner;
 
-    /// <summary>Bytes written so far (advanced into the socket's pipe).</summary>
-    public long Written => Interlocked.Read(ref _written);
-
-    public override void Advance(int bytes)
-    {
-        inner.Advance(bytes);
-        Interlocked.Add(ref _written, bytes);
-    }
+    public override void Advance(int bytes) => inner.Advance(bytes);
 
     public override Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
 
@@ -34,13 +27,28 @@ internal sealed class CountingWriter(PipeWriter inner) : PipeWriter
     public override long UnflushedBytes => inner.UnflushedBytes;
 }
 
+/// <summary>A connection's output as it goes to the socket, counting the bytes written (see <see cref="PluginShutdown"/>).</summary>
+internal sealed class CountingWriter(PipeWriter inner) : ForwardingWriter(inner)
+{
+    private long _written;
+
+    /// <summary>Bytes written so far (advanced into the socket's pipe).</summary>
+    public long Written => Interlocked.Read(ref _written);
+
+    public override void Advance(int bytes)
+    {
+        Inner.Advance(bytes);
+        Interlocked.Add(ref _written, bytes);
+    }
+}
+
 /// <summary>
 /// The HTTP/2 frames Kestrel writes on a connection (above TLS), read as they are written: when the frame that ends the
 /// Shutdown call's stream (DATA or HEADERS with END_STREAM) has been written and the flush that carries it has completed,
 /// the connection is told (<see cref="PluginShutdown.Connection.AnswerFlushed"/>). A server's output is frames from its
 /// first byte (the client sends the preface). Frames are only read, never changed.
 /// </summary>
-internal sealed class Http2FrameWatch(PipeWriter inner, PluginShutdown.Connection connection) : PipeWriter
+internal sealed class Http2FrameWatch(PipeWriter inner, PluginShutdown.Connection connection) : ForwardingWriter(inner)
 {
     private const int HeaderLength = 9;
     private const byte Data = 0x0, Headers = 0x1, EndStream = 0x1;
@@ -50,25 +58,25 @@ internal sealed class Http2FrameWatch(PipeWriter inner, PluginShutdown.Connectio
     private long _payloadLeft;
     private bool _answerEnded;
 
-    public override Memory<byte> GetMemory(int sizeHint = 0) => _buffer = inner.GetMemory(sizeHint);
+    public override Memory<byte> GetMemory(int sizeHint = 0) => _buffer = Inner.GetMemory(sizeHint);
 
     public override Span<byte> GetSpan(int sizeHint = 0) => GetMemory(sizeHint).Span;
 
     public override void Advance(int bytes)
     {
         Read(_buffer.Span[..bytes]);
-        inner.Advance(bytes);
+        Inner.Advance(bytes);
     }
 
     public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
     {
         if (!_answerEnded)
         {
-            return inner.FlushAsync(cancellationToken);
+            return Inner.FlushAsync(cancellationToken);
         }
 
         _answerEnded = false;
-        return Told(inner.FlushAsync(cancellationToken));
+        return Told(Inner.FlushAsync(cancellationToken));
     }
 
     private async ValueTask<FlushResult> Told(ValueTask<FlushResult> flush)
@@ -109,14 +117,4 @@ internal sealed class Http2FrameWatch(PipeWriter inner, PluginShutdown.Connectio
             }
         }
     }
-
-    public override void CancelPendingFlush() => inner.CancelPendingFlush();
-
-    public override void Complete(Exception? exception = null) => inner.Complete(exception);
-
-    public override ValueTask CompleteAsync(Exception? exception = null) => inner.CompleteAsync(exception);
-
-    public override bool CanGetUnflushedBytes => inner.CanGetUnflushedBytes;
-
-    public override long UnflushedBytes => inner.UnflushedBytes;
 }

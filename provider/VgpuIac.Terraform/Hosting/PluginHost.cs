@@ -122,6 +122,7 @@ public static class PluginHost
                 await shutdown.Requested.WaitAsync(cancellationToken).ConfigureAwait(false);
                 StartupTrace.Mark("stopping");
                 log.Write(LogLevel.Debug, "plugin server stopping");
+                ProcessTeardown.Detach();
 
                 // Like a Go plugin's os.Exit after Shutdown, without the host's and the runtime's teardown: the SSH
                 // connections are closed (each node is told so: SSH disconnect) while the answer reaches the client (its

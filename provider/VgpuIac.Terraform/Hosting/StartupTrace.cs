@@ -18,7 +18,8 @@ public static class StartupTrace
     /// <summary>Touch at the top of <c>Main</c> so the origin is the start of managed code.</summary>
     public static void Begin() => Mark("main");
 
-    public static void Mark(string name)
+    /// <summary>Prints the mark <paramref name="name"/>; <paramref name="detail"/> (<c>key=value</c>), if any, ends the line.</summary>
+    public static void Mark(string name, string? detail = null)
     {
         if (!Enabled)
         {
@@ -28,6 +29,6 @@ public static class StartupTrace
         var elapsed = Stopwatch.GetElapsedTime(Origin).TotalMilliseconds;
         var wall = (TimeProvider.System.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / 10;
         var cpu = Environment.CpuUsage.TotalTime.TotalMilliseconds;
-        Console.Error.Write(string.Create(CultureInfo.InvariantCulture, $"startup-trace {name} +{elapsed:F2} wall={wall} tid={Environment.CurrentManagedThreadId} cpu={cpu:F1}\n"));
+        Console.Error.Write(string.Create(CultureInfo.InvariantCulture, $"startup-trace {name} +{elapsed:F2} wall={wall} tid={Environment.CurrentManagedThreadId} cpu={cpu:F1}{(detail is null ? "" : " " + detail)}\n"));
     }
 }

@@ -58,9 +58,15 @@ public sealed class PublishedProviderFactAttribute : FactAttribute
 {
     public PublishedProviderFactAttribute()
     {
-        if (File.Exists(ProviderBinary.Path + ".dll") || !File.Exists(ProviderBinary.Path))
+        if (!NativeImage.IsPublished)
         {
             Skip = $"needs the Native AOT publish of the provider (make provider; make test sets VGPU_PROVIDER_BINARY), found {ProviderBinary.Path}";
         }
     }
+}
+
+/// <summary>Whether the tests drive the Native AOT publish of the provider rather than the JIT build.</summary>
+public static class NativeImage
+{
+    public static bool IsPublished => !File.Exists(ProviderBinary.Path + ".dll") && File.Exists(ProviderBinary.Path);
 }

@@ -45,21 +45,34 @@ static inline long raw_syscall3(long number, long a, long b, long c)
 #endif
 }
 
-// The helper: closes every inherited descriptor but the pipe's read end, then reads until every write end is closed (the
-// provider holds the only one, so read returns when the provider has ended), and returns: libc's clone then calls exit,
-// which frees the shared address space now that nobody else uses it.
+// The pipe between the provider and the helper: the helper reads from the read end until every write end is closed; the
+// provider holds the only write end once the helper has closed its own inherited copy.
+struct teardown_pipe
+{
+    long read_end;
+    long write_end;
+};
+
+static struct teardown_pipe teardown_pipe;
+
+// The helper: closes its copy of the pipe's write end (first and on its own, so that no failure below can leave the
+// helper waiting for itself), then every other inherited descriptor but the read end, and reads until the provider has
+// ended (read returns 0, or an error). It then returns: libc's clone calls exit, which frees the shared address space now
+// that nobody else uses it.
 static int hold_address_space(void *argument)
 {
-    long pipe_read = (long)(intptr_t)argument;
+    const struct teardown_pipe *pipe_ends = argument;
+    long read_end = pipe_ends->read_end;
     static const char name[] = "vgpu-teardown";
     raw_syscall3(__NR_prctl, PR_SET_NAME, (long)name, 0);
-    long closed_low = pipe_read > 0 ? raw_syscall3(__NR_close_range, 0, pipe_read - 1, 0) : 0;
-    long closed_high = raw_syscall3(__NR_close_range, pipe_read + 1, (long)~0U, 0);
-    if (closed_low == -ENOSYS || closed_high == -ENOSYS)
+    raw_syscall3(__NR_close, pipe_ends->write_end, 0, 0);
+    long closed_low = read_end > 0 ? raw_syscall3(__NR_close_range, 0, read_end - 1, 0) : 0;
+    long closed_high = raw_syscall3(__NR_close_range, read_end + 1, (long)~0U, 0);
+    if (closed_low != 0 || closed_high != 0)
     {
         for (long fd = 0; fd < 65536; fd++)
         {
-            if (fd != pipe_read)
+            if (fd != read_end)
             {
                 raw_syscall3(__NR_close, fd, 0, 0);
             }
@@ -70,7 +83,7 @@ static int hold_address_space(void *argument)
     long got;
     do
     {
-        got = raw_syscall3(__NR_read, pipe_read, (long)&byte, 1);
+        got = raw_syscall3(__NR_read, read_end, (long)&byte, 1);
     } while (got == -EINTR || got > 0);
     return 0;
 }
@@ -102,7 +115,9 @@ int vgpuiac_detach_teardown(void)
     uint64_t all = ~(uint64_t)0;
     uint64_t previous = 0;
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &previous, sizeof all);
-    int pid = clone(hold_address_space, (char *)stack + stack_size, CLONE_VM, (void *)(intptr_t)pipe_fds[0]);
+    teardown_pipe.read_end = pipe_fds[0];
+    teardown_pipe.write_end = pipe_fds[1];
+    int pid = clone(hold_address_space, (char *)stack + stack_size, CLONE_VM, &teardown_pipe);
     int error = errno;
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &previous, NULL, sizeof previous);
     close(pipe_fds[0]);

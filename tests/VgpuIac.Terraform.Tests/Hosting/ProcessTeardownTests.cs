@@ -10,8 +10,8 @@ namespace VgpuIac.Terraform.Tests.Hosting;
 /// <summary>
 /// After Shutdown, the published provider leaves the kernel's teardown of its address space to a helper that shares it
 /// (<see cref="ProcessTeardown"/>, Native/teardown.c), so Terraform is told of the exit without waiting for it. The helper
-/// must end with the provider (it holds the whole address space while it lives), never before the answer has arrived, and
-/// <c>VGPUIAC_DETACHED_TEARDOWN=0</c> must turn it off.
+/// must end with the provider (it holds the whole address space while it lives) and <c>VGPUIAC_DETACHED_TEARDOWN=0</c> must
+/// turn it off; that no Shutdown answer is lost with it is PluginProcessTests' 40-launch test.
 /// </summary>
 public sealed partial class ProcessTeardownTests
 {

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace VgpuIac.Terraform.Hosting;
@@ -53,12 +52,16 @@ public static partial class ProcessTeardown
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
+            // A JIT build for a Linux runtime identifier (dotnet build -r linux-x64) sets the switch without linking.
             return 0;
         }
     }
 
-    /// <summary>Whether this build links Native/teardown.c: the project file links it into every Native AOT build for Linux.</summary>
-    internal static bool NativeHelperLinked => !RuntimeFeature.IsDynamicCodeSupported;
+    /// <summary>
+    /// Whether this build links Native/teardown.c: the project file sets the switch with the object, for Native AOT builds
+    /// for Linux. (<c>RuntimeFeature.IsDynamicCodeSupported</c> cannot tell: <c>PublishAot</c> turns it off in the JIT build too.)
+    /// </summary>
+    internal static bool NativeHelperLinked => AppContext.TryGetSwitch("VgpuIac.NativeTeardown", out var linked) && linked;
 
     [LibraryImport("vgpuiac_native", EntryPoint = "vgpuiac_detach_teardown")]
     private static partial int DetachTeardown();
